@@ -1,0 +1,184 @@
+// The composition root: storage, index, engine, ecosystem instances and listeners from a Config.
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { ServerResponse } from 'node:http';
+import { pino, type Logger } from 'pino';
+import type { Config } from '../config/schema.js';
+import type { UpstreamEntry } from '../config/types.js';
+import { Engine } from '../engine/engine.js';
+import { MemoryCache } from '../engine/memory-cache.js';
+import type { EcosystemRegistry } from '../ecosystems/registry.js';
+import type { InstanceCommon } from '../ecosystems/ecosystem.js';
+import { SqliteIndex } from '../index/sqlite/sqlite-index.js';
+import { Metrics } from '../observability/metrics.js';
+import { closeGracefully, listen, type Listener } from '../server/listeners.js';
+import type { Mount } from '../server/mount.js';
+import { trustList } from '../server/public-url.js';
+import { createRequestHandler } from '../server/request-handler.js';
+import { Router } from '../server/router.js';
+import { FsBlobStore } from '../storage/fs/fs-blob-store.js';
+import { createAgent } from '../upstream/upstream-pool.js';
+import { ecosystemMount } from './ecosystem-mount.js';
+import { recover } from './recovery.js';
+import { buildPool } from './upstreams.js';
+
+export interface App {
+  config: Config;
+  log: Logger;
+  engine: Engine;
+  listeners: Listener[];
+  /** http://host:port of the main listener. */
+  url: string;
+  close(): Promise<boolean>;
+}
+
+export async function startApp(
+  config: Config,
+  registry: EcosystemRegistry,
+  log?: Logger,
+): Promise<App> {
+  const logger = log ?? pino({ level: config.log.level, base: { pid: process.pid } });
+  const dir = resolve(config.storage.dir);
+  mkdirSync(dir, { recursive: true });
+  const blobs = new FsBlobStore(dir);
+  await blobs.init();
+  const index = new SqliteIndex(config.storage.index.path ?? resolve(dir, 'index.db'));
+  await recover(blobs, index, logger);
+
+  const metrics = new Metrics();
+  const memory = new MemoryCache(
+    config.storage.memory.max_bytes,
+    config.storage.memory.max_object_size,
+  );
+  const engine = new Engine({
+    blobs,
+    index,
+    memory,
+    metrics,
+    log: logger,
+    maxSize: config.storage.max_size ?? null,
+    tempPath: () => blobs.tempPath(),
+  });
+  const agent = createAgent({
+    connectMs: config.upstream.connect_timeout,
+    headersMs: config.upstream.header_timeout,
+    idleMs: config.upstream.idle_timeout,
+  });
+
+  const main: Mount[] = [];
+  const dedicated: Array<{ mount: Mount; host: string; port: number }> = [];
+  for (const [name, raw] of Object.entries(config.instances)) {
+    const cfg = raw as unknown as InstanceCommon;
+    const instance = registry.get(cfg.type).create(name, cfg);
+    const spec = {
+      name,
+      instance,
+      upstream: buildPool(cfg.upstreams as UpstreamEntry[], agent, config.upstream.max_redirects),
+      offline: cfg.offline ?? config.offline,
+    };
+    const prefix = (cfg.path ?? `/${name}`).replace(/\/+$/, '');
+    main.push(
+      ecosystemMount({ ...spec, prefix, hosts: cfg.hosts.map((h) => h.toLowerCase()) }, engine),
+    );
+    if (cfg.bind) {
+      dedicated.push({
+        mount: ecosystemMount({ ...spec, prefix: '', hosts: [] }, engine),
+        ...cfg.bind,
+      });
+    }
+  }
+
+  let shuttingDown = false;
+  const inFlight = new Set<ServerResponse>();
+  const common = {
+    publicUrl: config.server.public_url,
+    trusted: config.server.trusted_proxies.length ? trustList(config.server.trusted_proxies) : null,
+    log: logger.child({ component: 'access' }),
+    isShuttingDown: () => shuttingDown,
+  };
+  const system = {
+    ready: async () => {
+      await blobs.ping();
+      await index.ping();
+    },
+    metrics: config.metrics.enabled ? metrics.registry : null,
+    metricsToken: config.metrics.token?.reveal() ?? null,
+  };
+  const listeners: Listener[] = [];
+  const { host, port } = config.server.listen;
+  listeners.push(
+    await listen(
+      host,
+      port,
+      createRequestHandler({ ...common, router: new Router(main), system }),
+      inFlight,
+    ),
+  );
+  for (const d of dedicated) {
+    const handler = createRequestHandler({
+      ...common,
+      router: new Router([d.mount]),
+      system: null,
+    });
+    listeners.push(await listen(d.host, d.port, handler, inFlight));
+  }
+
+  const timers = [
+    setInterval(
+      () =>
+        void engine.evictor
+          .expire(Date.now())
+          .catch((err: unknown) => logger.error({ err }, 'expiry failed')),
+      60_000,
+    ),
+    setInterval(
+      () =>
+        void engine.evictor
+          .gc(Date.now(), 3_600_000)
+          .catch((err: unknown) => logger.error({ err }, 'gc failed')),
+      config.storage.gc_interval,
+    ),
+  ];
+  for (const t of timers) t.unref();
+  void engine.evictor.enforce().catch((err: unknown) => logger.error({ err }, 'eviction failed'));
+  metrics.storeBytes.set(await index.totalBytes());
+
+  const addr = listeners[0]?.address();
+  const shownHost =
+    !addr || addr.address === '0.0.0.0' || addr.address === '::' ? '127.0.0.1' : addr.address;
+  const url = `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${addr?.port ?? port}`;
+  logger.info(
+    {
+      url,
+      cache: dir,
+      instances: main.map((m) => ({ name: m.name, type: m.type, path: m.prefix || '/' })),
+    },
+    `Trove listening on ${url}`,
+  );
+
+  let closing: Promise<boolean> | null = null;
+  return {
+    config,
+    log: logger,
+    engine,
+    listeners,
+    url,
+    close() {
+      closing ??= (async () => {
+        shuttingDown = true;
+        for (const t of timers) clearInterval(t);
+        const clean = await closeGracefully(
+          listeners,
+          inFlight,
+          engine.drain(),
+          config.server.shutdown_timeout,
+        );
+        await engine.access.flush().catch(() => undefined);
+        await index.close();
+        await agent.close().catch(() => undefined);
+        return clean;
+      })();
+      return closing;
+    },
+  };
+}

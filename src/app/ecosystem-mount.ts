@@ -1,0 +1,65 @@
+// Adapts an ecosystem instance to the server's Mount: classify the request, then let the engine
+// serve the resource, or write the synthetic answer.
+import type { ServerResponse } from 'node:http';
+import type { Engine, Scope } from '../engine/engine.js';
+import type { EcosystemInstance, SyntheticResponse } from '../ecosystems/ecosystem.js';
+import type { TroveError } from '../errors.js';
+import type { Mount } from '../server/mount.js';
+import type { UpstreamPool } from '../upstream/upstream-pool.js';
+
+export function writeSynthetic(res: ServerResponse, r: SyntheticResponse, head = false): number {
+  const body = typeof r.body === 'string' ? Buffer.from(r.body) : r.body;
+  res.writeHead(r.status, { ...r.headers, 'content-length': String(body.length) });
+  res.end(head ? undefined : body);
+  return head ? 0 : body.length;
+}
+
+export interface MountSpec {
+  name: string;
+  prefix: string;
+  hosts: string[];
+  instance: EcosystemInstance;
+  upstream: UpstreamPool;
+  offline: boolean;
+}
+
+export function ecosystemMount(spec: MountSpec, engine: Engine): Mount {
+  const { instance } = spec;
+  const sendError = (res: ServerResponse, err: TroveError): void => {
+    writeSynthetic(res, instance.formatError(err));
+  };
+  const scope: Scope = {
+    instance: spec.name,
+    ecosystem: instance.type,
+    upstream: spec.upstream,
+    offline: spec.offline,
+    offlineMissStatus: instance.offlineMissStatus,
+    sendError,
+  };
+  return {
+    name: spec.name,
+    type: instance.type,
+    prefix: spec.prefix,
+    hosts: spec.hosts,
+    sendError,
+    clientSetup: (base) => instance.clientSetup(base),
+    async handle(req, res, ctx) {
+      const decision = await instance.handle({
+        method: req.method ?? 'GET',
+        path: ctx.path,
+        segments: ctx.segments,
+        query: ctx.query,
+        headers: req.headers,
+        baseUrl: ctx.baseUrl,
+      });
+      if (decision.kind === 'response') {
+        return {
+          result: 'SYNTHETIC',
+          bytes: writeSynthetic(res, decision.response, req.method === 'HEAD'),
+        };
+      }
+      const out = await engine.serve(req, res, decision.resource, scope);
+      return { result: out.result, bytes: out.bytes };
+    },
+  };
+}

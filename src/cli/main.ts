@@ -1,0 +1,59 @@
+#!/usr/bin/env node
+// trove: serve | validate | stats | gc | default-config
+import { Command, Option } from 'commander';
+import { defaultRegistry } from '../ecosystems/registry.js';
+import { isTroveError } from '../errors.js';
+import { runGc, runStats } from './maintenance.js';
+import { runServe, runValidate, type CommonOptions } from './serve.js';
+import { defaultConfigYaml } from '../config/default-config.js';
+
+const program = new Command()
+  .name('trove')
+  .description('A caching proxy for package registries')
+  .showHelpAfterError();
+
+function withConfig(cmd: Command): Command {
+  return cmd
+    .option(
+      '-c, --config <file>',
+      'YAML configuration file (default: $TROVE_CONFIG, else the embedded default)',
+    )
+    .option('--listen <addr>', 'main listener, host:port')
+    .addOption(new Option('-p, --port <port>', 'main listener port (keeps the configured host)'))
+    .option('--public-url <url>', 'public base URL of the main listener')
+    .option('--cache <dir>', 'storage directory')
+    .option('--max-size <size>', 'storage size limit, e.g. 20GiB')
+    .option('--offline', 'never contact upstreams')
+    .option('--log-level <level>', 'trace | debug | info | warn | error | silent');
+}
+
+const registry = defaultRegistry();
+withConfig(program.command('serve', { isDefault: true }).description('run the proxy')).action(
+  (opts: CommonOptions) => runServe(registry, opts),
+);
+withConfig(program.command('validate').description('check the configuration and exit')).action(
+  (opts: CommonOptions) => runValidate(registry, opts),
+);
+withConfig(program.command('stats').description('objects, bytes and hit ratio per instance'))
+  .option('--json', 'print JSON')
+  .action((opts: CommonOptions & { json?: boolean }) => runStats(registry, opts));
+withConfig(program.command('gc').description('expire entries and delete unreferenced blobs'))
+  .option('--grace <duration>', 'spare blobs younger than this', '1h')
+  .action((opts: CommonOptions & { grace: string }) => runGc(registry, opts));
+program
+  .command('default-config')
+  .description('print the embedded default configuration')
+  .action(() => {
+    process.stdout.write(defaultConfigYaml());
+  });
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  if (isTroveError(err)) {
+    process.stderr.write(`trove: ${err.message}\n`);
+    process.exit(2);
+  }
+  process.stderr.write(
+    `trove: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+  );
+  process.exit(1);
+});

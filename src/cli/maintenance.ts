@@ -1,0 +1,84 @@
+// `trove stats` and `trove gc`: work on the storage directory directly.
+import { resolve } from 'node:path';
+import { pino } from 'pino';
+import { Evictor } from '../engine/evictor.js';
+import { MemoryCache } from '../engine/memory-cache.js';
+import type { EcosystemRegistry } from '../ecosystems/registry.js';
+import { SqliteIndex } from '../index/sqlite/sqlite-index.js';
+import { Metrics } from '../observability/metrics.js';
+import { FsBlobStore } from '../storage/fs/fs-blob-store.js';
+import { parseDuration } from '../util/units.js';
+import { TroveError } from '../errors.js';
+import { load, type CommonOptions } from './serve.js';
+
+function open(registry: EcosystemRegistry, opts: CommonOptions) {
+  const { config } = load(registry, opts);
+  const dir = resolve(config.storage.dir);
+  return {
+    config,
+    dir,
+    index: new SqliteIndex(config.storage.index.path ?? resolve(dir, 'index.db')),
+    blobs: new FsBlobStore(dir),
+  };
+}
+
+const human = (n: number): string => {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let i = 0;
+  for (; n >= 1024 && i < units.length - 1; i++) n /= 1024;
+  return `${n.toFixed(i ? 1 : 0)} ${units[i]}`;
+};
+
+export async function runStats(
+  registry: EcosystemRegistry,
+  opts: CommonOptions & { json?: boolean },
+): Promise<void> {
+  const { index } = open(registry, opts);
+  const stats = await index.stats();
+  await index.close();
+  const withRatio = stats.instances.map((s) => {
+    const r = s.requests;
+    const hits =
+      (r['hit'] ?? 0) + (r['revalidated'] ?? 0) + (r['stale'] ?? 0) + (r['negative'] ?? 0);
+    const total = Object.values(r).reduce((a, b) => a + b, 0);
+    return { ...s, hitRatio: total ? hits / total : null };
+  });
+  if (opts.json) {
+    process.stdout.write(`${JSON.stringify({ ...stats, instances: withRatio }, null, 2)}\n`);
+    return;
+  }
+  process.stdout.write(
+    `objects ${stats.objects}  negatives ${stats.negatives}  bytes ${human(stats.bytes)}\n`,
+  );
+  for (const s of withRatio) {
+    const ratio = s.hitRatio === null ? '-' : `${(s.hitRatio * 100).toFixed(1)}%`;
+    process.stdout.write(
+      `  ${s.instance.padEnd(20)} objects ${String(s.objects).padStart(8)}  ${human(s.bytes).padStart(10)}  hit ratio ${ratio}\n`,
+    );
+  }
+}
+
+export async function runGc(
+  registry: EcosystemRegistry,
+  opts: CommonOptions & { grace: string },
+): Promise<void> {
+  const grace = parseDuration(opts.grace);
+  if (typeof grace === 'string') throw new TroveError('TROVE_ERR_CONFIG', `--grace: ${grace}`);
+  const { config, index, blobs } = open(registry, opts);
+  const log = pino({ level: 'warn' });
+  const evictor = new Evictor(
+    index,
+    blobs,
+    new MemoryCache(0, 0),
+    config.storage.max_size ?? null,
+    log,
+    new Metrics(false),
+  );
+  const expired = await evictor.expire(Date.now());
+  await evictor.enforce();
+  const { deleted, bytes } = await evictor.gc(Date.now(), grace);
+  await index.close();
+  process.stdout.write(
+    `expired ${expired} entries; deleted ${deleted} unreferenced blobs (${human(bytes)})\n`,
+  );
+}

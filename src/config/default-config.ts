@@ -1,0 +1,62 @@
+// The embedded default configuration, used when no file is given. Upstreams that depend on the
+// host (the Debian mirror) come from the host's own settings, never from this source file.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+
+/** The first http(s) archive URI in the host's apt sources (deb822 or one-line format). */
+export function aptMirror(root = '/etc/apt'): string | undefined {
+  const files: string[] = [];
+  try {
+    for (const f of readdirSync(join(root, 'sources.list.d')).sort())
+      files.push(join(root, 'sources.list.d', f));
+  } catch {
+    // no sources.list.d
+  }
+  files.push(join(root, 'sources.list'));
+  for (const file of files) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      continue;
+    }
+    const uris = file.endsWith('.sources')
+      ? [...text.matchAll(/^URIs:\s*(.+)$/gim)].flatMap((m) => (m[1] ?? '').split(/\s+/))
+      : [...text.matchAll(/^\s*deb\s+(?:\[[^\]]*\]\s+)?(\S+)/gm)].map((m) => m[1] ?? '');
+    const uri = uris.find((u) => /^https?:\/\//.test(u) && !/security/.test(u));
+    if (uri) return uri;
+  }
+  return undefined;
+}
+
+/** `mirror`: the Debian upstream; undefined reads the host's apt sources, null leaves it out. */
+export function defaultConfigObject(
+  mirror: string | null | undefined = aptMirror(),
+): Record<string, unknown> {
+  const instances: Record<string, unknown> = {};
+  if (mirror) {
+    // A plain-file mirror of the host's Debian archive until the deb ecosystem lands:
+    // index files revalidate, pool files and by-hash indexes never change.
+    instances['debian'] = {
+      type: 'file',
+      upstreams: [mirror],
+      default_policy: 'revalidate',
+      fresh_for: '5m',
+      rules: [
+        { match: 'dists/**/by-hash/**', class: 'metadata', policy: 'immutable' },
+        { match: 'dists/**', class: 'metadata', policy: 'revalidate', fresh_for: '5m' },
+        { match: 'pool/**', class: 'artifact', policy: 'immutable' },
+      ],
+    };
+  }
+  return {
+    server: { listen: '0.0.0.0:12345' },
+    storage: { dir: './cache', max_size: '20GiB' },
+    instances,
+  };
+}
+
+export function defaultConfigYaml(): string {
+  return `# Trove's embedded default configuration\n${stringify(defaultConfigObject())}`;
+}

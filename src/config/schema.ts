@@ -1,0 +1,110 @@
+// The configuration schema. Instance schemas come from the ecosystem registry, keyed by `type`.
+import { z } from 'zod';
+import type { EcosystemRegistry } from '../ecosystems/registry.js';
+import { duration, httpUrl, listenAddress, secret, size } from './types.js';
+
+const cidr = z
+  .string()
+  .regex(/^[0-9a-fA-F:.]+(\/\d{1,3})?$/, 'must be an IP address or CIDR range (e.g. 10.0.0.0/8)');
+
+export function buildSchema(registry: EcosystemRegistry) {
+  const types = registry.all();
+  const names = types.map((t) => t.type);
+  const instance = z.unknown().transform((v, ctx) => {
+    const type = (v as { type?: unknown } | null)?.type;
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'must be a mapping' });
+      return z.NEVER;
+    }
+    if (typeof type !== 'string' || !names.includes(type)) {
+      const message = `must be one of: ${names.join(', ')}`;
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['type'], message });
+      return z.NEVER;
+    }
+    const parsed = registry.get(type).schema.safeParse(v);
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) ctx.addIssue(issue as z.IssueData);
+      return z.NEVER;
+    }
+    return parsed.data as { type: string } & Record<string, unknown>;
+  });
+
+  return z
+    .object({
+      server: z
+        .object({
+          listen: listenAddress.default('0.0.0.0:12345'),
+          public_url: httpUrl.optional(),
+          trusted_proxies: z.array(cidr).default([]),
+          shutdown_timeout: duration.default('30s'),
+        })
+        .strict()
+        .default({}),
+      storage: z
+        .object({
+          dir: z.string().min(1).default('./cache'),
+          max_size: size.optional(),
+          index: z
+            .object({ driver: z.literal('sqlite'), path: z.string().optional() })
+            .strict()
+            .default({ driver: 'sqlite' }),
+          memory: z
+            .object({ max_bytes: size.default('64MiB'), max_object_size: size.default('64KiB') })
+            .strict()
+            .default({}),
+          gc_interval: duration.default('1h'),
+        })
+        .strict()
+        .default({}),
+      upstream: z
+        .object({
+          connect_timeout: duration.default('5s'),
+          header_timeout: duration.default('10s'),
+          idle_timeout: duration.default('60s'),
+          max_redirects: z.number().int().min(0).max(20).default(5),
+        })
+        .strict()
+        .default({}),
+      offline: z.boolean().default(false),
+      log: z
+        .object({
+          level: z
+            .enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'])
+            .default('info'),
+        })
+        .strict()
+        .default({}),
+      metrics: z
+        .object({ enabled: z.boolean().default(true), token: secret.optional() })
+        .strict()
+        .default({}),
+      instances: z
+        .record(
+          z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'instance names use a-z, 0-9, _ and -'),
+          instance,
+        )
+        .default({}),
+    })
+    .strict()
+    .superRefine((cfg, ctx) => {
+      const paths = new Map<string, string>();
+      for (const [name, inst] of Object.entries(cfg.instances)) {
+        const path = (inst['path'] as string | undefined) ?? `/${name}`;
+        const hosts = (inst['hosts'] as string[] | undefined) ?? [];
+        for (const h of hosts.length ? hosts : ['*']) {
+          const k = `${h.toLowerCase()} ${path.replace(/\/+$/, '') || '/'}`;
+          const other = paths.get(k);
+          if (other) {
+            ctx.addIssue({
+              code: z.ZodIssueCode.custom,
+              path: ['instances', name, 'path'],
+              message: `${path} is already served by instance "${other}"`,
+            });
+          }
+          paths.set(k, name);
+        }
+      }
+    });
+}
+
+export type Config = z.output<ReturnType<typeof buildSchema>>;

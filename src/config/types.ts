@@ -1,0 +1,147 @@
+// Zod building blocks shared by the main schema and by each ecosystem's instance schema.
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { parseDuration, parseSize } from '../util/units.js';
+
+export const duration = z.union([z.string(), z.number()]).transform((v, ctx) => {
+  const ms = parseDuration(v);
+  if (typeof ms === 'string') {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message: ms });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+export const size = z.union([z.string(), z.number()]).transform((v, ctx) => {
+  const bytes = parseSize(v);
+  if (typeof bytes === 'string') {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message: bytes });
+    return z.NEVER;
+  }
+  return bytes;
+});
+
+export const httpUrl = z.string().refine((u) => {
+  try {
+    return /^https?:$/.test(new URL(u).protocol);
+  } catch {
+    return false;
+  }
+}, 'must be an http:// or https:// URL');
+
+/** host:port, [v6]:port or a bare port. */
+export const listenAddress = z.union([z.string(), z.number()]).transform((v, ctx) => {
+  const text = String(v);
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]*)):(\d+)$|^(\d+)$/.exec(text);
+  const port = Number(m?.[3] ?? m?.[4]);
+  if (!m || !Number.isInteger(port) || port < 0 || port > 65535) {
+    ctx.addIssue({
+      code: z.ZodIssueCode.custom,
+      message: `"${text}" is not a listen address (use host:port, [::1]:port or a port)`,
+    });
+    return z.NEVER;
+  }
+  return { host: m[1] ?? (m[2] || '0.0.0.0'), port };
+});
+export type ListenAddress = z.output<typeof listenAddress>;
+
+/**
+ * A secret is given inline, or read from an env var or a file at load time.
+ * The resolved value is wrapped so it never prints: JSON.stringify and util.inspect show "[secret]".
+ */
+export class Secret {
+  readonly #value: string;
+  constructor(value: string) {
+    this.#value = value;
+  }
+  reveal(): string {
+    return this.#value;
+  }
+  toJSON(): string {
+    return '[secret]';
+  }
+  toString(): string {
+    return '[secret]';
+  }
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return '[secret]';
+  }
+}
+
+// Secrets read env vars from the environment the config is loaded with (tests pass their own).
+let secretEnv: NodeJS.ProcessEnv = process.env;
+export function withSecretEnv<T>(env: NodeJS.ProcessEnv, fn: () => T): T {
+  const saved = secretEnv;
+  secretEnv = env;
+  try {
+    return fn();
+  } finally {
+    secretEnv = saved;
+  }
+}
+
+export const secret = z
+  .union([
+    z.string().min(1),
+    z.object({ env: z.string().min(1) }).strict(),
+    z.object({ file: z.string().min(1) }).strict(),
+  ])
+  .transform((v, ctx) => {
+    if (typeof v === 'string') return new Secret(v);
+    if ('env' in v) {
+      const value = secretEnv[v.env];
+      if (value === undefined || value === '') {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, message: `env var ${v.env} is not set` });
+        return z.NEVER;
+      }
+      return new Secret(value);
+    }
+    try {
+      return new Secret(readFileSync(v.file, 'utf8').trim());
+    } catch (err) {
+      const why = (err as NodeJS.ErrnoException).code ?? 'unreadable';
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `cannot read ${v.file} (${why})` });
+      return z.NEVER;
+    }
+  });
+
+export const policyMode = z.enum(['bypass', 'immutable', 'revalidate']);
+export const busyPolicy = z.enum(['stale', 'wait']);
+
+/** The policy knobs an instance sets by default and a rule may override. */
+export const policyFields = {
+  policy: policyMode.optional(),
+  fresh_for: duration.optional(),
+  busy_policy: busyPolicy.optional(),
+  expire_after: duration.optional(),
+  negative_ttl: duration.optional(),
+};
+
+const upstreamObject = z
+  .object({
+    url: httpUrl,
+    headers: z.record(z.string()).default({}),
+    auth: z
+      .union([
+        z.object({ bearer: secret }).strict(),
+        z.object({ username: z.string(), password: secret }).strict(),
+      ])
+      .optional(),
+  })
+  .strict();
+
+export const upstreamEntry = z
+  .union([httpUrl, upstreamObject])
+  .transform((v) => (typeof v === 'string' ? { url: v, headers: {} } : v));
+export type UpstreamEntry = z.output<typeof upstreamEntry>;
+
+/** Keys every instance has, whatever its ecosystem. */
+export const instanceBase = {
+  path: z
+    .string()
+    .regex(/^\/[A-Za-z0-9._~\-/]*$/, 'must start with / and use only URL-safe characters')
+    .optional(),
+  hosts: z.array(z.string().min(1)).default([]),
+  bind: listenAddress.optional(),
+  offline: z.boolean().optional(),
+};

@@ -1,0 +1,57 @@
+// The ecosystem contract: protocol knowledge only. An instance classifies each request into a
+// cacheable resource or a synthetic response; it never touches sockets or the filesystem.
+import type { IncomingHttpHeaders } from 'node:http';
+import type { z } from 'zod';
+import type { Resource } from '../engine/types.js';
+import type { TroveError } from '../errors.js';
+
+export interface EcosystemRequest {
+  method: string;
+  /** Decoded path below the instance's mount, checked for traversal, without a leading slash. */
+  path: string;
+  /** Path segments, decoded. */
+  segments: readonly string[];
+  /** Raw query string without '?', or ''. */
+  query: string;
+  headers: IncomingHttpHeaders;
+  /** Public base URL of this instance, without a trailing slash. */
+  baseUrl: string;
+}
+
+export interface SyntheticResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string | Buffer;
+}
+
+export type Decision =
+  { kind: 'resource'; resource: Resource } | { kind: 'response'; response: SyntheticResponse };
+
+export interface EcosystemInstance {
+  readonly name: string;
+  readonly type: string;
+  /** Status for a miss in offline mode. */
+  readonly offlineMissStatus: number;
+  handle(req: EcosystemRequest): Decision | Promise<Decision>;
+  /** Renders an error in the protocol's own format. */
+  formatError(err: TroveError): SyntheticResponse;
+  /** Shell or config lines that point a client at this instance (for the home page). */
+  clientSetup(baseUrl: string): string;
+}
+
+/** Keys every instance config has after validation, whatever its type. */
+export interface InstanceCommon {
+  type: string;
+  path?: string | undefined;
+  hosts: string[];
+  bind?: { host: string; port: number } | undefined;
+  offline?: boolean | undefined;
+  upstreams: Array<{ url: string; headers: Record<string, string>; auth?: unknown }>;
+}
+
+export interface EcosystemType<S extends z.ZodTypeAny = z.ZodTypeAny> {
+  readonly type: string;
+  /** The instance schema; must be a strict object with `type: z.literal(this.type)`. */
+  readonly schema: S;
+  create(name: string, config: z.output<S> & InstanceCommon): EcosystemInstance;
+}

@@ -1,0 +1,28 @@
+// Ecosystem types by their YAML `type`. Registering a name twice is a programming error.
+import type { EcosystemType } from './ecosystem.js';
+import { fileEcosystem } from './file/file-ecosystem.js';
+
+export class EcosystemRegistry {
+  readonly #types = new Map<string, EcosystemType>();
+
+  register(t: EcosystemType): this {
+    if (this.#types.has(t.type))
+      throw new Error(`ecosystem type "${t.type}" is already registered`);
+    this.#types.set(t.type, t);
+    return this;
+  }
+
+  get(type: string): EcosystemType {
+    const t = this.#types.get(type);
+    if (!t) throw new Error(`unknown ecosystem type "${type}"`);
+    return t;
+  }
+
+  all(): EcosystemType[] {
+    return [...this.#types.values()];
+  }
+}
+
+export function defaultRegistry(): EcosystemRegistry {
+  return new EcosystemRegistry().register(fileEcosystem);
+}

@@ -1,0 +1,303 @@
+// The cache engine: lookup -> policy -> fill (single flight, tee) -> verify -> commit.
+// It knows nothing of ecosystems: they hand it a Resource and a Scope.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { pipeline } from 'node:stream/promises';
+import type { Logger } from 'pino';
+import { TroveError, toTroveError } from '../errors.js';
+import type { CacheIndex, IndexEntry } from '../index/cache-index.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { BlobStore } from '../storage/blob-store.js';
+import type { UpstreamPool } from '../upstream/upstream-pool.js';
+import { AccessBatcher } from './access-batcher.js';
+import { Evictor } from './evictor.js';
+import { Fill, type FillOutcome } from './fill.js';
+import { streamFill } from './fill-reader.js';
+import { FillCommitter } from './fill-committer.js';
+import type { MemoryCache } from './memory-cache.js';
+import { serveEntry } from './serve-entry.js';
+import { planBody, sendIfBodiless } from './respond.js';
+import type { CacheResult, Resource, ServeOutcome } from './types.js';
+
+/** What the engine needs to know about the instance a request belongs to. */
+export interface Scope {
+  instance: string;
+  ecosystem: string;
+  upstream: UpstreamPool;
+  offline: boolean;
+  /** Status for a miss while offline (Go wants 404 so `,direct` takes over; most want 504). */
+  offlineMissStatus: number;
+  /** Writes an error in the ecosystem's protocol format. */
+  sendError(res: ServerResponse, err: TroveError): void;
+}
+
+export interface EngineDeps {
+  blobs: BlobStore;
+  index: CacheIndex;
+  memory: MemoryCache;
+  metrics: Metrics;
+  log: Logger;
+  maxSize: number | null;
+  /** A fresh temp path on the same filesystem as the blob store's local staging area. */
+  tempPath(): string;
+  now?: () => number;
+}
+
+export class Engine {
+  readonly #d: EngineDeps;
+  readonly #fills = new Map<string, Fill>();
+  readonly #now: () => number;
+  readonly access: AccessBatcher;
+  readonly evictor: Evictor;
+  readonly #committer: FillCommitter;
+
+  constructor(deps: EngineDeps) {
+    this.#d = deps;
+    this.#now = deps.now ?? Date.now;
+    this.access = new AccessBatcher(deps.index);
+    this.evictor = new Evictor(
+      deps.index,
+      deps.blobs,
+      deps.memory,
+      deps.maxSize,
+      deps.log,
+      deps.metrics,
+    );
+    this.#committer = new FillCommitter(deps, this.evictor, this.#now);
+  }
+
+  get fillsInFlight(): number {
+    return this.#fills.size;
+  }
+
+  /** Resolves when every fill in flight has finished (for graceful shutdown). */
+  async drain(): Promise<void> {
+    await Promise.all([...this.#fills.values()].map((f) => f.settled));
+    await this.access.flush();
+  }
+
+  async serve(
+    req: IncomingMessage,
+    res: ServerResponse,
+    resource: Resource,
+    scope: Scope,
+  ): Promise<ServeOutcome> {
+    const outcome = await this.#serve(req, res, resource, scope, 0).catch((err: unknown) => {
+      const e = toTroveError(err);
+      this.#d.log.error({ err: e, key: resource.key }, 'serve failed');
+      return this.#error(res, scope, e);
+    });
+    this.#d.metrics.requests.inc({
+      instance: scope.instance,
+      ecosystem: scope.ecosystem,
+      class: resource.class,
+      result: outcome.result,
+    });
+    this.#d.metrics.bytesServed.inc(
+      { instance: scope.instance, result: outcome.result },
+      outcome.bytes,
+    );
+    this.access.count(scope.instance, outcome.result.toLowerCase());
+    return outcome;
+  }
+
+  async #serve(
+    req: IncomingMessage,
+    res: ServerResponse,
+    resource: Resource,
+    scope: Scope,
+    attempt: number,
+  ): Promise<ServeOutcome> {
+    if (resource.policy.mode === 'bypass') return this.#bypass(req, res, resource, scope);
+    const key = `${scope.instance}/${resource.key}`;
+    const now = this.#now();
+    let entry = await this.#d.index.get(key);
+    if (entry?.status === 'negative') {
+      if (scope.offline || now - entry.fetchedAt < resource.policy.negativeTtl) {
+        this.access.access(key, now, true);
+        return this.#negative(res, scope, entry.upstreamStatus);
+      }
+      entry = undefined;
+    }
+    if (entry) {
+      const fresh =
+        scope.offline ||
+        resource.policy.mode === 'immutable' ||
+        now - entry.fetchedAt < resource.policy.freshFor;
+      const running = this.#fills.get(key);
+      if (fresh || (running && resource.policy.busy === 'stale')) {
+        return this.#hit(req, res, entry, fresh ? 'HIT' : 'STALE', resource, scope, attempt);
+      }
+      const fill = running ?? this.#startFill(key, resource, scope, entry);
+      return this.#fromFill(req, res, fill, resource, scope, entry, attempt);
+    }
+    if (scope.offline) {
+      const err = new TroveError('TROVE_ERR_OFFLINE_MISS', 'offline mode: not in the cache', {
+        status: scope.offlineMissStatus,
+      });
+      scope.sendError(res, err);
+      return { result: 'OFFLINE', status: err.status, bytes: 0 };
+    }
+    const fill = this.#fills.get(key) ?? this.#startFill(key, resource, scope);
+    return this.#fromFill(req, res, fill, resource, scope, undefined, attempt);
+  }
+
+  #startFill(key: string, resource: Resource, scope: Scope, stale?: IndexEntry): Fill {
+    const fill = new Fill(key);
+    this.#fills.set(key, fill);
+    const m = this.#d.metrics;
+    m.fillsInFlight.inc({ instance: scope.instance });
+    const started = this.#now();
+    const hooks = this.#committer.hooks(key, scope.instance, resource);
+    const conditional =
+      stale && (stale.etag || stale.lastModified)
+        ? { etag: stale.etag, lastModified: stale.lastModified }
+        : undefined;
+    void fill.run(scope.upstream, resource, hooks, conditional);
+    void fill.outcome.then((o) =>
+      m.upstreamLatency.observe(
+        { instance: scope.instance, outcome: o.kind },
+        (this.#now() - started) / 1000,
+      ),
+    );
+    void fill.settled.then((err) => {
+      this.#fills.delete(key);
+      fill.retire();
+      m.fillsInFlight.dec({ instance: scope.instance });
+      if (err) {
+        m.upstreamErrors.inc({ instance: scope.instance, code: err.code });
+        this.#d.log.warn({ key, code: err.code, msg: err.message }, 'fill failed; nothing cached');
+      }
+    });
+    return fill;
+  }
+
+  async #fromFill(
+    req: IncomingMessage,
+    res: ServerResponse,
+    fill: Fill,
+    resource: Resource,
+    scope: Scope,
+    stale: IndexEntry | undefined,
+    attempt: number,
+  ): Promise<ServeOutcome> {
+    const o: FillOutcome = await fill.outcome;
+    switch (o.kind) {
+      case 'body':
+        return this.#streamFill(req, res, fill, o, stale ? 'EXPIRED' : 'MISS');
+      case 'not-modified': {
+        const fresh = await this.#d.index.get(fill.key);
+        if (fresh?.status === 'ok')
+          return this.#hit(req, res, fresh, 'REVALIDATED', resource, scope, attempt);
+        return this.#retry(req, res, resource, scope, attempt, 'entry vanished after 304');
+      }
+      case 'negative':
+        return this.#negative(res, scope, o.status);
+      case 'error':
+        if (stale) return this.#hit(req, res, stale, 'STALE', resource, scope, attempt);
+        return this.#error(res, scope, o.error);
+    }
+  }
+
+  async #streamFill(
+    req: IncomingMessage,
+    res: ServerResponse,
+    fill: Fill,
+    o: Extract<FillOutcome, { kind: 'body' }>,
+    result: CacheResult,
+  ): Promise<ServeOutcome> {
+    const plan = planBody(
+      req,
+      {
+        headers: o.headers,
+        size: o.size,
+        etag: o.validators.etag,
+        lastModified: o.validators.lastModified,
+      },
+      { 'x-cache': result },
+    );
+    if (sendIfBodiless(req, res, plan)) return { result, status: plan.status, bytes: 0 };
+    if (plan.kind === 'none') throw new Error('unreachable');
+    res.writeHead(plan.status, plan.headers);
+    const bytes = await streamFill(fill, res, plan.start, plan.end);
+    return { result, status: plan.status, bytes };
+  }
+
+  async #hit(
+    req: IncomingMessage,
+    res: ServerResponse,
+    entry: IndexEntry,
+    result: CacheResult,
+    resource: Resource,
+    scope: Scope,
+    attempt: number,
+  ): Promise<ServeOutcome> {
+    this.access.access(entry.key, this.#now(), true);
+    const served = await serveEntry(
+      req,
+      res,
+      entry,
+      result,
+      this.#d.blobs,
+      this.#d.memory,
+      this.#now(),
+    );
+    if (served !== 'missing') return served;
+    // The blob is gone (deleted by hand, or a crash between rename and fsync): refetch.
+    await this.evictor.remove([entry.key], 'missing_blob');
+    return this.#retry(req, res, resource, scope, attempt, 'blob missing');
+  }
+
+  #retry(
+    req: IncomingMessage,
+    res: ServerResponse,
+    resource: Resource,
+    scope: Scope,
+    attempt: number,
+    why: string,
+  ): Promise<ServeOutcome> {
+    if (attempt >= 2)
+      throw new TroveError('TROVE_ERR_STORAGE', `cannot serve ${resource.key}: ${why}`);
+    return this.#serve(req, res, resource, scope, attempt + 1);
+  }
+
+  #negative(res: ServerResponse, scope: Scope, status: number): ServeOutcome {
+    scope.sendError(res, new TroveError('TROVE_ERR_NOT_FOUND', 'not found upstream', { status }));
+    return { result: 'NEGATIVE', status, bytes: 0 };
+  }
+
+  #error(res: ServerResponse, scope: Scope, err: TroveError): ServeOutcome {
+    if (res.headersSent) res.destroy();
+    else scope.sendError(res, err);
+    return { result: 'ERROR', status: err.status, bytes: 0 };
+  }
+
+  async #bypass(
+    req: IncomingMessage,
+    res: ServerResponse,
+    resource: Resource,
+    scope: Scope,
+  ): Promise<ServeOutcome> {
+    const up = await scope.upstream.fetch(resource.upstreamPath, {
+      method: req.method === 'HEAD' ? 'HEAD' : 'GET',
+      headers: { 'accept-encoding': 'identity', ...resource.upstreamHeaders },
+    });
+    const headers: Record<string, string> = { 'x-cache': 'BYPASS' };
+    for (const name of [...resource.keepHeaders, 'content-length', 'etag', 'last-modified']) {
+      const v = up.headers[name];
+      if (v !== undefined) headers[name] = v;
+    }
+    if (up.status >= 500 || up.status === 429) {
+      up.body.resume();
+      return this.#error(
+        res,
+        scope,
+        new TroveError('TROVE_ERR_UPSTREAM_STATUS', `upstream answered ${up.status}`),
+      );
+    }
+    res.writeHead(up.status, headers);
+    let bytes = 0;
+    up.body.on('data', (c: Buffer) => (bytes += c.length));
+    await pipeline(up.body, res).catch(() => undefined);
+    return { result: 'BYPASS', status: up.status, bytes };
+  }
+}

@@ -1,0 +1,106 @@
+// Keeps the store within max_size (least recently accessed first), drops entries past
+// expire_after, and collects blobs no entry references. Space is freed at once.
+import type { Logger } from 'pino';
+import type { BlobStore } from '../storage/blob-store.js';
+import type { CacheIndex } from '../index/cache-index.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { MemoryCache } from './memory-cache.js';
+
+const BATCH = 200;
+const MAX_ROUNDS = 10_000;
+
+export class Evictor {
+  #running: Promise<void> | null = null;
+  #again = false;
+
+  constructor(
+    private readonly index: CacheIndex,
+    private readonly blobs: BlobStore,
+    private readonly memory: MemoryCache,
+    private readonly maxSize: number | null,
+    private readonly log: Logger,
+    private readonly metrics: Metrics,
+  ) {}
+
+  /** Removes entries and deletes the blobs that no entry references any more. */
+  async remove(keys: string[], reason: string): Promise<void> {
+    if (keys.length === 0) return;
+    const orphans = await this.index.delete(keys);
+    for (const digest of orphans) {
+      this.memory.delete(digest);
+      await this.blobs.delete(digest);
+    }
+    this.metrics.evictions.inc({ reason }, keys.length);
+  }
+
+  /** Runs eviction now, or once more after the run in progress. */
+  enforce(): Promise<void> {
+    if (this.#running) {
+      this.#again = true;
+      return this.#running;
+    }
+    this.#running = (async () => {
+      try {
+        do {
+          this.#again = false;
+          await this.#enforceOnce();
+        } while (this.#again);
+      } finally {
+        this.#running = null;
+      }
+    })();
+    return this.#running;
+  }
+
+  async #enforceOnce(): Promise<void> {
+    if (this.maxSize === null) return;
+    for (let round = 0; round < MAX_ROUNDS; round++) {
+      const total = await this.index.totalBytes();
+      this.metrics.storeBytes.set(total);
+      if (total <= this.maxSize) return;
+      const victims = await this.index.lru(BATCH);
+      if (victims.length === 0) return;
+      let over = total - this.maxSize;
+      const keys: string[] = [];
+      for (const v of victims) {
+        keys.push(v.key);
+        over -= v.size;
+        if (over <= 0) break;
+      }
+      this.log.debug(
+        { evicted: keys.length, total, maxSize: this.maxSize },
+        'evicting for max_size',
+      );
+      await this.remove(keys, 'max_size');
+    }
+  }
+
+  async expire(now: number): Promise<number> {
+    let removed = 0;
+    for (let round = 0; round < MAX_ROUNDS; round++) {
+      const expired = await this.index.expired(now, BATCH);
+      if (expired.length === 0) break;
+      await this.remove(
+        expired.map((e) => e.key),
+        'expire_after',
+      );
+      removed += expired.length;
+    }
+    return removed;
+  }
+
+  /** Deletes blobs no entry references, sparing ones younger than graceMs (a commit may be in flight). */
+  async gc(now: number, graceMs: number): Promise<{ deleted: number; bytes: number }> {
+    let deleted = 0;
+    let bytes = 0;
+    for await (const blob of this.blobs.list()) {
+      if (now - blob.modifiedMs < graceMs) continue;
+      if (await this.index.references(blob.digest)) continue;
+      await this.blobs.delete(blob.digest);
+      this.memory.delete(blob.digest);
+      deleted++;
+      bytes += blob.size;
+    }
+    return { deleted, bytes };
+  }
+}

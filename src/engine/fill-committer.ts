@@ -1,0 +1,134 @@
+// What a fill does with its result: move a verified body into the blob store and write the
+// index entry (blob first, index second, so a crash never leaves an entry without bytes);
+// record 304s and negative answers.
+import { readFile } from 'node:fs/promises';
+import type { Logger } from 'pino';
+import type { CacheIndex, IndexEntry } from '../index/cache-index.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { BlobStore } from '../storage/blob-store.js';
+import type { Evictor } from './evictor.js';
+import type { FillHooks, FillOutcome, SpooledBody } from './fill.js';
+import type { MemoryCache } from './memory-cache.js';
+import type { Resource } from './types.js';
+
+interface Deps {
+  blobs: BlobStore;
+  index: CacheIndex;
+  memory: MemoryCache;
+  metrics: Metrics;
+  log: Logger;
+  tempPath(): string;
+}
+
+export class FillCommitter {
+  constructor(
+    private readonly d: Deps,
+    private readonly evictor: Evictor,
+    private readonly now: () => number,
+  ) {}
+
+  hooks(key: string, instance: string, resource: Resource): FillHooks {
+    return {
+      tempPath: () => this.d.tempPath(),
+      commit: (body) => this.#commit(key, instance, resource, body),
+      record: (outcome) => this.#record(key, instance, resource, outcome),
+      onUpstreamBytes: (n) => this.d.metrics.bytesFetched.inc({ instance }, n),
+    };
+  }
+
+  async #commit(
+    key: string,
+    instance: string,
+    resource: Resource,
+    body: SpooledBody,
+  ): Promise<void> {
+    const small = body.size <= this.d.memory.maxObject ? await readFile(body.path) : null;
+    await this.d.blobs.importFile(body.path, { digest: body.digest, size: body.size });
+    const now = this.now();
+    const entry: IndexEntry = {
+      key,
+      instance,
+      status: 'ok',
+      digest: body.digest,
+      size: body.size,
+      upstreamStatus: 200,
+      headers: body.headers,
+      fetchedAt: now,
+      etag: body.validators.etag,
+      lastModified: body.validators.lastModified,
+      lastAccess: now,
+      hits: 0,
+      expireAfter: resource.policy.expireAfter,
+    };
+    if (resource.policy.mode === 'immutable') {
+      const winner = await this.d.index.createIfAbsent(entry);
+      if (winner.status === 'negative') {
+        await this.d.index.put(entry);
+      } else if (winner.digest !== entry.digest) {
+        // The first copy of an immutable key wins; a different later copy is refused.
+        this.d.log.warn(
+          { key, kept: winner.digest, refused: entry.digest },
+          'immutable key changed upstream; keeping the first copy',
+        );
+        await this.#dropIfUnreferenced(entry.digest as string);
+        return;
+      }
+    } else {
+      const old = await this.d.index.get(key);
+      await this.d.index.put(entry);
+      if (old?.digest && old.digest !== entry.digest) await this.#dropIfUnreferenced(old.digest);
+    }
+    if (small) this.d.memory.set(body.digest, small);
+    this.d.metrics.storeBytes.set(await this.d.index.totalBytes());
+    void this.evictor
+      .enforce()
+      .catch((err: unknown) => this.d.log.error({ err }, 'eviction failed'));
+  }
+
+  async #record(
+    key: string,
+    instance: string,
+    resource: Resource,
+    outcome: FillOutcome,
+  ): Promise<void> {
+    const now = this.now();
+    if (outcome.kind === 'not-modified') {
+      await this.d.index.refresh(key, {
+        fetchedAt: now,
+        ...(outcome.validators.etag ? { etag: outcome.validators.etag } : {}),
+        ...(outcome.validators.lastModified
+          ? { lastModified: outcome.validators.lastModified }
+          : {}),
+      });
+      return;
+    }
+    if (outcome.kind !== 'negative') return;
+    if (resource.policy.negativeTtl <= 0) {
+      await this.evictor.remove([key], 'gone_upstream');
+      return;
+    }
+    const old = await this.d.index.get(key);
+    await this.d.index.put({
+      key,
+      instance,
+      status: 'negative',
+      digest: null,
+      size: 0,
+      upstreamStatus: outcome.status,
+      headers: {},
+      fetchedAt: now,
+      etag: null,
+      lastModified: null,
+      lastAccess: now,
+      hits: 0,
+      expireAfter: resource.policy.negativeTtl,
+    });
+    if (old?.digest) await this.#dropIfUnreferenced(old.digest);
+  }
+
+  async #dropIfUnreferenced(digest: string): Promise<void> {
+    if (await this.d.index.references(digest)) return;
+    this.d.memory.delete(digest);
+    await this.d.blobs.delete(digest);
+  }
+}

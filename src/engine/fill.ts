@@ -1,0 +1,302 @@
+// One upstream fetch for one key. The body is spooled to a temp file while it is hashed;
+// every waiting client tails that file at its own pace (see fill-reader.ts). The fill belongs
+// to the engine, not to the request that started it, so client disconnects never cancel it.
+import { open, unlink, type FileHandle } from 'node:fs/promises';
+import { TroveError } from '../errors.js';
+import type { UpstreamPool, UpstreamResponse } from '../upstream/upstream-pool.js';
+import { consumeBody } from '../upstream/consume-body.js';
+import { transportError } from '../upstream/errors.js';
+import { findMismatch, MultiHash } from './digests.js';
+import { declaredDigests } from './http-digest.js';
+import type { Resource } from './types.js';
+
+export interface Validators {
+  etag: string | null;
+  lastModified: string | null;
+}
+
+export type FillOutcome =
+  | { kind: 'body'; headers: Record<string, string>; size: number | null; validators: Validators }
+  | { kind: 'not-modified'; validators: Validators }
+  | { kind: 'negative'; status: 404 | 410 }
+  | { kind: 'error'; error: TroveError };
+
+export interface SpooledBody {
+  path: string;
+  digest: string;
+  size: number;
+  headers: Record<string, string>;
+  validators: Validators;
+}
+
+export interface FillHooks {
+  tempPath(): string;
+  /** Called with a verified spooled body; moves it into storage and writes the index. */
+  commit(body: SpooledBody): Promise<void>;
+  /** Called for 304 and 404/410 outcomes, before waiters are released. */
+  record(outcome: FillOutcome): Promise<void>;
+  onUpstreamBytes?(n: number): void;
+}
+
+export class Fill {
+  readonly key: string;
+  readonly outcome: Promise<FillOutcome>;
+  /** Resolves when the fill is committed (null) or has failed (the error). Never rejects. */
+  readonly settled: Promise<TroveError | null>;
+  written = 0;
+  #done = false;
+  #error: TroveError | null = null;
+  #reader: FileHandle | null = null;
+  #readers = 0;
+  #retired = false;
+  #wake: Array<() => void> = [];
+  #resolveOutcome!: (o: FillOutcome) => void;
+
+  constructor(key: string) {
+    this.key = key;
+    this.outcome = new Promise((resolve) => (this.#resolveOutcome = resolve));
+    this.settled = this.outcome.then(async (o) => {
+      if (o.kind === 'error') return o.error;
+      if (o.kind !== 'body') return null;
+      await this.#bodyDone();
+      return this.#error;
+    });
+  }
+
+  /** Bytes a reader may send now. The last byte is held back until the fill is verified, so a
+   *  client can never see a complete body that later fails verification. */
+  get readable(): number {
+    return this.#done ? this.written : Math.max(0, this.written - 1);
+  }
+  get done(): boolean {
+    return this.#done;
+  }
+  get error(): TroveError | null {
+    return this.#error;
+  }
+
+  /** Waits until more bytes are readable, or the fill ends. */
+  progress(): Promise<void> {
+    if (this.#done || this.#error) return Promise.resolve();
+    return new Promise((resolve) => this.#wake.push(resolve));
+  }
+
+  /** A shared read handle on the spool file; valid after commit renames it. */
+  acquire(): FileHandle {
+    if (!this.#reader) throw new Error('fill has no body');
+    this.#readers++;
+    return this.#reader;
+  }
+  release(): void {
+    this.#readers--;
+    void this.#maybeClose();
+  }
+  /** The engine no longer hands this fill to new requests. */
+  retire(): void {
+    this.#retired = true;
+    void this.#maybeClose();
+  }
+
+  async run(
+    pool: UpstreamPool,
+    resource: Resource,
+    hooks: FillHooks,
+    conditional?: Validators,
+  ): Promise<void> {
+    let res: UpstreamResponse;
+    try {
+      const headers: Record<string, string> = {
+        'accept-encoding': 'identity',
+        ...resource.upstreamHeaders,
+      };
+      if (conditional?.etag) headers['if-none-match'] = conditional.etag;
+      if (conditional?.lastModified) headers['if-modified-since'] = conditional.lastModified;
+      res = await pool.fetch(resource.upstreamPath, { headers });
+    } catch (err) {
+      return this.#fail(transportError(err, 'upstream request failed'), false);
+    }
+    const validators = {
+      etag: res.headers['etag'] ?? null,
+      lastModified: res.headers['last-modified'] ?? null,
+    };
+    if (res.status === 304 && conditional) {
+      res.body.resume();
+      return this.#settleWithout({ kind: 'not-modified', validators }, hooks);
+    }
+    if (res.status === 404 || res.status === 410) {
+      res.body.resume();
+      return this.#settleWithout({ kind: 'negative', status: res.status }, hooks);
+    }
+    if (res.status !== 200) {
+      res.body.resume();
+      return this.#fail(statusError(res), false);
+    }
+    await this.#spool(res, resource, hooks, validators);
+  }
+
+  async #settleWithout(outcome: FillOutcome, hooks: FillHooks): Promise<void> {
+    try {
+      await hooks.record(outcome);
+      this.#resolveOutcome(outcome);
+    } catch (err) {
+      this.#fail(new TroveError('TROVE_ERR_STORAGE', 'index update failed', { cause: err }), false);
+    }
+  }
+
+  async #spool(
+    res: UpstreamResponse,
+    resource: Resource,
+    hooks: FillHooks,
+    validators: Validators,
+  ): Promise<void> {
+    const declared = res.headers['content-length'];
+    const size = declared !== undefined && /^\d+$/.test(declared) ? Number(declared) : null;
+    const limit = resource.maxSize ?? Number.POSITIVE_INFINITY;
+    if (size !== null && size > limit) {
+      res.body.destroy();
+      return this.#fail(
+        new TroveError('TROVE_ERR_TOO_LARGE', `upstream declares ${size} bytes, limit is ${limit}`),
+        false,
+      );
+    }
+    const path = hooks.tempPath();
+    let writer: FileHandle | null = null;
+    try {
+      writer = await open(path, 'wx');
+      this.#reader = await open(path, 'r');
+    } catch (err) {
+      res.body.destroy();
+      await writer?.close();
+      await unlink(path).catch(() => undefined);
+      return this.#fail(storageError(err), false);
+    }
+    const headers = pickHeaders(res.headers, resource.keepHeaders);
+    this.#resolveOutcome({ kind: 'body', headers, size, validators });
+    // Checksums the ecosystem knows, plus any the upstream declares in HTTP headers.
+    const expected = [...(resource.expect?.digests ?? []), ...declaredDigests(res.headers)];
+    const hash = new MultiHash(expected);
+    try {
+      const out = writer;
+      await consumeBody(res.body, async (chunk) => {
+        if (this.written + chunk.length > limit) {
+          throw new TroveError('TROVE_ERR_TOO_LARGE', `body exceeds the ${limit}-byte limit`);
+        }
+        hash.update(chunk);
+        await writeAll(out, chunk);
+        this.written += chunk.length;
+        hooks.onUpstreamBytes?.(chunk.length);
+        this.#notify();
+      });
+      if (size !== null && this.written !== size) {
+        throw new TroveError(
+          'TROVE_ERR_UPSTREAM_BODY',
+          `upstream sent ${this.written} of ${size} bytes`,
+        );
+      }
+      const want = resource.expect?.size;
+      if (want !== undefined && want !== this.written) {
+        throw new TroveError(
+          'TROVE_ERR_VERIFY',
+          `size mismatch: expected ${want}, got ${this.written}`,
+        );
+      }
+      const digests = hash.digest();
+      const mismatch = findMismatch(digests, expected);
+      if (mismatch) throw new TroveError('TROVE_ERR_VERIFY', mismatch);
+      await writer.sync();
+      await writer.close();
+      writer = null;
+      await hooks.commit({
+        path,
+        digest: digests.get('sha256') as string,
+        size: this.written,
+        headers,
+        validators,
+      });
+      this.#done = true;
+      this.#notify();
+    } catch (err) {
+      res.body.destroy();
+      await writer?.close().catch(() => undefined);
+      await unlink(path).catch(() => undefined);
+      this.#fail(err instanceof TroveError ? err : spoolError(err), true);
+    }
+  }
+
+  #bodyDone(): Promise<void> {
+    if (this.#done || this.#error) return Promise.resolve();
+    return this.progress().then(() => this.#bodyDone());
+  }
+
+  #fail(error: TroveError, afterOutcome: boolean): void {
+    this.#error = error;
+    if (!afterOutcome) this.#resolveOutcome({ kind: 'error', error });
+    this.#notify();
+    void this.#maybeClose();
+  }
+
+  #notify(): void {
+    const wake = this.#wake;
+    this.#wake = [];
+    for (const w of wake) w();
+  }
+
+  async #maybeClose(): Promise<void> {
+    if (this.#retired && this.#readers === 0 && (this.#done || this.#error) && this.#reader) {
+      const r = this.#reader;
+      this.#reader = null;
+      await r.close().catch(() => undefined);
+    }
+  }
+}
+
+async function writeAll(fh: FileHandle, chunk: Buffer): Promise<void> {
+  let off = 0;
+  while (off < chunk.length) {
+    const { bytesWritten } = await fh.write(chunk, off, chunk.length - off);
+    off += bytesWritten;
+  }
+}
+
+function pickHeaders(all: Record<string, string>, keep: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of keep) {
+    const v = all[name];
+    if (v !== undefined) out[name] = v;
+  }
+  return out;
+}
+
+function statusError(res: UpstreamResponse): TroveError {
+  if (res.status === 429) {
+    return new TroveError(
+      'TROVE_ERR_UPSTREAM_RATE_LIMIT',
+      'upstream answered 429 Too Many Requests',
+    );
+  }
+  if (res.status >= 500) {
+    return new TroveError('TROVE_ERR_UPSTREAM_STATUS', `upstream answered ${res.status}`);
+  }
+  // Other 4xx (401, 403, …) are the upstream's answer about this object: pass the status on.
+  return new TroveError('TROVE_ERR_UPSTREAM_STATUS', `upstream answered ${res.status}`, {
+    status: res.status,
+  });
+}
+
+function storageError(err: unknown): TroveError {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOSPC' || code === 'EDQUOT') {
+    return new TroveError('TROVE_ERR_STORAGE_FULL', 'no space left for the download', {
+      cause: err,
+    });
+  }
+  return new TroveError('TROVE_ERR_STORAGE', `spool file failed: ${code ?? String(err)}`, {
+    cause: err,
+  });
+}
+
+function spoolError(err: unknown): TroveError {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code && /^(ENOSPC|EDQUOT|EIO|EROFS|EBADF|EACCES)$/.test(code)) return storageError(err);
+  return transportError(err, 'upstream body failed');
+}

@@ -1,0 +1,62 @@
+// What an ecosystem hands the engine: a cacheable resource, with its key, policy, how to fetch
+// it upstream and how to verify it.
+
+export type PolicyMode = 'bypass' | 'immutable' | 'revalidate';
+export type BusyPolicy = 'stale' | 'wait';
+export type ResourceClass = 'metadata' | 'artifact' | 'auxiliary';
+
+export interface Policy {
+  mode: PolicyMode;
+  /** How long a revalidate entry is served without asking upstream (ms). */
+  freshFor: number;
+  /** With a stale copy and a fill running: serve the stale copy, or wait for the fill. */
+  busy: BusyPolicy;
+  /** Drop the entry when not accessed for this long (ms); null keeps it until evicted. */
+  expireAfter: number | null;
+  /** How long a 404/410 is remembered (ms); 0 disables negative caching. */
+  negativeTtl: number;
+}
+
+export type DigestAlgorithm = 'sha256' | 'sha512' | 'sha1' | 'md5';
+
+export interface ExpectedDigest {
+  algorithm: DigestAlgorithm;
+  /** Lower-case hex. */
+  hex: string;
+}
+
+export interface Resource {
+  /** Cache key, unique within the instance. */
+  key: string;
+  class: ResourceClass;
+  policy: Policy;
+  /** Path and query to append to each upstream base URL (no leading slash). */
+  upstreamPath: string;
+  /** Extra request headers sent upstream. */
+  upstreamHeaders?: Record<string, string>;
+  /** Upstream response headers kept with the object and replayed to clients (lower-case). */
+  keepHeaders: readonly string[];
+  /** Expected length and digests; the fill is discarded when they do not match. */
+  expect?: { size?: number; digests?: ExpectedDigest[] };
+  /** Largest body accepted (bytes); larger fills fail and are not cached. */
+  maxSize?: number;
+}
+
+/** The result reported in X-Cache, access logs and metrics. */
+export type CacheResult =
+  | 'HIT'
+  | 'MISS'
+  | 'STALE'
+  | 'REVALIDATED'
+  | 'EXPIRED'
+  | 'BYPASS'
+  | 'NEGATIVE'
+  | 'OFFLINE'
+  | 'ERROR';
+
+export interface ServeOutcome {
+  result: CacheResult;
+  status: number;
+  /** Body bytes the engine wrote (or meant to write) to the client. */
+  bytes: number;
+}

@@ -1,0 +1,80 @@
+// Index: metadata about cached entries. Bytes live in the BlobStore; the index maps keys to
+// digests and keeps what policy needs (freshness, validators, access for LRU, negatives).
+
+export type EntryStatus = 'ok' | 'negative';
+
+export interface IndexEntry {
+  key: string;
+  /** The instance that owns the entry, for per-instance stats. */
+  instance: string;
+  status: EntryStatus;
+  /** sha256 hex of the body; null for negative entries. */
+  digest: string | null;
+  size: number;
+  /** Upstream status that produced the entry: 200, or 404/410 for negatives. */
+  upstreamStatus: number;
+  /** Response headers kept with the object (lower-case names). */
+  headers: Record<string, string>;
+  fetchedAt: number;
+  etag: string | null;
+  lastModified: string | null;
+  lastAccess: number;
+  hits: number;
+  /** Drop the entry when not accessed for this long (ms); null keeps it until evicted. */
+  expireAfter: number | null;
+}
+
+export interface Access {
+  key: string;
+  at: number;
+  hits: number;
+}
+
+export interface InstanceStats {
+  instance: string;
+  objects: number;
+  bytes: number;
+  negatives: number;
+  requests: Record<string, number>;
+}
+
+export interface IndexStats {
+  objects: number;
+  negatives: number;
+  /** Bytes of distinct referenced blobs. */
+  bytes: number;
+  instances: InstanceStats[];
+}
+
+export interface CacheIndex {
+  get(key: string): Promise<IndexEntry | undefined>;
+  /** Inserts or replaces the entry. */
+  put(entry: IndexEntry): Promise<void>;
+  /** Inserts the entry unless the key exists; returns whichever entry is stored now. */
+  createIfAbsent(entry: IndexEntry): Promise<IndexEntry>;
+  /** Removes entries; returns digests no entry references any more. */
+  delete(keys: string[]): Promise<string[]>;
+  /** Records accesses in one batch: lastAccess = at, hits += hits. */
+  touch(accesses: readonly Access[]): Promise<void>;
+  /** A 304 from upstream: new fetchedAt and validators. */
+  refresh(
+    key: string,
+    fields: { fetchedAt: number; etag?: string | null; lastModified?: string | null },
+  ): Promise<void>;
+  /** Least recently accessed ok entries first. */
+  lru(limit: number): Promise<IndexEntry[]>;
+  /** Entries whose expireAfter has passed since lastAccess. */
+  expired(now: number, limit: number): Promise<IndexEntry[]>;
+  /** Whether any entry references the digest (for GC). */
+  references(digest: string): Promise<boolean>;
+  /** Removes every entry that references the digest (its blob is gone); returns how many. */
+  dropDigest(digest: string): Promise<number>;
+  /** Distinct digests referenced by ok entries. */
+  digests(): AsyncIterable<string>;
+  totalBytes(): Promise<number>;
+  /** Adds request-result counters (hit, miss, …) per instance. */
+  addCounters(instance: string, counts: Record<string, number>): Promise<void>;
+  stats(): Promise<IndexStats>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,251 @@
+// SQLite Index (WAL). better-sqlite3 is synchronous; statements are tiny and indexed, so they
+// run inline. Blob byte totals are kept by triggers so eviction never scans the table.
+import Database from 'better-sqlite3';
+import type { Access, CacheIndex, IndexEntry, IndexStats, InstanceStats } from '../cache-index.js';
+import { MIGRATIONS } from './schema.js';
+
+interface Row {
+  key: string;
+  instance: string;
+  status: 'ok' | 'negative';
+  digest: string | null;
+  size: number;
+  upstream_status: number;
+  headers: string;
+  fetched_at: number;
+  etag: string | null;
+  last_modified: string | null;
+  last_access: number;
+  hits: number;
+  expire_after: number | null;
+}
+
+const toEntry = (r: Row): IndexEntry => ({
+  key: r.key,
+  instance: r.instance,
+  status: r.status,
+  digest: r.digest,
+  size: r.size,
+  upstreamStatus: r.upstream_status,
+  headers: JSON.parse(r.headers) as Record<string, string>,
+  fetchedAt: r.fetched_at,
+  etag: r.etag,
+  lastModified: r.last_modified,
+  lastAccess: r.last_access,
+  hits: r.hits,
+  expireAfter: r.expire_after,
+});
+
+const toRow = (e: IndexEntry): Row => ({
+  key: e.key,
+  instance: e.instance,
+  status: e.status,
+  digest: e.digest,
+  size: e.size,
+  upstream_status: e.upstreamStatus,
+  headers: JSON.stringify(e.headers),
+  fetched_at: e.fetchedAt,
+  etag: e.etag,
+  last_modified: e.lastModified,
+  last_access: e.lastAccess,
+  hits: e.hits,
+  expire_after: e.expireAfter,
+});
+
+const COLUMNS =
+  'key, instance, status, digest, size, upstream_status, headers, fetched_at, etag, last_modified, last_access, hits, expire_after';
+const VALUES =
+  '@key, @instance, @status, @digest, @size, @upstream_status, @headers, @fetched_at, @etag, @last_modified, @last_access, @hits, @expire_after';
+
+export class SqliteIndex implements CacheIndex {
+  readonly #db: Database.Database;
+  readonly #stmt;
+
+  constructor(path: string) {
+    this.#db = new Database(path);
+    this.#db.pragma('journal_mode = WAL');
+    this.#db.pragma('synchronous = NORMAL');
+    this.#db.pragma('busy_timeout = 5000');
+    this.#migrate();
+    const db = this.#db;
+    this.#stmt = {
+      get: db.prepare<[string], Row>(`SELECT ${COLUMNS} FROM entries WHERE key = ?`),
+      upsert: db.prepare<[Row]>(
+        `INSERT INTO entries (${COLUMNS}) VALUES (${VALUES})
+         ON CONFLICT(key) DO UPDATE SET instance=excluded.instance, status=excluded.status,
+           digest=excluded.digest, size=excluded.size, upstream_status=excluded.upstream_status,
+           headers=excluded.headers, fetched_at=excluded.fetched_at, etag=excluded.etag,
+           last_modified=excluded.last_modified, last_access=excluded.last_access,
+           hits=excluded.hits, expire_after=excluded.expire_after`,
+      ),
+      insertIgnore: db.prepare<[Row]>(
+        `INSERT INTO entries (${COLUMNS}) VALUES (${VALUES}) ON CONFLICT(key) DO NOTHING`,
+      ),
+      del: db.prepare<[string]>(`DELETE FROM entries WHERE key = ?`),
+      digestOf: db.prepare<[string], { digest: string | null }>(
+        `SELECT digest FROM entries WHERE key = ?`,
+      ),
+      refs: db.prepare<[string], { n: number }>(
+        `SELECT COUNT(*) AS n FROM entries WHERE digest = ?`,
+      ),
+      touch: db.prepare<[number, number, string]>(
+        `UPDATE entries SET last_access = MAX(last_access, ?), hits = hits + ? WHERE key = ?`,
+      ),
+      lru: db.prepare<[number], Row>(
+        `SELECT ${COLUMNS} FROM entries WHERE status = 'ok' ORDER BY last_access ASC LIMIT ?`,
+      ),
+      expired: db.prepare<[number, number], Row>(
+        `SELECT ${COLUMNS} FROM entries
+         WHERE expire_after IS NOT NULL AND last_access + expire_after < ? LIMIT ?`,
+      ),
+      dropDigest: db.prepare<[string]>(`DELETE FROM entries WHERE digest = ?`),
+      digests: db.prepare<[], { digest: string }>(
+        `SELECT DISTINCT digest FROM entries WHERE digest IS NOT NULL`,
+      ),
+      total: db.prepare<[], { bytes: number }>(`SELECT bytes FROM totals WHERE id = 1`),
+      addCounter: db.prepare<[string, string, number]>(
+        `INSERT INTO counters (instance, result, n) VALUES (?, ?, ?)
+         ON CONFLICT(instance, result) DO UPDATE SET n = n + excluded.n`,
+      ),
+    };
+  }
+
+  #migrate(): void {
+    const version = this.#db.pragma('user_version', { simple: true }) as number;
+    for (let v = version; v < MIGRATIONS.length; v++) {
+      this.#db.transaction(() => {
+        this.#db.exec(MIGRATIONS[v] as string);
+        this.#db.pragma(`user_version = ${v + 1}`);
+      })();
+    }
+  }
+
+  async get(key: string): Promise<IndexEntry | undefined> {
+    const row = this.#stmt.get.get(key);
+    return row ? toEntry(row) : undefined;
+  }
+
+  async put(entry: IndexEntry): Promise<void> {
+    this.#stmt.upsert.run(toRow(entry));
+  }
+
+  async createIfAbsent(entry: IndexEntry): Promise<IndexEntry> {
+    return this.#db.transaction(() => {
+      this.#stmt.insertIgnore.run(toRow(entry));
+      return toEntry(this.#stmt.get.get(entry.key) as Row);
+    })();
+  }
+
+  async delete(keys: string[]): Promise<string[]> {
+    return this.#db.transaction(() => {
+      const candidates = new Set<string>();
+      for (const key of keys) {
+        const d = this.#stmt.digestOf.get(key)?.digest;
+        if (d) candidates.add(d);
+        this.#stmt.del.run(key);
+      }
+      return [...candidates].filter((d) => (this.#stmt.refs.get(d)?.n ?? 0) === 0);
+    })();
+  }
+
+  async touch(accesses: readonly Access[]): Promise<void> {
+    this.#db.transaction(() => {
+      for (const a of accesses) this.#stmt.touch.run(a.at, a.hits, a.key);
+    })();
+  }
+
+  async refresh(
+    key: string,
+    fields: { fetchedAt: number; etag?: string | null; lastModified?: string | null },
+  ): Promise<void> {
+    const sets = ['fetched_at = @fetchedAt'];
+    if (fields.etag !== undefined) sets.push('etag = @etag');
+    if (fields.lastModified !== undefined) sets.push('last_modified = @lastModified');
+    this.#db.prepare(`UPDATE entries SET ${sets.join(', ')} WHERE key = @key`).run({
+      key,
+      fetchedAt: fields.fetchedAt,
+      etag: fields.etag ?? null,
+      lastModified: fields.lastModified ?? null,
+    });
+  }
+
+  async lru(limit: number): Promise<IndexEntry[]> {
+    return this.#stmt.lru.all(limit).map(toEntry);
+  }
+
+  async expired(now: number, limit: number): Promise<IndexEntry[]> {
+    return this.#stmt.expired.all(now, limit).map(toEntry);
+  }
+
+  async references(digest: string): Promise<boolean> {
+    return (this.#stmt.refs.get(digest)?.n ?? 0) > 0;
+  }
+
+  async dropDigest(digest: string): Promise<number> {
+    return this.#stmt.dropDigest.run(digest).changes;
+  }
+
+  async *digests(): AsyncIterable<string> {
+    for (const row of this.#stmt.digests.iterate()) yield row.digest;
+  }
+
+  async totalBytes(): Promise<number> {
+    return this.#stmt.total.get()?.bytes ?? 0;
+  }
+
+  async addCounters(instance: string, counts: Record<string, number>): Promise<void> {
+    this.#db.transaction(() => {
+      for (const [result, n] of Object.entries(counts)) {
+        if (n > 0) this.#stmt.addCounter.run(instance, result, n);
+      }
+    })();
+  }
+
+  async stats(): Promise<IndexStats> {
+    const perInstance = new Map<string, InstanceStats>();
+    const get = (instance: string): InstanceStats => {
+      let s = perInstance.get(instance);
+      if (!s) {
+        s = { instance, objects: 0, bytes: 0, negatives: 0, requests: {} };
+        perInstance.set(instance, s);
+      }
+      return s;
+    };
+    const rows = this.#db
+      .prepare<[], { instance: string; status: string; n: number; bytes: number }>(
+        `SELECT instance, status, COUNT(*) AS n, COALESCE(SUM(size), 0) AS bytes
+         FROM entries GROUP BY instance, status`,
+      )
+      .all();
+    for (const r of rows) {
+      const s = get(r.instance);
+      if (r.status === 'ok') {
+        s.objects += r.n;
+        s.bytes += r.bytes;
+      } else s.negatives += r.n;
+    }
+    const counters = this.#db
+      .prepare<[], { instance: string; result: string; n: number }>(
+        `SELECT instance, result, n FROM counters`,
+      )
+      .all();
+    for (const c of counters) get(c.instance).requests[c.result] = c.n;
+    const instances = [...perInstance.values()].sort((a, b) =>
+      a.instance.localeCompare(b.instance),
+    );
+    return {
+      objects: instances.reduce((n, s) => n + s.objects, 0),
+      negatives: instances.reduce((n, s) => n + s.negatives, 0),
+      bytes: await this.totalBytes(),
+      instances,
+    };
+  }
+
+  async ping(): Promise<void> {
+    this.#db.prepare('SELECT 1').get();
+  }
+
+  async close(): Promise<void> {
+    if (this.#db.open) this.#db.close();
+  }
+}

@@ -1,0 +1,148 @@
+// The Index conformance suite: every driver runs it (see test/unit/sqlite-index.test.ts).
+import { describe, expect, it } from 'vitest';
+import type { CacheIndex, IndexEntry } from '../cache-index.js';
+
+const d = (c: string): string => c.repeat(64);
+
+export function entry(key: string, over: Partial<IndexEntry> = {}): IndexEntry {
+  return {
+    key,
+    instance: 'files',
+    status: 'ok',
+    digest: d('a'),
+    size: 100,
+    upstreamStatus: 200,
+    headers: { 'content-type': 'text/plain' },
+    fetchedAt: 1000,
+    etag: '"v1"',
+    lastModified: null,
+    lastAccess: 1000,
+    hits: 0,
+    expireAfter: null,
+    ...over,
+  };
+}
+
+export function indexSuite(name: string, create: () => Promise<CacheIndex>): void {
+  describe(`Index conformance: ${name}`, () => {
+    it('stores, reads and replaces entries', async () => {
+      const idx = await create();
+      expect(await idx.get('k')).toBeUndefined();
+      await idx.put(entry('k'));
+      expect(await idx.get('k')).toEqual(entry('k'));
+      await idx.put(entry('k', { digest: d('b'), size: 7, etag: null }));
+      expect(await idx.get('k')).toMatchObject({ digest: d('b'), size: 7, etag: null });
+      await idx.close();
+    });
+
+    it('create-if-absent keeps the first copy', async () => {
+      const idx = await create();
+      const first = await idx.createIfAbsent(entry('k', { digest: d('1') }));
+      expect(first.digest).toBe(d('1'));
+      const second = await idx.createIfAbsent(entry('k', { digest: d('2') }));
+      expect(second.digest).toBe(d('1'));
+      expect((await idx.get('k'))?.digest).toBe(d('1'));
+      await idx.close();
+    });
+
+    it('counts distinct blob bytes and reports orphaned digests on delete', async () => {
+      const idx = await create();
+      await idx.put(entry('a', { digest: d('1'), size: 10 }));
+      await idx.put(entry('b', { digest: d('1'), size: 10 }));
+      await idx.put(entry('c', { digest: d('2'), size: 5 }));
+      await idx.put(entry('n', { status: 'negative', digest: null, size: 0, upstreamStatus: 404 }));
+      expect(await idx.totalBytes()).toBe(15);
+      expect(await idx.delete(['a'])).toEqual([]);
+      expect(await idx.totalBytes()).toBe(15);
+      expect(await idx.references(d('1'))).toBe(true);
+      expect(await idx.delete(['b', 'n'])).toEqual([d('1')]);
+      expect(await idx.references(d('1'))).toBe(false);
+      expect(await idx.totalBytes()).toBe(5);
+      await idx.put(entry('c', { digest: d('3'), size: 8 }));
+      expect(await idx.totalBytes()).toBe(8);
+      await idx.put(entry('c', { digest: d('3'), size: 8 }));
+      expect(await idx.totalBytes()).toBe(8);
+      await idx.close();
+    });
+
+    it('orders LRU by last access and records hits', async () => {
+      const idx = await create();
+      await idx.put(entry('old', { lastAccess: 1 }));
+      await idx.put(entry('mid', { lastAccess: 2, digest: d('b') }));
+      await idx.put(entry('new', { lastAccess: 3, digest: d('c') }));
+      await idx.touch([{ key: 'old', at: 10, hits: 1 }]);
+      expect((await idx.lru(10)).map((e) => e.key)).toEqual(['mid', 'new', 'old']);
+      expect((await idx.get('old'))?.hits).toBe(1);
+      await idx.touch([
+        { key: 'old', at: 11, hits: 0 },
+        { key: 'mid', at: 1, hits: 2 },
+      ]);
+      expect(await idx.get('old')).toMatchObject({ hits: 1, lastAccess: 11 });
+      expect(await idx.get('mid')).toMatchObject({ hits: 2, lastAccess: 2 });
+      expect(await idx.lru(1)).toHaveLength(1);
+      await idx.close();
+    });
+
+    it('refreshes freshness and validators', async () => {
+      const idx = await create();
+      await idx.put(entry('k'));
+      await idx.refresh('k', { fetchedAt: 5000, etag: '"v2"' });
+      expect(await idx.get('k')).toMatchObject({
+        fetchedAt: 5000,
+        etag: '"v2"',
+        lastModified: null,
+      });
+      await idx.refresh('k', { fetchedAt: 6000 });
+      expect(await idx.get('k')).toMatchObject({ fetchedAt: 6000, etag: '"v2"' });
+      await idx.close();
+    });
+
+    it('finds expired entries by last access', async () => {
+      const idx = await create();
+      await idx.put(entry('keep', { expireAfter: null, lastAccess: 0 }));
+      await idx.put(entry('soon', { expireAfter: 100, lastAccess: 0, digest: d('b') }));
+      await idx.put(entry('later', { expireAfter: 10_000, lastAccess: 0, digest: d('c') }));
+      expect((await idx.expired(500, 10)).map((e) => e.key)).toEqual(['soon']);
+      await idx.close();
+    });
+
+    it('lists referenced digests and per-instance stats', async () => {
+      const idx = await create();
+      await idx.put(entry('a', { digest: d('1'), size: 10 }));
+      await idx.put(entry('b', { digest: d('2'), size: 20, instance: 'other' }));
+      await idx.put(entry('n', { status: 'negative', digest: null, size: 0, upstreamStatus: 410 }));
+      await idx.addCounters('files', { hit: 3, miss: 1 });
+      await idx.addCounters('files', { hit: 2 });
+      const digests: string[] = [];
+      for await (const x of idx.digests()) digests.push(x);
+      expect(digests.sort()).toEqual([d('1'), d('2')]);
+      const stats = await idx.stats();
+      expect(stats).toMatchObject({ objects: 2, negatives: 1, bytes: 30 });
+      expect(stats.instances.find((s) => s.instance === 'files')).toMatchObject({
+        objects: 1,
+        bytes: 10,
+        negatives: 1,
+        requests: { hit: 5, miss: 1 },
+      });
+      await idx.close();
+    });
+
+    it('drops every entry of a lost blob', async () => {
+      const idx = await create();
+      await idx.put(entry('a', { digest: d('1'), size: 10 }));
+      await idx.put(entry('b', { digest: d('1'), size: 10 }));
+      await idx.put(entry('c', { digest: d('2'), size: 4 }));
+      expect(await idx.dropDigest(d('1'))).toBe(2);
+      expect(await idx.get('a')).toBeUndefined();
+      expect(await idx.get('c')).toBeDefined();
+      expect(await idx.totalBytes()).toBe(4);
+      await idx.close();
+    });
+
+    it('answers ping', async () => {
+      const idx = await create();
+      await expect(idx.ping()).resolves.toBeUndefined();
+      await idx.close();
+    });
+  });
+}

@@ -1,0 +1,64 @@
+// Prometheus metrics. Labels come from a fixed small set (instance, ecosystem, class, result,
+// reason); package names never become labels.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export class Metrics {
+  readonly registry = new Registry();
+  readonly requests = new Counter({
+    name: 'trove_requests_total',
+    help: 'Requests served, by cache result',
+    labelNames: ['instance', 'ecosystem', 'class', 'result'] as const,
+    registers: [this.registry],
+  });
+  readonly bytesServed = new Counter({
+    name: 'trove_served_bytes_total',
+    help: 'Body bytes sent to clients',
+    labelNames: ['instance', 'result'] as const,
+    registers: [this.registry],
+  });
+  readonly bytesFetched = new Counter({
+    name: 'trove_upstream_fetched_bytes_total',
+    help: 'Body bytes received from upstreams',
+    labelNames: ['instance'] as const,
+    registers: [this.registry],
+  });
+  readonly fillsInFlight = new Gauge({
+    name: 'trove_fills_in_flight',
+    help: 'Upstream fills in progress',
+    labelNames: ['instance'] as const,
+    registers: [this.registry],
+  });
+  readonly upstreamLatency = new Histogram({
+    name: 'trove_upstream_response_seconds',
+    help: 'Time from the start of a fill until upstream headers (or failure)',
+    labelNames: ['instance', 'outcome'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+  readonly upstreamErrors = new Counter({
+    name: 'trove_upstream_errors_total',
+    help: 'Failed fills, by error code',
+    labelNames: ['instance', 'code'] as const,
+    registers: [this.registry],
+  });
+  readonly storeBytes = new Gauge({
+    name: 'trove_store_bytes',
+    help: 'Bytes of referenced blobs',
+    registers: [this.registry],
+  });
+  readonly storeObjects = new Gauge({
+    name: 'trove_store_objects',
+    help: 'Cached entries (not counting negative entries)',
+    registers: [this.registry],
+  });
+  readonly evictions = new Counter({
+    name: 'trove_evictions_total',
+    help: 'Entries removed, by reason',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
+  constructor(withProcessMetrics = true) {
+    if (withProcessMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'trove_' });
+  }
+}

@@ -1,0 +1,29 @@
+// What the server routes to: a mounted handler with its prefix and hosts. The app adapts
+// ecosystem instances to this shape, so the server knows no ecosystem.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { TroveError } from '../errors.js';
+import type { Routable } from './router.js';
+
+export interface RequestContext {
+  /** Decoded, checked path below the mount, without a leading slash. */
+  path: string;
+  segments: string[];
+  query: string;
+  /** Public base URL of the mount, without a trailing slash. */
+  baseUrl: string;
+}
+
+export interface HandledRequest {
+  /** X-Cache style result for the access log. */
+  result: string;
+  bytes: number;
+}
+
+export interface Mount extends Routable {
+  type: string;
+  handle(req: IncomingMessage, res: ServerResponse, ctx: RequestContext): Promise<HandledRequest>;
+  /** Writes an error in the mount's protocol format. */
+  sendError(res: ServerResponse, err: TroveError): void;
+  /** Client set-up text for the home page. */
+  clientSetup(baseUrl: string): string;
+}

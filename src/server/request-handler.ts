@@ -1,0 +1,120 @@
+// The request path through the server: system routes, path checks, routing, access log.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { BlockList } from 'node:net';
+import type { Logger } from 'pino';
+import { TroveError, toTroveError } from '../errors.js';
+import { homePage } from './home-page.js';
+import type { Mount } from './mount.js';
+import { requestOrigin } from './public-url.js';
+import type { Router } from './router.js';
+import { checkPath } from './safe-path.js';
+import { systemRoute, type SystemDeps } from './system-routes.js';
+
+export interface HandlerOptions {
+  router: Router<Mount>;
+  /** Serve system routes and the home page (the main listener does; dedicated ones do not). */
+  system: SystemDeps | null;
+  publicUrl: string | undefined;
+  trusted: BlockList | null;
+  log: Logger;
+  isShuttingDown(): boolean;
+}
+
+function plainError(res: ServerResponse, err: TroveError, extra = ''): void {
+  const body = `${err.message}\n${extra}`;
+  res.writeHead(err.status, {
+    'content-type': 'text/plain; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+    'x-trove-error': err.code,
+  });
+  res.end(body);
+}
+
+export function createRequestHandler(o: HandlerOptions) {
+  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const started = process.hrtime.bigint();
+    let instance: string | undefined;
+    let result = '-';
+    let bytes = 0;
+    let pending = 2; // the response closed, and the handler returned
+    const finish = (): void => {
+      if (--pending > 0) return;
+      o.log.info({
+        method: req.method,
+        url: req.url,
+        status: res.statusCode,
+        cache: result,
+        bytes,
+        ms: Number(process.hrtime.bigint() - started) / 1e6,
+        instance,
+        remote: req.socket.remoteAddress,
+        complete: res.writableFinished,
+      });
+    };
+    res.once('close', finish);
+    try {
+      if (o.isShuttingDown()) {
+        res.setHeader('connection', 'close');
+        return plainError(
+          res,
+          new TroveError('TROVE_ERR_SHUTTING_DOWN', 'Trove is shutting down; retry shortly'),
+        );
+      }
+      const url = req.url ?? '/';
+      const q = url.indexOf('?');
+      const rawPath = q === -1 ? url : url.slice(0, q);
+      const query = q === -1 ? '' : url.slice(q + 1);
+      if (o.system && (await systemRoute(req, res, rawPath, o.system))) {
+        result = 'SYSTEM';
+        return;
+      }
+      const safe = checkPath(rawPath);
+      if (!safe.ok) {
+        const err = new TroveError('TROVE_ERR_BAD_PATH', `bad request path: ${safe.reason}`);
+        const mount = o.router.match(req.headers.host, rawPath)?.mount;
+        return mount ? mount.sendError(res, err) : plainError(res, err);
+      }
+      const path = `/${safe.path}`;
+      const match = o.router.match(req.headers.host, path);
+      if (!match) {
+        if (o.system && (path === '/' || path === '/_trove/')) {
+          const html = homePage(requestOrigin(req, o.publicUrl, o.trusted), o.router.mounts);
+          res.writeHead(200, {
+            'content-type': 'text/html; charset=utf-8',
+            'content-length': Buffer.byteLength(html),
+          });
+          res.end(html);
+          result = 'SYSTEM';
+          return;
+        }
+        const list = o.router.mounts
+          .map((m) => `  ${m.prefix || '/'} (${m.name}, ${m.type})`)
+          .join('\n');
+        return plainError(
+          res,
+          new TroveError('TROVE_ERR_NO_ROUTE', `no instance serves ${path}`),
+          `instances:\n${list}\n`,
+        );
+      }
+      instance = match.mount.name;
+      const prefixSegments =
+        match.mount.prefix === '' ? 0 : match.mount.prefix.split('/').length - 1;
+      const segments = safe.segments.slice(prefixSegments);
+      const out = await match.mount.handle(req, res, {
+        path: segments.join('/'),
+        segments,
+        query,
+        baseUrl: `${requestOrigin(req, o.publicUrl, o.trusted)}${match.mount.prefix}`,
+      });
+      result = out.result;
+      bytes = out.bytes;
+    } catch (err) {
+      const e = toTroveError(err);
+      o.log.error({ err: e, url: req.url }, 'request failed');
+      if (res.headersSent) res.destroy();
+      else plainError(res, e);
+    } finally {
+      finish();
+    }
+  };
+}

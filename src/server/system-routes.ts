@@ -1,0 +1,68 @@
+// Trove's own endpoints: /health (liveness), /ready (storage and index probe), /metrics.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Registry } from 'prom-client';
+import { timingSafeEqual } from 'node:crypto';
+import type { ErrorCode } from '../errors.js';
+
+export interface SystemDeps {
+  ready(): Promise<void>;
+  metrics: Registry | null;
+  metricsToken: string | null;
+}
+
+function send(res: ServerResponse, status: number, type: string, body: string): void {
+  res.writeHead(status, {
+    'content-type': type,
+    'content-length': Buffer.byteLength(body),
+    'cache-control': 'no-store',
+  });
+  res.end(body);
+}
+
+function tokenOk(header: string | undefined, token: string): boolean {
+  const want = Buffer.from(`Bearer ${token}`);
+  const got = Buffer.from(header ?? '');
+  return got.length === want.length && timingSafeEqual(got, want);
+}
+
+/** Handles a system path; returns false when the path is not one. */
+export async function systemRoute(
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+  d: SystemDeps,
+): Promise<boolean> {
+  switch (path) {
+    case '/health':
+    case '/_trove/health':
+      send(res, 200, 'application/json', '{"status":"ok"}');
+      return true;
+    case '/ready':
+    case '/_trove/ready':
+      try {
+        await d.ready();
+        send(res, 200, 'application/json', '{"status":"ready"}');
+      } catch (err) {
+        send(
+          res,
+          503,
+          'application/json',
+          JSON.stringify({ status: 'unavailable', error: String((err as Error).message) }),
+        );
+      }
+      return true;
+    case '/metrics':
+    case '/_trove/metrics':
+      if (!d.metrics) return false;
+      if (d.metricsToken && !tokenOk(req.headers.authorization, d.metricsToken)) {
+        res.setHeader('www-authenticate', 'Bearer realm="trove-metrics"');
+        res.setHeader('x-trove-error', 'TROVE_ERR_UNAUTHORIZED' satisfies ErrorCode);
+        send(res, 401, 'text/plain', 'a bearer token is required for /metrics\n');
+        return true;
+      }
+      send(res, 200, d.metrics.contentType, await d.metrics.metrics());
+      return true;
+    default:
+      return false;
+  }
+}

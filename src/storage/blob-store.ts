@@ -1,0 +1,45 @@
+// BlobStore: content-addressed bytes. The sha256 digest is the identity, so writes are
+// idempotent and identical artifacts from different ecosystems share one copy.
+import type { Readable } from 'node:stream';
+
+export interface BlobInfo {
+  /** Lower-case hex sha256. */
+  digest: string;
+  size: number;
+}
+
+export interface BlobListing extends BlobInfo {
+  /** When the blob was written, for GC grace periods. */
+  modifiedMs: number;
+}
+
+export interface ByteRange {
+  start: number;
+  /** Inclusive, as in HTTP Range. */
+  end: number;
+}
+
+export interface BlobStore {
+  /** Stores a stream and returns its digest and size. Nothing is visible until complete. */
+  put(source: AsyncIterable<Uint8Array>): Promise<BlobInfo>;
+  /**
+   * Adopts a local file whose digest the caller has already verified; the file is moved
+   * (or uploaded, then removed). Adopting a digest that already exists is a no-op.
+   */
+  importFile(path: string, blob: BlobInfo): Promise<void>;
+  createReadStream(digest: string, range?: ByteRange): Readable;
+  stat(digest: string): Promise<BlobInfo | undefined>;
+  delete(digest: string): Promise<void>;
+  list(): AsyncIterable<BlobListing>;
+  /** A local path to the blob when the driver has one: lets hits use sendfile-like paths. */
+  localPath?(digest: string): string;
+  /** Throws when the store cannot be used (for /ready). */
+  ping(): Promise<void>;
+}
+
+export const SHA256_HEX = /^[0-9a-f]{64}$/;
+
+export function assertDigest(digest: string): void {
+  if (!SHA256_HEX.test(digest))
+    throw new Error(`not a sha256 hex digest: ${JSON.stringify(digest)}`);
+}

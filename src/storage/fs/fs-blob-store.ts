@@ -1,0 +1,134 @@
+// Filesystem BlobStore: blobs/sha256/ab/cd/<hex>. Writes go to tmp/, are fsynced, then renamed,
+// so a crash leaves either no blob or a whole one (plus a temp file that start-up removes).
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { Transform } from 'node:stream';
+import {
+  assertDigest,
+  type BlobInfo,
+  type BlobListing,
+  type BlobStore,
+  type ByteRange,
+  SHA256_HEX,
+} from '../blob-store.js';
+
+export class FsBlobStore implements BlobStore {
+  readonly root: string;
+  readonly tmpDir: string;
+  readonly #blobDir: string;
+
+  constructor(root: string) {
+    this.root = root;
+    this.#blobDir = join(root, 'blobs', 'sha256');
+    this.tmpDir = join(root, 'tmp');
+  }
+
+  async init(): Promise<void> {
+    await mkdir(this.#blobDir, { recursive: true });
+    await mkdir(this.tmpDir, { recursive: true });
+  }
+
+  /** Removes temp files left by a crash. Only safe before any fill starts. */
+  async removeTempFiles(): Promise<number> {
+    const names = await readdir(this.tmpDir).catch(() => [] as string[]);
+    await Promise.all(names.map((n) => rm(join(this.tmpDir, n), { force: true, recursive: true })));
+    return names.length;
+  }
+
+  tempPath(): string {
+    return join(this.tmpDir, `${Date.now()}-${randomBytes(8).toString('hex')}.part`);
+  }
+
+  localPath(digest: string): string {
+    assertDigest(digest);
+    return join(this.#blobDir, digest.slice(0, 2), digest.slice(2, 4), digest);
+  }
+
+  async put(source: AsyncIterable<Uint8Array>): Promise<BlobInfo> {
+    const tmp = this.tempPath();
+    const hash = createHash('sha256');
+    let size = 0;
+    const counter = new Transform({
+      transform(chunk: Buffer, _enc, cb) {
+        hash.update(chunk);
+        size += chunk.length;
+        cb(null, chunk);
+      },
+    });
+    try {
+      await pipeline(source, counter, createWriteStream(tmp, { flags: 'wx' }));
+      await fsyncPath(tmp);
+      const blob = { digest: hash.digest('hex'), size };
+      await this.importFile(tmp, blob);
+      return blob;
+    } finally {
+      await rm(tmp, { force: true });
+    }
+  }
+
+  async importFile(path: string, blob: BlobInfo): Promise<void> {
+    const dest = this.localPath(blob.digest);
+    await mkdir(join(dest, '..'), { recursive: true });
+    await rename(path, dest);
+    await fsyncPath(join(dest, '..'));
+  }
+
+  createReadStream(digest: string, range?: ByteRange): Readable {
+    const path = this.localPath(digest);
+    return range
+      ? createReadStream(path, { start: range.start, end: range.end })
+      : createReadStream(path);
+  }
+
+  async stat(digest: string): Promise<BlobInfo | undefined> {
+    try {
+      const s = await stat(this.localPath(digest));
+      return { digest, size: s.size };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw err;
+    }
+  }
+
+  async delete(digest: string): Promise<void> {
+    await unlink(this.localPath(digest)).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT') throw err;
+    });
+  }
+
+  async *list(): AsyncIterable<BlobListing> {
+    for (const a of await readdirSafe(this.#blobDir)) {
+      for (const b of await readdirSafe(join(this.#blobDir, a))) {
+        for (const name of await readdirSafe(join(this.#blobDir, a, b))) {
+          if (!SHA256_HEX.test(name)) continue;
+          const s = await stat(join(this.#blobDir, a, b, name)).catch(() => undefined);
+          if (s?.isFile()) yield { digest: name, size: s.size, modifiedMs: s.mtimeMs };
+        }
+      }
+    }
+  }
+
+  async ping(): Promise<void> {
+    const probe = join(this.tmpDir, `.ready-${process.pid}`);
+    const fh = await open(probe, 'w');
+    await fh.close();
+    await unlink(probe);
+  }
+}
+
+export async function fsyncPath(path: string): Promise<void> {
+  const fh = await open(path, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+async function readdirSafe(dir: string): Promise<string[]> {
+  return readdir(dir).catch(() => []);
+}

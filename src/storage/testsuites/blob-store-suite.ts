@@ -1,0 +1,108 @@
+// The BlobStore conformance suite: every driver runs it (see test/unit/fs-blob-store.test.ts).
+import { createHash } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { Readable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import type { BlobStore } from '../blob-store.js';
+
+async function drain(stream: Readable): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const chunk of stream) parts.push(chunk as Buffer);
+  return Buffer.concat(parts);
+}
+
+const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+
+export function blobStoreSuite(name: string, create: () => Promise<BlobStore>): void {
+  describe(`BlobStore conformance: ${name}`, () => {
+    it('puts a stream and reads it back by digest', async () => {
+      const store = await create();
+      const body = Buffer.from('hello, trove\n'.repeat(1000));
+      const info = await store.put(Readable.from([body.subarray(0, 7), body.subarray(7)]));
+      expect(info).toEqual({ digest: sha(body), size: body.length });
+      expect(await drain(store.createReadStream(info.digest))).toEqual(body);
+      expect(await store.stat(info.digest)).toEqual(info);
+    });
+
+    it('is idempotent for the same content', async () => {
+      const store = await create();
+      const body = Buffer.from('same bytes');
+      const a = await store.put(Readable.from([body]));
+      const b = await store.put(Readable.from([body]));
+      expect(a).toEqual(b);
+      const listed = [];
+      for await (const l of store.list()) listed.push(l.digest);
+      expect(listed.filter((d) => d === a.digest)).toHaveLength(1);
+    });
+
+    it('serves inclusive byte ranges', async () => {
+      const store = await create();
+      const body = Buffer.from('0123456789abcdef');
+      const { digest } = await store.put(Readable.from([body]));
+      expect((await drain(store.createReadStream(digest, { start: 3, end: 6 }))).toString()).toBe(
+        '3456',
+      );
+      expect((await drain(store.createReadStream(digest, { start: 15, end: 15 }))).toString()).toBe(
+        'f',
+      );
+    });
+
+    it('handles an empty blob', async () => {
+      const store = await create();
+      const info = await store.put(Readable.from([]));
+      expect(info.size).toBe(0);
+      expect(info.digest).toBe(sha(Buffer.alloc(0)));
+      expect(await drain(store.createReadStream(info.digest))).toHaveLength(0);
+    });
+
+    it('adopts a verified local file', async () => {
+      const store = await create();
+      const body = Buffer.from('imported');
+      const path = join(tmpdir(), `trove-import-${process.pid}-${Date.now()}`);
+      await writeFile(path, body);
+      await store.importFile(path, { digest: sha(body), size: body.length });
+      expect(await drain(store.createReadStream(sha(body)))).toEqual(body);
+    });
+
+    it('reports unknown digests as absent and deletes idempotently', async () => {
+      const store = await create();
+      const missing = sha(Buffer.from('never stored'));
+      expect(await store.stat(missing)).toBeUndefined();
+      await store.delete(missing);
+      const { digest } = await store.put(Readable.from([Buffer.from('to delete')]));
+      await store.delete(digest);
+      expect(await store.stat(digest)).toBeUndefined();
+    });
+
+    it('lists stored blobs with sizes', async () => {
+      const store = await create();
+      const bodies = ['a', 'bb', 'ccc'].map((s) => Buffer.from(s));
+      for (const b of bodies) await store.put(Readable.from([b]));
+      const seen = new Map<string, number>();
+      for await (const l of store.list()) seen.set(l.digest, l.size);
+      for (const b of bodies) expect(seen.get(sha(b))).toBe(b.length);
+    });
+
+    it('leaves nothing behind when the source stream fails', async () => {
+      const store = await create();
+      const failing = (async function* () {
+        yield Buffer.from('partial');
+        throw new Error('source broke');
+      })();
+      await expect(store.put(failing)).rejects.toThrow('source broke');
+      expect(await store.stat(sha(Buffer.from('partial')))).toBeUndefined();
+    });
+
+    it('rejects malformed digests', async () => {
+      const store = await create();
+      await expect(store.stat('../../etc/passwd')).rejects.toThrow();
+    });
+
+    it('answers ping when healthy', async () => {
+      const store = await create();
+      await expect(store.ping()).resolves.toBeUndefined();
+    });
+  });
+}

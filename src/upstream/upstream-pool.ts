@@ -1,0 +1,142 @@
+// An instance's ordered upstream list over one undici Agent: failover on connect errors and
+// 5xx, server-side redirects (Authorization never crosses hosts), idle-based body timeouts.
+import { Agent, request, type Dispatcher } from 'undici';
+import type { Readable } from 'node:stream';
+import { TroveError } from '../errors.js';
+import { isConnectFailure, transportError } from './errors.js';
+
+export interface UpstreamTarget {
+  url: string;
+  headers?: Record<string, string>;
+  /** Full Authorization header value for this upstream's host. */
+  authorization?: string;
+}
+
+export interface UpstreamTimeouts {
+  connectMs: number;
+  headersMs: number;
+  /** Longest silence between body chunks; there is deliberately no total timeout. */
+  idleMs: number;
+}
+
+export interface UpstreamResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: Readable;
+  /** Final URL after redirects. */
+  url: string;
+  /** Which configured upstream answered (index into the list). */
+  upstream: number;
+}
+
+export interface FetchInit {
+  method?: 'GET' | 'HEAD';
+  headers?: Record<string, string>;
+  signal?: AbortSignal;
+}
+
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
+export function createAgent(t: UpstreamTimeouts): Agent {
+  return new Agent({
+    connect: { timeout: t.connectMs },
+    headersTimeout: t.headersMs,
+    bodyTimeout: t.idleMs,
+    keepAliveTimeout: 30_000,
+    keepAliveMaxTimeout: 600_000,
+    connections: 128,
+  });
+}
+
+export class UpstreamPool {
+  readonly targets: readonly UpstreamTarget[];
+  readonly #dispatcher: Dispatcher;
+  readonly #maxRedirects: number;
+
+  constructor(targets: UpstreamTarget[], dispatcher: Dispatcher, maxRedirects = 5) {
+    this.targets = targets.map((t) => ({ ...t, url: t.url.endsWith('/') ? t.url : `${t.url}/` }));
+    this.#dispatcher = dispatcher;
+    this.#maxRedirects = maxRedirects;
+  }
+
+  /**
+   * Fetches `path` (relative, no leading slash) from the first upstream that answers without
+   * a connect error or 5xx. The last answer is returned even when it is a 5xx.
+   */
+  async fetch(path: string, init: FetchInit = {}): Promise<UpstreamResponse> {
+    if (this.targets.length === 0) {
+      throw new TroveError('TROVE_ERR_UPSTREAM_CONNECT', 'no upstream is configured');
+    }
+    let lastError: unknown;
+    for (let i = 0; i < this.targets.length; i++) {
+      const target = this.targets[i] as UpstreamTarget;
+      const last = i === this.targets.length - 1;
+      try {
+        const res = await this.#follow(target, new URL(path, target.url), init);
+        if (res.status >= 500 && !last) {
+          res.body.resume();
+          lastError = new TroveError(
+            'TROVE_ERR_UPSTREAM_STATUS',
+            `upstream ${i} answered ${res.status}`,
+          );
+          continue;
+        }
+        return { ...res, upstream: i };
+      } catch (err) {
+        lastError = err;
+        if (last || !isConnectFailure(err)) break;
+      }
+    }
+    throw transportError(lastError, 'upstream request failed');
+  }
+
+  async #follow(
+    target: UpstreamTarget,
+    start: URL,
+    init: FetchInit,
+  ): Promise<Omit<UpstreamResponse, 'upstream'>> {
+    const origin = new URL(target.url).origin;
+    let url = start;
+    for (let hop = 0; ; hop++) {
+      const headers: Record<string, string> = { ...target.headers, ...init.headers };
+      // Credentials go only to the configured upstream's own origin.
+      if (target.authorization && url.origin === origin)
+        headers['authorization'] = target.authorization;
+      const res = await request(url, {
+        dispatcher: this.#dispatcher,
+        method: init.method ?? 'GET',
+        headers,
+        ...(init.signal ? { signal: init.signal } : {}),
+      });
+      // Consumers see body errors through iteration; this keeps a late socket error (after a
+      // consumer stopped reading) from becoming an uncaught exception.
+      res.body.on('error', () => undefined);
+      const location = res.headers['location'];
+      if (REDIRECTS.has(res.statusCode) && typeof location === 'string') {
+        res.body.resume();
+        if (hop >= this.#maxRedirects) {
+          throw new TroveError(
+            'TROVE_ERR_UPSTREAM_STATUS',
+            `too many redirects from ${start.origin}`,
+          );
+        }
+        url = new URL(location, url);
+        continue;
+      }
+      return {
+        status: res.statusCode,
+        headers: flattenHeaders(res.headers),
+        body: res.body,
+        url: url.toString(),
+      };
+    }
+  }
+}
+
+function flattenHeaders(h: Record<string, string | string[] | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(h)) {
+    if (v !== undefined) out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
+  }
+  return out;
+}

@@ -1,0 +1,210 @@
+// Configuration: every error names the file, the key path and the reason; env and flags
+// override the file; secrets never print.
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { inspect } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { aptMirror, defaultConfigObject } from '../../src/config/default-config.js';
+import { ConfigError, loadConfig } from '../../src/config/load.js';
+import { defaultRegistry } from '../../src/ecosystems/registry.js';
+
+const registry = defaultRegistry();
+const dir = mkdtempSync(join(tmpdir(), 'trove-config-'));
+let n = 0;
+function file(text: string): string {
+  const path = join(dir, `c${n++}.yaml`);
+  writeFileSync(path, text);
+  return path;
+}
+
+function problems(text: string, env: NodeJS.ProcessEnv = {}): string[] {
+  const f = file(text);
+  try {
+    loadConfig(registry, { file: f, env });
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as ConfigError).problems.map((p) => p.replace(f, 'FILE'));
+  }
+  throw new Error('expected a config error');
+}
+
+describe('config errors name the file, key and reason', () => {
+  const cases: Array<[string, string]> = [
+    [
+      'server:\n  listen: nowhere\n',
+      'FILE: server.listen: "nowhere" is not a listen address (use host:port, [::1]:port or a port)',
+    ],
+    [
+      'storage:\n  max_size: lots\n',
+      'FILE: storage.max_size: "lots" is not a size (use e.g. 512MiB, 10GiB, 1TB)',
+    ],
+    ['storage:\n  colour: blue\n', 'FILE: storage: unknown key "colour"'],
+    ['instances:\n  f:\n    type: nope\n', 'FILE: instances.f.type: must be one of: file'],
+    ['instances:\n  f:\n    type: file\n', 'FILE: instances.f.upstreams: is required'],
+    [
+      'instances:\n  f:\n    type: file\n    upstreams: []\n',
+      'FILE: instances.f.upstreams: needs at least one upstream',
+    ],
+    [
+      'instances:\n  f:\n    type: file\n    upstreams: [ftp://x]\n',
+      'FILE: instances.f.upstreams[0]: must be an http:// or https:// URL',
+    ],
+    [
+      'instances:\n  f:\n    type: file\n    upstreams: [http://x]\n    fresh_for: soon\n',
+      'FILE: instances.f.fresh_for: "soon" is not a duration (use e.g. 500ms, 30s, 5m, 1h, 7d)',
+    ],
+    [
+      'instances:\n  f:\n    type: file\n    upstreams: [http://x]\n    rules:\n      - match: "**"\n        policy: forever\n',
+      "FILE: instances.f.rules[0].policy: Invalid enum value. Expected 'bypass' | 'immutable' | 'revalidate', received 'forever'",
+    ],
+    [
+      'instances:\n  Bad Name:\n    type: file\n    upstreams: [http://x]\n',
+      'FILE: instances.Bad Name: instance names use a-z, 0-9, _ and -',
+    ],
+    [
+      'metrics:\n  token: {env: TROVE_TEST_UNSET_VAR}\n',
+      'FILE: metrics.token: env var TROVE_TEST_UNSET_VAR is not set',
+    ],
+    [
+      'metrics:\n  token: {file: /nonexistent/token}\n',
+      'FILE: metrics.token: cannot read /nonexistent/token (ENOENT)',
+    ],
+    [
+      'instances:\n  a: {type: file, upstreams: [http://x], path: /m}\n  b: {type: file, upstreams: [http://y], path: /m}\n',
+      'FILE: instances.b.path: /m is already served by instance "a"',
+    ],
+    ['- just\n- a list\n', 'FILE: the top level must be a mapping'],
+  ];
+  for (const [text, expected] of cases) {
+    it(expected, () => expect(problems(text)).toContain(expected));
+  }
+
+  it('reports YAML syntax errors with line and column', () => {
+    const [p] = problems('server:\n  listen: [unclosed\n');
+    expect(p).toMatch(/^FILE:\d+:\d+: invalid YAML: /);
+  });
+
+  it('reports duplicate keys', () => {
+    expect(problems('offline: true\noffline: false\n')[0]).toMatch(
+      /invalid YAML: .*[Mm]ap keys must be unique/,
+    );
+  });
+
+  it('names the env var that set a bad value', () => {
+    expect(problems('{}\n', { TROVE_MAX_SIZE: 'huge' })).toContain(
+      'FILE: storage.max_size: "huge" is not a size (use e.g. 512MiB, 10GiB, 1TB) (set by env TROVE_MAX_SIZE)',
+    );
+  });
+
+  it('reports a missing file', () => {
+    expect(() => loadConfig(registry, { file: '/nonexistent/trove.yaml', env: {} })).toThrow(
+      '/nonexistent/trove.yaml: cannot read the file (ENOENT)',
+    );
+  });
+
+  it('survives a fuzz of mangled configs without throwing anything but ConfigError (500 cases)', () => {
+    const base =
+      'server:\n  listen: 127.0.0.1:8080\nstorage:\n  max_size: 1GiB\ninstances:\n  f:\n    type: file\n    upstreams: [http://x]\n    fresh_for: 5m\n';
+    const junk = [
+      ':',
+      '-',
+      '[',
+      '{',
+      '"',
+      "'",
+      '\t',
+      '\n',
+      ' ',
+      'x',
+      '0',
+      '!!',
+      '&a',
+      '*a',
+      '#',
+      '%',
+    ];
+    for (let i = 0; i < 500; i++) {
+      const chars = base.split('');
+      for (let k = 0; k < 3; k++)
+        chars.splice(
+          Math.floor(Math.random() * chars.length),
+          1,
+          junk[Math.floor(Math.random() * junk.length)] as string,
+        );
+      const f = file(chars.join(''));
+      try {
+        loadConfig(registry, { file: f, env: {} });
+      } catch (err) {
+        expect(err).toBeInstanceOf(ConfigError);
+        for (const p of (err as ConfigError).problems) expect(p.startsWith(f)).toBe(true);
+      }
+    }
+  });
+});
+
+describe('precedence: flags > env > file > defaults', () => {
+  it('applies env over file and flags over env', () => {
+    const f = file('server:\n  listen: 10.1.1.1:9000\nstorage:\n  dir: /from/file\n');
+    const fromEnv = loadConfig(registry, {
+      file: f,
+      env: { CACHE_DIR: '/from/env', PORT: '9100' },
+    }).config;
+    expect(fromEnv.storage.dir).toBe('/from/env');
+    expect(fromEnv.server.listen).toEqual({ host: '10.1.1.1', port: 9100 });
+    const fromFlags = loadConfig(registry, {
+      file: f,
+      env: { CACHE_DIR: '/from/env', TROVE_CACHE_DIR: '/from/trove-env' },
+      flags: { cache: '/from/flag', port: '9200', offline: true },
+    }).config;
+    expect(fromFlags.storage.dir).toBe('/from/flag');
+    expect(fromFlags.server.listen.port).toBe(9200);
+    expect(fromFlags.offline).toBe(true);
+    expect(
+      loadConfig(registry, { file: f, env: { CACHE_DIR: '/a', TROVE_CACHE_DIR: '/b' } }).config
+        .storage.dir,
+    ).toBe('/b');
+  });
+
+  it('reads TROVE_CONFIG when no --config is given', () => {
+    const f = file('offline: true\n');
+    expect(loadConfig(registry, { env: { TROVE_CONFIG: f } }).config.offline).toBe(true);
+  });
+});
+
+describe('the embedded default', () => {
+  it('validates, listens on 12345 and caches in ./cache', () => {
+    const { config, source } = loadConfig(registry, { env: {} });
+    expect(source).toBe('(embedded default)');
+    expect(config.server.listen.port).toBe(12345);
+    expect(config.storage.dir).toBe('./cache');
+  });
+
+  it("takes the Debian upstream from the host's apt sources", () => {
+    const root = mkdtempSync(join(tmpdir(), 'trove-apt-'));
+    mkdirSync(join(root, 'sources.list.d'));
+    writeFileSync(
+      join(root, 'sources.list.d', 'debian.sources'),
+      'Types: deb\nURIs: http://mirror.example.test/debian\nSuites: bookworm\n\nTypes: deb\nURIs: http://security.example.test/debian-security\n',
+    );
+    expect(aptMirror(root)).toBe('http://mirror.example.test/debian');
+    const cfg = defaultConfigObject('http://mirror.example.test/debian') as {
+      instances: Record<string, { upstreams: string[] }>;
+    };
+    expect(cfg.instances['debian']?.upstreams).toEqual(['http://mirror.example.test/debian']);
+    expect(Object.keys((defaultConfigObject(null) as { instances: object }).instances)).toEqual([]);
+  });
+});
+
+describe('secrets', () => {
+  it('never print', () => {
+    const f = file(
+      'metrics:\n  token: hunter2\ninstances:\n  f:\n    type: file\n    upstreams:\n      - url: http://x\n        auth: {username: u, password: {env: PW}}\n',
+    );
+    const { config } = loadConfig(registry, { file: f, env: { PW: 'pa55word' } });
+    const shown = JSON.stringify(config) + inspect(config, { depth: 10 });
+    expect(shown).not.toContain('hunter2');
+    expect(shown).not.toContain('pa55word');
+    expect(config.metrics.token?.reveal()).toBe('hunter2');
+  });
+});

@@ -1,0 +1,24 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { SqliteIndex } from '../../src/index/sqlite/sqlite-index.js';
+import { entry, indexSuite } from '../../src/index/testsuites/index-suite.js';
+
+indexSuite(
+  'sqlite',
+  async () => new SqliteIndex(join(mkdtempSync(join(tmpdir(), 'trove-idx-')), 'index.db')),
+);
+
+describe('SqliteIndex specifics', () => {
+  it('persists across reopen', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'trove-idx-')), 'index.db');
+    const a = new SqliteIndex(path);
+    await a.put(entry('k', { size: 42 }));
+    await a.close();
+    const b = new SqliteIndex(path);
+    expect(await b.get('k')).toMatchObject({ size: 42 });
+    expect(await b.totalBytes()).toBe(42);
+    await b.close();
+  });
+});
