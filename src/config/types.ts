@@ -3,23 +3,22 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { parseDuration, parseSize } from '../util/units.js';
 
-export const duration = z.union([z.string(), z.number()]).transform((v, ctx) => {
-  const ms = parseDuration(v);
-  if (typeof ms === 'string') {
-    ctx.addIssue({ code: z.ZodIssueCode.custom, message: ms });
-    return z.NEVER;
-  }
-  return ms;
-});
+/** A human unit parsed to a number; the parser returns an error message instead on failure. */
+function unit(parse: (v: string | number) => number | string) {
+  return z.union([z.string(), z.number()]).transform((v, ctx) => {
+    const n = parse(v);
+    if (typeof n === 'string') {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: n });
+      return z.NEVER;
+    }
+    return n;
+  });
+}
 
-export const size = z.union([z.string(), z.number()]).transform((v, ctx) => {
-  const bytes = parseSize(v);
-  if (typeof bytes === 'string') {
-    ctx.addIssue({ code: z.ZodIssueCode.custom, message: bytes });
-    return z.NEVER;
-  }
-  return bytes;
-});
+/** Milliseconds. */
+export const duration = unit(parseDuration);
+/** Bytes. */
+export const size = unit(parseSize);
 
 export const httpUrl = z.string().refine((u) => {
   try {

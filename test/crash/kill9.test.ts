@@ -3,12 +3,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { get, type Got } from '../helpers/client.js';
-import { FakeUpstream, sleep, until } from '../helpers/fake-upstream.js';
+import { FakeUpstream, freePort, sleep, until } from '../helpers/fake-upstream.js';
 
 const MAIN = join(process.cwd(), 'dist', 'cli', 'main.js');
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
@@ -20,14 +19,6 @@ let dir: string;
 let configPath: string;
 let port: number;
 let child: ChildProcess | undefined;
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const p = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return p;
-}
 
 async function startChild(): Promise<void> {
   child = spawn(process.execPath, [MAIN, 'serve', '--config', configPath], {

@@ -1,17 +1,13 @@
 // Serving cached objects: Range, conditional requests, HEAD, memory hits, and LRU eviction.
 import { randomBytes } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { get } from '../helpers/client.js';
-import { FakeUpstream, sleep, until } from '../helpers/fake-upstream.js';
+import { FakeUpstream, sleep, until, stopAfterEach } from '../helpers/fake-upstream.js';
 import { fileInstance, startTrove, type TestTrove } from '../helpers/trove.js';
 
 let up: FakeUpstream | undefined;
 let trove: TestTrove | undefined;
-afterEach(async () => {
-  await trove?.stop();
-  await up?.stop();
-  trove = up = undefined;
-});
+stopAfterEach(() => [trove, up]);
 
 const big = randomBytes(300 * 1024);
 const small = Buffer.from('small and hot\n');

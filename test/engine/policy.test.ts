@@ -1,16 +1,12 @@
 // Revalidation, stale-if-error, negative caching, busy policy, offline mode.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { get } from '../helpers/client.js';
-import { FakeUpstream, gate, sleep } from '../helpers/fake-upstream.js';
+import { FakeUpstream, gate, sleep, stopAfterEach } from '../helpers/fake-upstream.js';
 import { fileInstance, startTrove, type TestTrove } from '../helpers/trove.js';
 
 let up: FakeUpstream | undefined;
 let trove: TestTrove | undefined;
-afterEach(async () => {
-  await trove?.stop();
-  await up?.stop();
-  trove = up = undefined;
-});
+stopAfterEach(() => [trove, up]);
 
 /** An upstream whose /doc body, ETag and failure mode the test changes. */
 function mutable() {
@@ -86,50 +82,47 @@ describe('revalidate policy', () => {
     expect(r.headers['x-cache']).toBe('STALE');
   });
 
-  it('busy policy stale: while a refresh runs, others get the stale copy at once', async () => {
+  /** /doc answers v1 at once, then holds later answers until the gate opens. */
+  async function heldRefresh(busy: 'stale' | 'wait') {
     const hold = gate();
-    let n = 0;
+    const state = { n: 0 };
     up = await new FakeUpstream()
       .route('/doc', async (_req, res) => {
-        n++;
+        state.n++;
+        const n = state.n;
         if (n > 1) await hold.wait;
         res.writeHead(200, { 'content-length': 2 }).end(`v${n}`);
       })
       .start();
-    trove = await startTrove(fileInstance(up.url, { fresh_for: '100ms', busy_policy: 'stale' }));
-    await get(`${trove.url}/files/doc`);
+    const t = await startTrove(fileInstance(up.url, { fresh_for: '100ms', busy_policy: busy }));
+    trove = t;
+    await get(`${t.url}/files/doc`);
     await sleep(150);
-    const refreshing = get(`${trove.url}/files/doc`);
+    return { hold, state, doc: () => get(`${t.url}/files/doc`) };
+  }
+
+  it('busy policy stale: while a refresh runs, others get the stale copy at once', async () => {
+    const { hold, state, doc } = await heldRefresh('stale');
+    const refreshing = doc();
     await sleep(50);
-    const meanwhile = await get(`${trove.url}/files/doc`);
+    const meanwhile = await doc();
     expect(meanwhile.headers['x-cache']).toBe('STALE');
     expect(meanwhile.body.toString()).toBe('v1');
     hold.open();
     expect((await refreshing).body.toString()).toBe('v2');
-    expect(n).toBe(2);
+    expect(state.n).toBe(2);
   });
 
   it('busy policy wait: others join the refresh', async () => {
-    const hold = gate();
-    let n = 0;
-    up = await new FakeUpstream()
-      .route('/doc', async (_req, res) => {
-        n++;
-        if (n > 1) await hold.wait;
-        res.writeHead(200, { 'content-length': 2 }).end(`v${n}`);
-      })
-      .start();
-    trove = await startTrove(fileInstance(up.url, { fresh_for: '100ms', busy_policy: 'wait' }));
-    await get(`${trove.url}/files/doc`);
-    await sleep(150);
-    const a = get(`${trove.url}/files/doc`);
+    const { hold, state, doc } = await heldRefresh('wait');
+    const a = doc();
     await sleep(50);
-    const b = get(`${trove.url}/files/doc`);
+    const b = doc();
     await sleep(50);
     hold.open();
     expect((await a).body.toString()).toBe('v2');
     expect((await b).body.toString()).toBe('v2');
-    expect(n).toBe(2);
+    expect(state.n).toBe(2);
   });
 });
 

@@ -1,23 +1,12 @@
 // Upstream client behaviour: failover, redirects, credentials that never cross hosts.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { get } from '../helpers/client.js';
-import { FakeUpstream } from '../helpers/fake-upstream.js';
+import { managedUpstreams, stopAfterEach } from '../helpers/fake-upstream.js';
 import { fileInstance, startTrove, type TestTrove } from '../helpers/trove.js';
 
-let ups: FakeUpstream[] = [];
 let trove: TestTrove | undefined;
-afterEach(async () => {
-  await trove?.stop();
-  for (const u of ups) await u.stop();
-  ups = [];
-  trove = undefined;
-});
-
-async function upstream(): Promise<FakeUpstream> {
-  const u = await new FakeUpstream().start();
-  ups.push(u);
-  return u;
-}
+stopAfterEach(() => [trove]);
+const upstream = managedUpstreams();
 
 describe('failover', () => {
   it('moves to the next upstream on connect errors and 5xx, in order', async () => {

@@ -1,6 +1,7 @@
 // A real node:http upstream on 127.0.0.1:0 whose routes tests program, counting requests.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
+import { afterEach } from 'vitest';
 
 export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
 
@@ -77,4 +78,35 @@ export async function until(cond: () => boolean | Promise<boolean>, ms = 5000): 
     await sleep(10);
   }
   throw new Error(`condition not met within ${ms} ms`);
+}
+
+/** Stops whatever the getter returns after each test (stopping twice is harmless). */
+export function stopAfterEach(things: () => Array<{ stop(): Promise<void> } | undefined>): void {
+  afterEach(async () => {
+    for (const t of things()) await t?.stop();
+  });
+}
+
+/** A TCP port that was free a moment ago. */
+export async function freePort(): Promise<number> {
+  const s = createNetServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as AddressInfo).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+/** Returns a factory of started upstreams that are all stopped after each test. */
+export function managedUpstreams(): (
+  setup?: (u: FakeUpstream) => FakeUpstream,
+) => Promise<FakeUpstream> {
+  const live: FakeUpstream[] = [];
+  afterEach(async () => {
+    for (const u of live.splice(0)) await u.stop();
+  });
+  return async (setup) => {
+    const u = await (setup ? setup(new FakeUpstream()) : new FakeUpstream()).start();
+    live.push(u);
+    return u;
+  };
 }

@@ -1,34 +1,23 @@
 // The server: routing by host then prefix, dedicated listeners, public URLs, system endpoints,
 // graceful shutdown.
-import { afterEach, describe, expect, it } from 'vitest';
-import { createServer } from 'node:net';
+import { describe, expect, it } from 'vitest';
 import { get } from '../helpers/client.js';
-import { FakeUpstream, gate, until } from '../helpers/fake-upstream.js';
+import {
+  FakeUpstream,
+  freePort,
+  gate,
+  managedUpstreams,
+  stopAfterEach,
+  until,
+} from '../helpers/fake-upstream.js';
 import { startTrove, type TestTrove } from '../helpers/trove.js';
 
-let ups: FakeUpstream[] = [];
 let trove: TestTrove | undefined;
-afterEach(async () => {
-  await trove?.stop();
-  for (const u of ups) await u.stop();
-  ups = [];
-  trove = undefined;
-});
+stopAfterEach(() => [trove]);
+const upstream = managedUpstreams();
 
-async function named(name: string): Promise<FakeUpstream> {
-  const u = await new FakeUpstream()
-    .route('/who', (_q, s) => void s.writeHead(200).end(name))
-    .start();
-  ups.push(u);
-  return u;
-}
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
+function named(name: string): Promise<FakeUpstream> {
+  return upstream((u) => u.route('/who', (_q, s) => void s.writeHead(200).end(name)));
 }
 
 describe('routing', () => {
@@ -143,15 +132,14 @@ describe('public base URL', () => {
 describe('graceful shutdown', () => {
   it('lets in-flight downloads finish, then refuses new work', async () => {
     const release = gate();
-    const u = await new FakeUpstream()
-      .route('/slow', async (_q, s) => {
+    const u = await upstream((f) =>
+      f.route('/slow', async (_q, s) => {
         s.writeHead(200, { 'content-length': 10 });
         s.write('01234');
         await release.wait;
         s.end('56789');
-      })
-      .start();
-    ups.push(u);
+      }),
+    );
     trove = await startTrove({ instances: { m: { type: 'file', upstreams: [u.url] } } });
     const inflight = get(`${trove.url}/m/slow`);
     await until(() => u.count('/slow') === 1);
