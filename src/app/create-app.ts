@@ -9,6 +9,7 @@ import { Engine } from '../engine/engine.js';
 import { MemoryCache } from '../engine/memory-cache.js';
 import type { EcosystemRegistry } from '../ecosystems/registry.js';
 import type { InstanceCommon } from '../ecosystems/ecosystem.js';
+import { CachedIndex } from '../index/cached-index.js';
 import { SqliteIndex } from '../index/sqlite/sqlite-index.js';
 import { Metrics } from '../observability/metrics.js';
 import { closeGracefully, listen, type Listener } from '../server/listeners.js';
@@ -42,7 +43,9 @@ export async function startApp(
   mkdirSync(dir, { recursive: true });
   const blobs = new FsBlobStore(dir);
   await blobs.init();
-  const index = new SqliteIndex(config.storage.index.path ?? resolve(dir, 'index.db'));
+  const index = new CachedIndex(
+    new SqliteIndex(config.storage.index.path ?? resolve(dir, 'index.db')),
+  );
   await recover(blobs, index, logger);
 
   const metrics = new Metrics();

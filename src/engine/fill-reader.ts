@@ -1,9 +1,10 @@
-// Streams a fill in progress to one client. Each client reads the spool file at its own pace,
-// so a slow client neither throttles the upstream nor the other clients.
+// Streams a fill in progress to one client. Each client reads at its own pace: from the fill's
+// in-memory window while it keeps up, from the spool file when it falls behind. So a slow
+// client neither throttles the upstream nor the other clients.
 import type { ServerResponse } from 'node:http';
 import type { Fill } from './fill.js';
 
-const CHUNK = 256 * 1024;
+const CHUNK = 1024 * 1024;
 
 /** Writes bytes [start, end] (end inclusive, or to the end of the body) of the fill to res. */
 export async function streamFill(
@@ -12,7 +13,7 @@ export async function streamFill(
   start = 0,
   end?: number,
 ): Promise<number> {
-  const fh = fill.acquire();
+  fill.acquire();
   let pos = start;
   let sent = 0;
   try {
@@ -20,16 +21,14 @@ export async function streamFill(
       if (res.destroyed) return sent;
       const stop = end === undefined ? fill.readable : Math.min(fill.readable, end + 1);
       if (pos < stop) {
-        const len = Math.min(CHUNK, stop - pos);
-        const buf = Buffer.allocUnsafe(len);
-        const { bytesRead } = await fh.read(buf, 0, len, pos);
-        if (bytesRead === 0) {
+        const buf = await fill.read(pos, Math.min(CHUNK, stop - pos));
+        if (buf.length === 0) {
           await fill.progress();
           continue;
         }
-        pos += bytesRead;
-        sent += bytesRead;
-        if (!res.write(bytesRead === len ? buf : buf.subarray(0, bytesRead))) await drained(res);
+        pos += buf.length;
+        sent += buf.length;
+        if (!res.write(buf)) await drained(res);
         continue;
       }
       if (fill.error) {
@@ -37,12 +36,15 @@ export async function streamFill(
         res.destroy();
         return sent;
       }
-      if (fill.done && (end === undefined || pos > end || pos >= fill.written)) {
+      if (fill.done && (end === undefined || pos > end || pos >= fill.received)) {
         res.end();
         return sent;
       }
       await fill.progress();
     }
+  } catch {
+    res.destroy();
+    return sent;
   } finally {
     fill.release();
   }

@@ -7,6 +7,7 @@ import type { UpstreamPool, UpstreamResponse } from '../upstream/upstream-pool.j
 import { consumeBody } from '../upstream/consume-body.js';
 import { transportError } from '../upstream/errors.js';
 import { findMismatch, MultiHash } from './digests.js';
+import { ChunkWindow } from './chunk-window.js';
 import { declaredDigests } from './http-digest.js';
 import type { Resource } from './types.js';
 
@@ -38,19 +39,26 @@ export interface FillHooks {
   onUpstreamBytes?(n: number): void;
 }
 
+/** Recent bytes kept in memory per fill for readers that keep up. */
+const WINDOW_BYTES = 4 * 1024 * 1024;
+
 export class Fill {
   readonly key: string;
   readonly outcome: Promise<FillOutcome>;
   /** Resolves when the fill is committed (null) or has failed (the error). Never rejects. */
   readonly settled: Promise<TroveError | null>;
+  /** Bytes received from upstream (hashed, in memory). */
+  received = 0;
+  /** Bytes on disk in the spool file. */
   written = 0;
   #done = false;
   #error: TroveError | null = null;
-  #reader: FileHandle | null = null;
+  #fh: FileHandle | null = null;
   #readers = 0;
   #retired = false;
   #wake: Array<() => void> = [];
   #resolveOutcome!: (o: FillOutcome) => void;
+  readonly #window = new ChunkWindow(WINDOW_BYTES);
 
   constructor(key: string) {
     this.key = key;
@@ -66,7 +74,7 @@ export class Fill {
   /** Bytes a reader may send now. The last byte is held back until the fill is verified, so a
    *  client can never see a complete body that later fails verification. */
   get readable(): number {
-    return this.#done ? this.written : Math.max(0, this.written - 1);
+    return this.#done ? this.received : Math.max(0, this.received - 1);
   }
   get done(): boolean {
     return this.#done;
@@ -81,11 +89,10 @@ export class Fill {
     return new Promise((resolve) => this.#wake.push(resolve));
   }
 
-  /** A shared read handle on the spool file; valid after commit renames it. */
-  acquire(): FileHandle {
-    if (!this.#reader) throw new Error('fill has no body');
+  /** Registers a reader; the spool file stays open until every reader has released it. */
+  acquire(): void {
+    if (!this.#fh) throw new Error('fill has no body');
     this.#readers++;
-    return this.#reader;
   }
   release(): void {
     this.#readers--;
@@ -95,6 +102,22 @@ export class Fill {
   retire(): void {
     this.#retired = true;
     void this.#maybeClose();
+  }
+
+  /**
+   * Up to `max` readable bytes from `pos`: from memory when recent, else from the spool file
+   * (valid after commit renames it, since the handle stays open).
+   */
+  async read(pos: number, max: number): Promise<Buffer> {
+    const len = Math.min(max, this.readable - pos);
+    if (len <= 0) return Buffer.alloc(0);
+    const mem = this.#window.read(pos, len);
+    if (mem) return mem;
+    const fh = this.#fh;
+    if (!fh) throw new Error('spool file is closed');
+    const buf = Buffer.allocUnsafe(len);
+    const { bytesRead } = await fh.read(buf, 0, len, pos);
+    return bytesRead === len ? buf : buf.subarray(0, bytesRead);
   }
 
   async run(
@@ -154,70 +177,58 @@ export class Fill {
     const limit = resource.maxSize ?? Number.POSITIVE_INFINITY;
     if (size !== null && size > limit) {
       res.body.destroy();
-      return this.#fail(
-        new TroveError('TROVE_ERR_TOO_LARGE', `upstream declares ${size} bytes, limit is ${limit}`),
-        false,
-      );
+      const msg = `upstream declares ${size} bytes, limit is ${limit}`;
+      return this.#fail(new TroveError('TROVE_ERR_TOO_LARGE', msg), false);
     }
     const path = hooks.tempPath();
-    let writer: FileHandle | null = null;
     try {
-      writer = await open(path, 'wx');
-      this.#reader = await open(path, 'r');
+      // One handle for writing and for every reader's positional reads.
+      this.#fh = await open(path, 'wx+');
     } catch (err) {
       res.body.destroy();
-      await writer?.close();
-      await unlink(path).catch(() => undefined);
       return this.#fail(storageError(err), false);
     }
+    const fh = this.#fh;
     const headers = pickHeaders(res.headers, resource.keepHeaders);
     this.#resolveOutcome({ kind: 'body', headers, size, validators });
     // Checksums the ecosystem knows, plus any the upstream declares in HTTP headers.
     const expected = [...(resource.expect?.digests ?? []), ...declaredDigests(res.headers)];
     const hash = new MultiHash(expected);
     try {
-      const out = writer;
-      await consumeBody(res.body, async (chunk) => {
-        if (this.written + chunk.length > limit) {
+      const onData = (chunk: Buffer): void => {
+        if (this.received + chunk.length > limit) {
           throw new TroveError('TROVE_ERR_TOO_LARGE', `body exceeds the ${limit}-byte limit`);
         }
         hash.update(chunk);
-        await writeAll(out, chunk);
-        this.written += chunk.length;
+        this.#window.push(chunk);
+        this.received += chunk.length;
         hooks.onUpstreamBytes?.(chunk.length);
         this.#notify();
+      };
+      await consumeBody(res.body, bufferLimit(res.headers), onData, async (chunk) => {
+        await writeAll(fh, chunk, this.written);
+        this.written += chunk.length;
+        this.#window.trim(this.written);
       });
-      if (size !== null && this.written !== size) {
-        throw new TroveError(
-          'TROVE_ERR_UPSTREAM_BODY',
-          `upstream sent ${this.written} of ${size} bytes`,
-        );
+      if (size !== null && this.received !== size) {
+        const msg = `upstream sent ${this.received} of ${size} bytes`;
+        throw new TroveError('TROVE_ERR_UPSTREAM_BODY', msg);
       }
       const want = resource.expect?.size;
-      if (want !== undefined && want !== this.written) {
-        throw new TroveError(
-          'TROVE_ERR_VERIFY',
-          `size mismatch: expected ${want}, got ${this.written}`,
-        );
+      if (want !== undefined && want !== this.received) {
+        const msg = `size mismatch: expected ${want}, got ${this.received}`;
+        throw new TroveError('TROVE_ERR_VERIFY', msg);
       }
       const digests = hash.digest();
       const mismatch = findMismatch(digests, expected);
       if (mismatch) throw new TroveError('TROVE_ERR_VERIFY', mismatch);
-      await writer.sync();
-      await writer.close();
-      writer = null;
-      await hooks.commit({
-        path,
-        digest: digests.get('sha256') as string,
-        size: this.written,
-        headers,
-        validators,
-      });
+      await fh.sync();
+      const digest = digests.get('sha256') as string;
+      await hooks.commit({ path, digest, size: this.received, headers, validators });
       this.#done = true;
       this.#notify();
     } catch (err) {
       res.body.destroy();
-      await writer?.close().catch(() => undefined);
       await unlink(path).catch(() => undefined);
       this.#fail(err instanceof TroveError ? err : spoolError(err), true);
     }
@@ -230,6 +241,7 @@ export class Fill {
 
   #fail(error: TroveError, afterOutcome: boolean): void {
     this.#error = error;
+    this.#window.clear();
     if (!afterOutcome) this.#resolveOutcome({ kind: 'error', error });
     this.#notify();
     void this.#maybeClose();
@@ -242,18 +254,26 @@ export class Fill {
   }
 
   async #maybeClose(): Promise<void> {
-    if (this.#retired && this.#readers === 0 && (this.#done || this.#error) && this.#reader) {
-      const r = this.#reader;
-      this.#reader = null;
-      await r.close().catch(() => undefined);
+    const settled = this.#done || this.#error;
+    if (this.#fh && settled && (this.#error || this.#retired) && this.#readers === 0) {
+      const fh = this.#fh;
+      this.#fh = null;
+      this.#window.clear();
+      await fh.close().catch(() => undefined);
     }
   }
 }
 
-async function writeAll(fh: FileHandle, chunk: Buffer): Promise<void> {
+/** How far the spool may fall behind the network before the body is paused (see consume-body). */
+function bufferLimit(headers: Record<string, string>): number {
+  const closing = /(^|,)\s*close\s*(,|$)/i.test(headers['connection'] ?? '');
+  return closing ? 64 * 1024 * 1024 : 2 * 1024 * 1024;
+}
+
+async function writeAll(fh: FileHandle, chunk: Buffer, position: number): Promise<void> {
   let off = 0;
   while (off < chunk.length) {
-    const { bytesWritten } = await fh.write(chunk, off, chunk.length - off);
+    const { bytesWritten } = await fh.write(chunk, off, chunk.length - off, position + off);
     off += bytesWritten;
   }
 }

@@ -1,15 +1,18 @@
-// Reads an upstream body in flowing mode and hands each chunk, in order, to an async sink.
+// Reads an upstream body in flowing mode: `onData` sees each chunk at once (in order, on the
+// event loop), then `sink` handles it asynchronously, one chunk at a time, in order.
 //
 // Why not `for await`: with undici 6 and 7, a non-keep-alive response whose parser is paused
 // under backpressure crashes the process with an uncatchable assertion when the peer closes
 // the socket (nodejs/undici#5360, fixed only in later majors). Flowing mode keeps the parser
-// running; we pause only past a high-water mark of queued bytes, which local disks never reach.
+// running; we pause only past `highWater` queued bytes. Callers pass a small mark for
+// keep-alive responses (which cannot hit the bug) and a large one for `Connection: close`.
 import type { Readable } from 'node:stream';
 
 export function consumeBody(
   body: Readable,
+  highWater: number,
+  onData: (chunk: Buffer) => void,
   sink: (chunk: Buffer) => Promise<void>,
-  highWater = 64 * 1024 * 1024,
 ): Promise<void> {
   return new Promise((resolve, reject) => {
     let queued = 0;
@@ -27,6 +30,13 @@ export function consumeBody(
       return;
     }
     body.on('data', (chunk: Buffer) => {
+      if (failed) return;
+      try {
+        onData(chunk);
+      } catch (err) {
+        fail(err);
+        return;
+      }
       queued += chunk.length;
       if (queued > highWater) body.pause();
       chain = chain

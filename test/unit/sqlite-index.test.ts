@@ -2,13 +2,15 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { CachedIndex } from '../../src/index/cached-index.js';
 import { SqliteIndex } from '../../src/index/sqlite/sqlite-index.js';
 import { entry, indexSuite } from '../../src/index/testsuites/index-suite.js';
 
-indexSuite(
-  'sqlite',
-  async () => new SqliteIndex(join(mkdtempSync(join(tmpdir(), 'trove-idx-')), 'index.db')),
-);
+const fresh = (): SqliteIndex =>
+  new SqliteIndex(join(mkdtempSync(join(tmpdir(), 'trove-idx-')), 'index.db'));
+indexSuite('sqlite', async () => fresh());
+// The read-through cache must behave exactly like the driver it wraps (tiny, to force churn).
+indexSuite('cached(sqlite)', async () => new CachedIndex(fresh(), 2));
 
 describe('SqliteIndex specifics', () => {
   it('persists across reopen', async () => {

@@ -79,9 +79,11 @@ export class FsBlobStore implements BlobStore {
 
   createReadStream(digest: string, range?: ByteRange): Readable {
     const path = this.localPath(digest);
+    // Large reads: fewer syscalls and event-loop turns per byte for big artifacts.
+    const highWaterMark = 1024 * 1024;
     return range
-      ? createReadStream(path, { start: range.start, end: range.end })
-      : createReadStream(path);
+      ? createReadStream(path, { start: range.start, end: range.end, highWaterMark })
+      : createReadStream(path, { highWaterMark });
   }
 
   async stat(digest: string): Promise<BlobInfo | undefined> {

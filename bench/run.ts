@@ -1,0 +1,297 @@
+// Trove vs nginx, side by side in one run, on the same files from the same origin.
+//   W1 cold burst: 50 clients ask for one cold object at once
+//   W2 warm small hits: 1-20 KiB objects, 64 connections (wrk)
+//   W3 warm large-blob throughput (wrk, 4 connections)
+//   W4 peak RSS of Trove while 20 clients download a cold 1 GiB object
+// BENCH_QUICK=1 shrinks sizes and durations; BENCH_NGINX_WORKERS sets the peer's workers (1).
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { curlBurst, curlOnce, median, wrk } from './lib/clients.js';
+import { bigFile, smallFiles } from './lib/data.js';
+import { startOrigin, startPeer, type NginxPorts } from './lib/nginx.js';
+import { freePort, rss, start, stop, waitForPort } from './lib/proc.js';
+
+const quick = process.env['BENCH_QUICK'] === '1';
+const MB = 1024 * 1024;
+const W1_SIZE = (quick ? 20 : 200) * MB;
+const W4_SIZE = (quick ? 100 : 1024) * MB;
+const SECONDS = quick ? 3 : 10;
+const WORKERS = Number(process.env['BENCH_NGINX_WORKERS'] ?? 1);
+const root = resolve(import.meta.dirname, '..', '..', '..');
+const work = join(root, 'bench', '.work', 'run');
+const data = join(root, 'bench', '.work', 'data');
+const MAIN = join(root, 'dist', 'cli', 'main.js');
+
+interface Row {
+  workload: string;
+  metric: string;
+  trove: number;
+  nginx: number;
+  unit: string;
+  /** Whether higher is better (for the ratio's direction). */
+  higher: boolean;
+  target?: string;
+}
+const rows: Row[] = [];
+const children: ChildProcess[] = [];
+
+function need(tool: string): void {
+  if (existsSync(`/usr/sbin/${tool}`) || existsSync(`/usr/bin/${tool}`)) return;
+  console.error(
+    `bench: ${tool} is missing; install it with: apt-get install -y nginx-light wrk curl`,
+  );
+  process.exit(2);
+}
+
+function fetchCount(log: string, path: string): number {
+  if (!existsSync(log)) return 0;
+  return readFileSync(log, 'utf8')
+    .split('\n')
+    .filter((l) => l.startsWith(`${path} `)).length;
+}
+
+async function startTrove(
+  name: string,
+  originPort: number,
+): Promise<{ child: ChildProcess; port: number }> {
+  const port = await freePort();
+  const dir = join(work, name);
+  mkdirSync(dir, { recursive: true });
+  const cfg = join(dir, 'trove.yaml');
+  writeFileSync(
+    cfg,
+    `server:\n  listen: 127.0.0.1:${port}\nstorage:\n  dir: ${join(dir, 'cache')}\nlog:\n  level: info\n` +
+      `instances:\n  files:\n    type: file\n    upstreams: [http://127.0.0.1:${originPort}/]\n    default_policy: immutable\n`,
+  );
+  const child = start(process.execPath, [MAIN, 'serve', '--config', cfg], join(dir, 'trove.log'));
+  children.push(child);
+  await waitForPort(port);
+  return { child, port };
+}
+
+async function main(): Promise<void> {
+  for (const t of ['nginx', 'wrk', 'curl']) need(t);
+  if (!existsSync(MAIN)) throw new Error('dist/ is missing: run npm run build');
+  rmSync(work, { recursive: true, force: true });
+  mkdirSync(work, { recursive: true });
+  mkdirSync(data, { recursive: true });
+  console.log(`bench: preparing data in ${data} (${quick ? 'quick' : 'full'} sizes)`);
+  bigFile(join(data, 'w1.bin'), W1_SIZE);
+  bigFile(join(data, 'w1-single.bin'), W1_SIZE);
+  bigFile(join(data, 'w4.bin'), W4_SIZE);
+  const small = smallFiles(data, 1000);
+  writeFileSync(join(work, 'paths.txt'), small.map((p) => `/${p}`).join('\n') + '\n');
+  writeFileSync(
+    join(work, 'random.lua'),
+    `local paths = {}\nfor line in io.lines("${join(work, 'paths.txt')}") do paths[#paths + 1] = line end\n` +
+      `local prefix = os.getenv("PREFIX") or ""\nrequest = function()\n  return wrk.format("GET", prefix .. paths[math.random(#paths)])\nend\n`,
+  );
+
+  const ports: NginxPorts = {
+    originForTrove: await freePort(),
+    originForNginx: await freePort(),
+    proxy: await freePort(),
+    static: await freePort(),
+  };
+  children.push(await startOrigin(work, data, ports));
+  children.push(await startPeer(work, data, ports, WORKERS));
+  const trove = await startTrove('trove', ports.originForTrove);
+  const T = `http://127.0.0.1:${trove.port}/files`;
+  const N = `http://127.0.0.1:${ports.proxy}`;
+  const S = `http://127.0.0.1:${ports.static}`;
+
+  // W1: single-client baseline on a separate cold object, then the 50-client burst. One small
+  // cold request through each first, so neither pays for first connections (or, for Trove, JIT).
+  console.log('bench: W1 cold burst');
+  await curlOnce(`${T}/${small[0]}`);
+  await curlOnce(`${N}/${small[0]}`);
+  const singleT = await curlOnce(`${T}/w1-single.bin`);
+  const singleN = await curlOnce(`${N}/w1-single.bin`);
+  const burstT = await curlBurst(`${T}/w1.bin`, 50);
+  const burstN = await curlBurst(`${N}/w1.bin`, 50);
+  const okT = burstT.results.every((r) => r.status === 200 && r.bytes === W1_SIZE);
+  const okN = burstN.results.every((r) => r.status === 200 && r.bytes === W1_SIZE);
+  if (!okT || !okN)
+    console.warn(`bench: W1 incomplete downloads (trove ok=${okT}, nginx ok=${okN})`);
+  const fetchesT = fetchCount(join(work, 'nginx-origin', 'trove-fetches.log'), '/w1.bin');
+  const fetchesN = fetchCount(join(work, 'nginx-origin', 'nginx-fetches.log'), '/w1.bin');
+  const ttfbT = median(burstT.results.map((r) => r.ttfb));
+  const ttfbN = median(burstN.results.map((r) => r.ttfb));
+  rows.push({
+    workload: 'W1',
+    metric: 'upstream fetches',
+    trove: fetchesT,
+    nginx: fetchesN,
+    unit: '',
+    higher: false,
+    target: 'trove = 1',
+  });
+  rows.push({
+    workload: 'W1',
+    metric: 'single-client TTFB',
+    trove: singleT.ttfb * 1000,
+    nginx: singleN.ttfb * 1000,
+    unit: 'ms',
+    higher: false,
+  });
+  rows.push({
+    workload: 'W1',
+    metric: 'median TTFB (50 clients)',
+    trove: ttfbT * 1000,
+    nginx: ttfbN * 1000,
+    unit: 'ms',
+    higher: false,
+    target: `trove <= 1.2x single (${(ttfbT / singleT.ttfb || 0).toFixed(2)}x)`,
+  });
+  rows.push({
+    workload: 'W1',
+    metric: 'total time (50 clients)',
+    trove: burstT.wall,
+    nginx: burstN.wall,
+    unit: 's',
+    higher: false,
+  });
+
+  // W2: warm small hits. Warm Trove first; nginx serves the same files statically.
+  console.log('bench: W2 warm small hits');
+  for (let i = 0; i < small.length; i += 50)
+    await Promise.all(small.slice(i, i + 50).map((p) => curlOnce(`${T}/${p}`)));
+  await wrk(`http://127.0.0.1:${trove.port}/`, {
+    connections: 64,
+    seconds: 1,
+    script: join(work, 'random.lua'),
+    env: { PREFIX: '/files' },
+  });
+  const w2T = await wrk(`http://127.0.0.1:${trove.port}/`, {
+    connections: 64,
+    seconds: SECONDS,
+    script: join(work, 'random.lua'),
+    env: { PREFIX: '/files' },
+  });
+  const w2N = await wrk(`${S}/`, {
+    connections: 64,
+    seconds: SECONDS,
+    script: join(work, 'random.lua'),
+    env: { PREFIX: '' },
+  });
+  if (w2T.errors || w2N.errors)
+    console.warn(`bench: W2 non-2xx responses (trove ${w2T.errors}, nginx ${w2N.errors})`);
+  rows.push({
+    workload: 'W2',
+    metric: 'req/s (vs nginx static)',
+    trove: w2T.rps,
+    nginx: w2N.rps,
+    unit: 'req/s',
+    higher: true,
+    target: '>= 0.6x',
+  });
+  rows.push({
+    workload: 'W2',
+    metric: 'p99 latency',
+    trove: w2T.p99ms,
+    nginx: w2N.p99ms,
+    unit: 'ms',
+    higher: false,
+  });
+
+  // W3: warm large-blob throughput (the W1 object is now cached).
+  console.log('bench: W3 warm large-blob throughput');
+  const w3T = await wrk(`${T}/w1.bin`, { connections: 4, seconds: SECONDS });
+  const w3N = await wrk(`${S}/w1.bin`, { connections: 4, seconds: SECONDS });
+  rows.push({
+    workload: 'W3',
+    metric: 'throughput (vs nginx static)',
+    trove: w3T.bytesPerSec / 1024 ** 3,
+    nginx: w3N.bytesPerSec / 1024 ** 3,
+    unit: 'GiB/s',
+    higher: true,
+    target: '>= 0.8x',
+  });
+  await stop(trove.child);
+
+  // W4: a fresh Trove; peak RSS while 20 clients pull a cold large object.
+  console.log('bench: W4 peak RSS');
+  const fresh = await startTrove('trove-w4', ports.originForTrove);
+  const peer = Number(readFileSync(join(work, 'nginx-peer', 'nginx.pid'), 'utf8'));
+  let peakT = 0;
+  let peakN = 0;
+  const sampler = setInterval(() => {
+    peakT = Math.max(peakT, rss(fresh.child.pid as number));
+    peakN = Math.max(peakN, nginxRss(peer));
+  }, 25);
+  const b4T = await curlBurst(`http://127.0.0.1:${fresh.port}/files/w4.bin`, 20);
+  const b4N = await curlBurst(`${N}/w4.bin`, 20);
+  clearInterval(sampler);
+  if (!b4T.results.every((r) => r.bytes === W4_SIZE))
+    console.warn('bench: W4 incomplete Trove downloads');
+  rows.push({
+    workload: 'W4',
+    metric: `peak RSS, 20 clients x ${W4_SIZE / MB} MiB cold`,
+    trove: peakT / MB,
+    nginx: peakN / MB,
+    unit: 'MiB',
+    higher: false,
+    target: 'trove <= 150 MB',
+  });
+  rows.push({
+    workload: 'W4',
+    metric: 'total time (20 clients)',
+    trove: b4T.wall,
+    nginx: b4N.wall,
+    unit: 's',
+    higher: false,
+  });
+
+  print();
+}
+
+/** RSS of the nginx master and its workers. */
+function nginxRss(master: number): number {
+  let total = rss(master);
+  try {
+    const kids = readFileSync(`/proc/${master}/task/${master}/children`, 'utf8')
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean);
+    for (const k of kids) total += rss(Number(k));
+  } catch {
+    // no children file
+  }
+  return total;
+}
+
+function print(): void {
+  const fmt = (n: number): string =>
+    Number.isFinite(n) ? (Math.abs(n) >= 100 ? n.toFixed(0) : n.toFixed(2)) : 'n/a';
+  console.log(
+    `\nTrove vs nginx ${WORKERS === 1 ? '(1 worker, as Trove has one event loop)' : `(${WORKERS} workers)`}, ${quick ? 'quick' : 'full'} sizes\n`,
+  );
+  const header = ['workload', 'metric', 'trove', 'nginx', 'unit', 'trove/nginx', 'target'];
+  const lines = rows.map((r) => [
+    r.workload,
+    r.metric,
+    fmt(r.trove),
+    fmt(r.nginx),
+    r.unit,
+    r.nginx ? `${(r.trove / r.nginx).toFixed(2)}x` : 'n/a',
+    r.target ?? '',
+  ]);
+  const widths = header.map((h, i) =>
+    Math.max(h.length, ...lines.map((l) => (l[i] as string).length)),
+  );
+  const row = (cells: string[]): string =>
+    `| ${cells.map((c, i) => c.padEnd(widths[i] as number)).join(' | ')} |`;
+  console.log(row(header));
+  console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+  for (const l of lines) console.log(row(l));
+}
+
+main()
+  .catch((err: unknown) => {
+    console.error(err);
+    process.exitCode = 1;
+  })
+  .finally(async () => {
+    for (const c of children.reverse()) await stop(c);
+  });

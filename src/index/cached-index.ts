@@ -1,0 +1,115 @@
+// A read-through cache in front of any Index driver, so hot hits skip the database. Every write
+// through this wrapper updates or drops the cached copy. It assumes this process is the only
+// writer for the keys it serves; `trove gc` running beside it can only delete, which the
+// engine notices as a missing blob and refetches.
+import type { Access, CacheIndex, IndexEntry, IndexStats } from './cache-index.js';
+
+export class CachedIndex implements CacheIndex {
+  readonly #inner: CacheIndex;
+  readonly #max: number;
+  readonly #entries = new Map<string, IndexEntry>();
+
+  constructor(inner: CacheIndex, maxEntries = 20_000) {
+    this.#inner = inner;
+    this.#max = maxEntries;
+  }
+
+  #remember(e: IndexEntry): void {
+    this.#entries.delete(e.key);
+    this.#entries.set(e.key, e);
+    if (this.#entries.size > this.#max) {
+      const oldest = this.#entries.keys().next().value;
+      if (oldest !== undefined) this.#entries.delete(oldest);
+    }
+  }
+
+  async get(key: string): Promise<IndexEntry | undefined> {
+    const hit = this.#entries.get(key);
+    if (hit) return hit;
+    const e = await this.#inner.get(key);
+    if (e) this.#remember(e);
+    return e;
+  }
+
+  async put(entry: IndexEntry): Promise<void> {
+    this.#entries.delete(entry.key);
+    await this.#inner.put(entry);
+    this.#remember(entry);
+  }
+
+  async createIfAbsent(entry: IndexEntry): Promise<IndexEntry> {
+    this.#entries.delete(entry.key);
+    const winner = await this.#inner.createIfAbsent(entry);
+    this.#remember(winner);
+    return winner;
+  }
+
+  async delete(keys: string[]): Promise<string[]> {
+    for (const k of keys) this.#entries.delete(k);
+    return this.#inner.delete(keys);
+  }
+
+  async touch(accesses: readonly Access[]): Promise<void> {
+    await this.#inner.touch(accesses);
+    // Mirror the driver's arithmetic so cached copies stay equal to stored ones.
+    for (const a of accesses) {
+      const e = this.#entries.get(a.key);
+      if (e)
+        this.#entries.set(a.key, {
+          ...e,
+          lastAccess: Math.max(e.lastAccess, a.at),
+          hits: e.hits + a.hits,
+        });
+    }
+  }
+
+  async refresh(
+    key: string,
+    fields: { fetchedAt: number; etag?: string | null; lastModified?: string | null },
+  ): Promise<void> {
+    this.#entries.delete(key);
+    await this.#inner.refresh(key, fields);
+  }
+
+  lru(limit: number): Promise<IndexEntry[]> {
+    return this.#inner.lru(limit);
+  }
+
+  expired(now: number, limit: number): Promise<IndexEntry[]> {
+    return this.#inner.expired(now, limit);
+  }
+
+  references(digest: string): Promise<boolean> {
+    return this.#inner.references(digest);
+  }
+
+  async dropDigest(digest: string): Promise<number> {
+    for (const [k, e] of this.#entries) if (e.digest === digest) this.#entries.delete(k);
+    return this.#inner.dropDigest(digest);
+  }
+
+  digests(): AsyncIterable<string> {
+    return this.#inner.digests();
+  }
+
+  totalBytes(): Promise<number> {
+    return this.#inner.totalBytes();
+  }
+
+  addCounters(instance: string, counts: Record<string, number>): Promise<void> {
+    return this.#inner.addCounters(instance, counts);
+  }
+
+  stats(): Promise<IndexStats> {
+    return this.#inner.stats();
+  }
+
+  ping(): Promise<void> {
+    return this.#inner.ping();
+  }
+
+  close(): Promise<void> {
+    this.#entries.clear();
+    return this.#inner.close();
+  }
+}
