@@ -1,0 +1,22 @@
+// Prints the plain closing line CI reads ("N passed, N failed, N skipped") after vitest's own.
+import type { Reporter, TestModule } from 'vitest/node';
+
+export default class SummaryReporter implements Reporter {
+  onTestRunEnd(modules: ReadonlyArray<TestModule>): void {
+    let passed = 0;
+    let failed = 0;
+    let skipped = 0;
+    for (const m of modules) {
+      for (const t of m.children.allTests()) {
+        const state = t.result().state;
+        if (state === 'passed') passed++;
+        else if (state === 'failed') failed++;
+        else skipped++;
+      }
+    }
+    // Last line of the run, after vitest's own summary.
+    process.once('exit', () => {
+      process.stdout.write(`tests: ${passed} passed, ${failed} failed, ${skipped} skipped\n`);
+    });
+  }
+}
