@@ -25,7 +25,10 @@ export function planBody(
   meta: ObjectMeta,
   extra: Record<string, string>,
 ): BodyPlan {
-  const headers: Record<string, string> = { ...meta.headers, ...extra };
+  // Copied key by key: spreading objects that came from JSON.parse costs microseconds per hit.
+  const headers: Record<string, string> = {};
+  for (const k in meta.headers) headers[k] = meta.headers[k] as string;
+  for (const k in extra) headers[k] = extra[k] as string;
   if (meta.etag) headers['etag'] = meta.etag;
   if (meta.lastModified) headers['last-modified'] = meta.lastModified;
   if (meta.etag && notModified(req.headers, meta.etag, meta.lastModified)) {
