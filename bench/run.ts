@@ -110,8 +110,12 @@ async function main(): Promise<void> {
   const singleN = await curlOnce(`${N}/w1-single.bin`);
   const burstT = await curlBurst(`${T}/w1.bin`, 50);
   const burstN = await curlBurst(`${N}/w1.bin`, 50);
-  const okT = burstT.results.every((r) => r.status === 200 && r.bytes === W1_SIZE);
-  const okN = burstN.results.every((r) => r.status === 200 && r.bytes === W1_SIZE);
+  const okT =
+    burstT.results.length === 50 &&
+    burstT.results.every((r) => r.status === 200 && r.bytes === W1_SIZE);
+  const okN =
+    burstN.results.length === 50 &&
+    burstN.results.every((r) => r.status === 200 && r.bytes === W1_SIZE);
   if (!okT || !okN)
     console.warn(`bench: W1 incomplete downloads (trove ok=${okT}, nginx ok=${okN})`);
   const fetchesT = fetchCount(join(work, 'nginx-origin', 'trove-fetches.log'), '/w1.bin');

@@ -92,6 +92,6 @@ export async function wrk(
   const p99 = toMs(/\s99%\s+(\S+)/.exec(r.out)?.[1] ?? '');
   const transfer = toBytes(/Transfer\/sec:\s+(\S+)/.exec(r.out)?.[1] ?? '');
   const errors = Number(/Non-2xx or 3xx responses: (\d+)/.exec(r.out)?.[1] ?? 0);
-  if (!Number.isFinite(rps)) throw new Error(`could not parse wrk output:\n${r.out}`);
+  if (!Number.isFinite(rps)) throw new Error(`could not parse wrk output:\n${r.out}${r.err}`);
   return { rps, p99ms: p99, bytesPerSec: transfer, errors };
 }

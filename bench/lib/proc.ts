@@ -50,21 +50,22 @@ export function rss(pid: number): number {
   }
 }
 
-/** Runs a command to completion and returns its stdout; bounded in time. */
+/** Runs a command to completion; returns stdout and stderr separately; bounded in time. */
 export function run(
   cmd: string,
   args: string[],
   timeoutMs = 600_000,
-): Promise<{ code: number; out: string }> {
+): Promise<{ code: number; out: string; err: string }> {
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
+    let err = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.on('close', (code) => {
       clearTimeout(timer);
-      resolve({ code: code ?? -1, out });
+      resolve({ code: code ?? -1, out, err });
     });
   });
 }

@@ -1,7 +1,7 @@
 // The cache engine: lookup -> policy -> fill (single flight, tee) -> verify -> commit.
 // It knows nothing of ecosystems: they hand it a Resource and a Scope.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { pipeline } from 'node:stream/promises';
+import { unlink } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { TroveError, toTroveError } from '../errors.js';
 import type { CacheIndex, IndexEntry } from '../index/cache-index.js';
@@ -10,7 +10,7 @@ import type { BlobStore } from '../storage/blob-store.js';
 import type { UpstreamPool } from '../upstream/upstream-pool.js';
 import { AccessBatcher } from './access-batcher.js';
 import { Evictor } from './evictor.js';
-import { Fill, type FillOutcome } from './fill.js';
+import { Fill, type FillHooks, type FillOutcome } from './fill.js';
 import { streamFill } from './fill-reader.js';
 import { FillCommitter } from './fill-committer.js';
 import type { MemoryCache } from './memory-cache.js';
@@ -107,7 +107,9 @@ export class Engine {
     scope: Scope,
     attempt: number,
   ): Promise<ServeOutcome> {
-    if (resource.policy.mode === 'bypass') return this.#bypass(req, res, resource, scope);
+    if (resource.policy.mode === 'bypass' && !scope.offline) {
+      return this.#bypass(req, res, resource, scope);
+    }
     const key = `${scope.instance}/${resource.key}`;
     const now = this.#now();
     let entry = await this.#d.index.get(key);
@@ -271,33 +273,30 @@ export class Engine {
     return { result: 'ERROR', status: err.status, bytes: 0 };
   }
 
+  /**
+   * Not cached: the body still goes through a private fill (spooled, then discarded), so a slow
+   * client never holds the upstream connection paused (see upstream/consume-body.ts).
+   */
   async #bypass(
     req: IncomingMessage,
     res: ServerResponse,
     resource: Resource,
     scope: Scope,
   ): Promise<ServeOutcome> {
-    const up = await scope.upstream.fetch(resource.upstreamPath, {
-      method: req.method === 'HEAD' ? 'HEAD' : 'GET',
-      headers: { 'accept-encoding': 'identity', ...resource.upstreamHeaders },
-    });
-    const headers: Record<string, string> = { 'x-cache': 'BYPASS' };
-    for (const name of [...resource.keepHeaders, 'content-length', 'etag', 'last-modified']) {
-      const v = up.headers[name];
-      if (v !== undefined) headers[name] = v;
-    }
-    if (up.status >= 500 || up.status === 429) {
-      up.body.resume();
-      return this.#error(
-        res,
-        scope,
-        new TroveError('TROVE_ERR_UPSTREAM_STATUS', `upstream answered ${up.status}`),
-      );
-    }
-    res.writeHead(up.status, headers);
-    let bytes = 0;
-    up.body.on('data', (c: Buffer) => (bytes += c.length));
-    await pipeline(up.body, res).catch(() => undefined);
-    return { result: 'BYPASS', status: up.status, bytes };
+    const fill = new Fill(`bypass:${scope.instance}/${resource.key}`);
+    const hooks: FillHooks = {
+      tempPath: () => this.#d.tempPath(),
+      commit: (body) => unlink(body.path),
+      record: async () => undefined,
+      onUpstreamBytes: (n) => this.#d.metrics.bytesFetched.inc({ instance: scope.instance }, n),
+    };
+    void fill.run(scope.upstream, resource, hooks);
+    void fill.settled.then(() => fill.retire());
+    const o = await fill.outcome;
+    if (o.kind === 'body') return this.#streamFill(req, res, fill, o, 'BYPASS');
+    if (o.kind === 'error') return this.#error(res, scope, o.error);
+    const status = o.kind === 'negative' ? o.status : 502;
+    scope.sendError(res, new TroveError('TROVE_ERR_NOT_FOUND', 'not found upstream', { status }));
+    return { result: 'BYPASS', status, bytes: 0 };
   }
 }

@@ -184,3 +184,55 @@ describe('upstream faults', () => {
     expect(r.headers['x-trove-error']).toBe('TROVE_ERR_UPSTREAM_TIMEOUT');
   });
 });
+
+describe('slow clients and Connection: close upstreams', () => {
+  // undici 6/7 crash on a paused non-keep-alive body when the peer closes (nodejs/undici#5360).
+  for (const policy of ['immutable', 'bypass'] as const) {
+    it(`a paused client never crashes the process (${policy})`, async () => {
+      const big = randomBytes(8 * 1024 * 1024);
+      const u = await rawUpstream(100, (s) => {
+        s.write(`HTTP/1.1 200 OK\r\nContent-Length: ${big.length}\r\nConnection: close\r\n\r\n`);
+        s.end(big);
+      });
+      trove = await startTrove(fileInstance(u.url, { default_policy: policy }));
+      const { request } = await import('node:http');
+      const parts: Buffer[] = [];
+      const done = new Promise<void>((resolve, reject) => {
+        const req = request(`${trove?.url}/files/big`, { agent: false }, (res) => {
+          res.pause();
+          setTimeout(() => {
+            res.on('data', (c: Buffer) => parts.push(c));
+            res.on('end', resolve);
+            res.resume();
+          }, 500);
+        });
+        req.on('error', reject);
+        req.end();
+      });
+      await done;
+      expect(Buffer.concat(parts).equals(big)).toBe(true);
+      expect((await get(`${trove.url}/health`)).status).toBe(200);
+    });
+  }
+});
+
+describe('bypass', () => {
+  it('never contacts the upstream in offline mode', async () => {
+    up = await new FakeUpstream().file('/x', 'x').start();
+    trove = await startTrove({
+      ...fileInstance(up.url, { default_policy: 'bypass' }),
+      offline: true,
+    });
+    const r = await get(`${trove.url}/files/x`);
+    expect(r.status).toBe(504);
+    expect(up.count('/x')).toBe(0);
+  });
+
+  it('passes 404 through without caching it', async () => {
+    up = await new FakeUpstream().start();
+    trove = await startTrove(fileInstance(up.url, { default_policy: 'bypass' }));
+    expect((await get(`${trove.url}/files/nope`)).status).toBe(404);
+    expect((await get(`${trove.url}/files/nope`)).status).toBe(404);
+    expect(up.count('/nope')).toBe(2);
+  });
+});
