@@ -126,6 +126,12 @@ export class Fill {
     hooks: FillHooks,
     conditional?: Validators,
   ): Promise<void> {
+    // Open the spool file while the request is in flight, unless a 304 is the likely answer.
+    let spool: Promise<Spool> | null = conditional ? null : openSpool(hooks.tempPath());
+    const discard = (): void => {
+      if (spool) void spool.then(dropSpool);
+      spool = null;
+    };
     let res: UpstreamResponse;
     try {
       const headers: Record<string, string> = {
@@ -136,8 +142,10 @@ export class Fill {
       if (conditional?.lastModified) headers['if-modified-since'] = conditional.lastModified;
       res = await pool.fetch(resource.upstreamPath, { headers });
     } catch (err) {
+      discard();
       return this.#fail(transportError(err, 'upstream request failed'), false);
     }
+    if (res.status !== 200) discard();
     const validators = {
       etag: res.headers['etag'] ?? null,
       lastModified: res.headers['last-modified'] ?? null,
@@ -154,7 +162,7 @@ export class Fill {
       res.body.resume();
       return this.#fail(statusError(res), false);
     }
-    await this.#spool(res, resource, hooks, validators);
+    await this.#spool(res, resource, hooks, validators, spool ?? openSpool(hooks.tempPath()));
   }
 
   async #settleWithout(outcome: FillOutcome, hooks: FillHooks): Promise<void> {
@@ -171,24 +179,24 @@ export class Fill {
     resource: Resource,
     hooks: FillHooks,
     validators: Validators,
+    spool: Promise<Spool>,
   ): Promise<void> {
     const declared = res.headers['content-length'];
     const size = declared !== undefined && /^\d+$/.test(declared) ? Number(declared) : null;
     const limit = resource.maxSize ?? Number.POSITIVE_INFINITY;
     if (size !== null && size > limit) {
       res.body.destroy();
+      void spool.then(dropSpool);
       const msg = `upstream declares ${size} bytes, limit is ${limit}`;
       return this.#fail(new TroveError('TROVE_ERR_TOO_LARGE', msg), false);
     }
-    const path = hooks.tempPath();
-    try {
-      // One handle for writing and for every reader's positional reads.
-      this.#fh = await open(path, 'wx+');
-    } catch (err) {
+    const opened = await spool;
+    if ('error' in opened) {
       res.body.destroy();
-      return this.#fail(storageError(err), false);
+      return this.#fail(storageError(opened.error), false);
     }
-    const fh = this.#fh;
+    const { path, fh } = opened;
+    this.#fh = fh;
     const headers = pickHeaders(res.headers, resource.keepHeaders);
     this.#resolveOutcome({ kind: 'body', headers, size, validators });
     // Checksums the ecosystem knows, plus any the upstream declares in HTTP headers.
@@ -262,6 +270,22 @@ export class Fill {
       await fh.close().catch(() => undefined);
     }
   }
+}
+
+/** The spool file: one handle for writing and for every reader's positional reads. */
+type Spool = { path: string; fh: FileHandle } | { path: string; error: unknown };
+
+function openSpool(path: string): Promise<Spool> {
+  return open(path, 'wx+').then(
+    (fh) => ({ path, fh }),
+    (error: unknown) => ({ path, error }),
+  );
+}
+
+async function dropSpool(s: Spool): Promise<void> {
+  if ('error' in s) return;
+  await s.fh.close().catch(() => undefined);
+  await unlink(s.path).catch(() => undefined);
 }
 
 /** How far the spool may fall behind the network before the body is paused (see consume-body). */

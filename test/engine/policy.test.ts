@@ -1,7 +1,8 @@
 // Revalidation, stale-if-error, negative caching, busy policy, offline mode.
+import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { get } from '../helpers/client.js';
-import { FakeUpstream, gate, sleep, stopAfterEach } from '../helpers/fake-upstream.js';
+import { FakeUpstream, gate, sleep, stopAfterEach, until } from '../helpers/fake-upstream.js';
 import { fileInstance, startTrove, type TestTrove } from '../helpers/trove.js';
 
 let up: FakeUpstream | undefined;
@@ -181,6 +182,9 @@ describe('negative cache', () => {
     expect(again.status).toBe(404);
     expect(again.headers['x-trove-error']).toBe('TROVE_ERR_NOT_FOUND');
     expect(up.count('/nope')).toBe(1);
+    // The spool file opened in advance for the 404 is gone again.
+    const tmp = `${trove.dir}/tmp`;
+    await until(() => readdirSync(tmp).length === 0);
     await sleep(250);
     up.file('/nope', 'now it exists');
     const found = await get(`${trove.url}/files/nope`);
