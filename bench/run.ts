@@ -164,26 +164,29 @@ async function main(): Promise<void> {
   console.log('bench: W2 warm small hits');
   for (let i = 0; i < small.length; i += 50)
     await Promise.all(small.slice(i, i + 50).map((p) => curlOnce(`${T}/${p}`)));
-  await wrk(`http://127.0.0.1:${trove.port}/`, {
-    connections: 64,
-    seconds: 1,
-    script: join(work, 'random.lua'),
-    env: { PREFIX: '/files' },
-  });
-  const w2T = await wrk(`http://127.0.0.1:${trove.port}/`, {
-    connections: 64,
-    seconds: SECONDS,
-    script: join(work, 'random.lua'),
-    env: { PREFIX: '/files' },
-  });
-  const w2N = await wrk(`${S}/`, {
-    connections: 64,
-    seconds: SECONDS,
-    script: join(work, 'random.lua'),
-    env: { PREFIX: '' },
-  });
-  if (w2T.errors || w2N.errors)
-    console.warn(`bench: W2 non-2xx responses (trove ${w2T.errors}, nginx ${w2N.errors})`);
+  const small64 = (url: string, prefix: string, seconds = SECONDS) =>
+    wrk(url, {
+      connections: 64,
+      seconds,
+      script: join(work, 'random.lua'),
+      env: { PREFIX: prefix },
+    });
+  await small64(`http://127.0.0.1:${trove.port}/`, '/files', 1);
+  const w2T = await small64(`http://127.0.0.1:${trove.port}/`, '/files');
+  const w2N = await small64(`${S}/`, '');
+  // Reference: the same load on a bare node:http server answering from memory.
+  const barePort = await freePort();
+  const bareJs = join(import.meta.dirname, 'bare-server.js');
+  const bare = start(process.execPath, [bareJs, data, String(barePort)], join(work, 'bare.log'));
+  children.push(bare);
+  await waitForPort(barePort);
+  const w2B = await small64(`http://127.0.0.1:${barePort}/`, '');
+  await stop(bare);
+  if (w2T.errors || w2N.errors || w2B.errors) {
+    console.warn(
+      `bench: W2 non-2xx (trove ${w2T.errors}, nginx ${w2N.errors}, bare ${w2B.errors})`,
+    );
+  }
   rows.push({
     workload: 'W2',
     metric: 'req/s (vs nginx static)',
@@ -200,6 +203,14 @@ async function main(): Promise<void> {
     nginx: w2N.p99ms,
     unit: 'ms',
     higher: false,
+  });
+  rows.push({
+    workload: 'W2',
+    metric: 'req/s vs bare node:http (nginx column)',
+    trove: w2T.rps,
+    nginx: w2B.rps,
+    unit: 'req/s',
+    higher: true,
   });
 
   // W3: warm large-blob throughput (the W1 object is now cached).

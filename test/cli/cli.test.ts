@@ -6,29 +6,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { get } from '../helpers/client.js';
+import { runCommand, type Ran } from '../helpers/run.js';
 import { FakeUpstream, freePort, gate, stopAfterEach, until } from '../helpers/fake-upstream.js';
 
 const MAIN = join(process.cwd(), 'dist', 'cli', 'main.js');
 
-function trove(
-  args: string[],
-  env: NodeJS.ProcessEnv = {},
-): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [MAIN, ...args], {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, out, err });
-    });
-  });
+function trove(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Ran> {
+  return runCommand(process.execPath, [MAIN, ...args], { env, timeoutMs: 30_000 });
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'trove-cli-'));

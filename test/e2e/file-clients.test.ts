@@ -1,7 +1,7 @@
 // The file ecosystem with real clients: curl and wget against a real static upstream, and
 // apt-get against a real apt repository (built with dpkg-deb and apt-ftparchive), served
 // through Trove, then again with the upstream stopped.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FakeUpstream } from '../helpers/fake-upstream.js';
 import { serveDirectory } from '../helpers/static-server.js';
+import { runCommand } from '../helpers/run.js';
 import { requireTools } from '../helpers/tools.js';
 import { startTrove, type TestTrove } from '../helpers/trove.js';
 
@@ -20,19 +21,14 @@ function runSync(cmd: string, args: string[], cwd?: string): { status: number; o
   return { status: r.status ?? -1, out: `${r.stdout}\n${r.stderr}` };
 }
 
-/** Runs a client without blocking the in-process Trove; bounded to 60 s. */
-function run(cmd: string, args: string[], cwd?: string): Promise<{ status: number; out: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (out += c.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ status: code ?? -1, out });
-    });
-  });
+/** Runs a client; exit status and combined output. */
+async function run(
+  cmd: string,
+  args: string[],
+  cwd?: string,
+): Promise<{ status: number; out: string }> {
+  const r = await runCommand(cmd, args, cwd === undefined ? {} : { cwd });
+  return { status: r.code ?? -1, out: `${r.out}\n${r.err}` };
 }
 
 const haveAll = requireTools('curl', 'wget', 'apt-get', 'apt-ftparchive', 'dpkg-deb');
