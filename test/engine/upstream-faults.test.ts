@@ -236,3 +236,26 @@ describe('bypass', () => {
     expect(up.count('/nope')).toBe(2);
   });
 });
+
+describe('max_object_size', () => {
+  it('refuses a declared oversize body with 502 and an undeclared one with a cut body', async () => {
+    const big = randomBytes(300 * 1024);
+    up = await new FakeUpstream()
+      .file('/declared', big)
+      .route('/chunked', (_q, s) => {
+        s.writeHead(200); // no Content-Length: chunked
+        s.write(big.subarray(0, 100 * 1024));
+        setTimeout(() => s.end(big.subarray(100 * 1024)), 20);
+      })
+      .start();
+    trove = await startTrove(fileInstance(up.url, { max_object_size: '200KiB' }));
+    const declared = await get(`${trove.url}/files/declared`);
+    expect(declared.status).toBe(502);
+    expect(declared.headers['x-trove-error']).toBe('TROVE_ERR_TOO_LARGE');
+    const chunked = await get(`${trove.url}/files/chunked`);
+    expect(chunked.complete).toBe(false);
+    expect(chunked.body.length).toBeLessThan(big.length);
+    await get(`${trove.url}/files/chunked`);
+    expect(up.count('/chunked')).toBe(2);
+  });
+});
