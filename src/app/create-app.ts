@@ -20,7 +20,7 @@ import { Router } from '../server/router.js';
 import { FsBlobStore } from '../storage/fs/fs-blob-store.js';
 import { createAgent } from '../upstream/upstream-pool.js';
 import { ecosystemMount } from './ecosystem-mount.js';
-import { recover } from './recovery.js';
+import { removeTempFiles, sweepLostBlobs } from './recovery.js';
 import { buildPool } from './upstreams.js';
 
 export interface App {
@@ -46,7 +46,7 @@ export async function startApp(
   const index = new CachedIndex(
     new SqliteIndex(config.storage.index.path ?? resolve(dir, 'index.db')),
   );
-  await recover(blobs, index, logger);
+  await removeTempFiles(blobs, logger);
 
   const metrics = new Metrics();
   const memory = new MemoryCache(
@@ -144,6 +144,9 @@ export async function startApp(
   ];
   for (const t of timers) t.unref();
   void engine.evictor.enforce().catch((err: unknown) => logger.error({ err }, 'eviction failed'));
+  const sweep = sweepLostBlobs(blobs, index, logger, () => shuttingDown).catch((err: unknown) =>
+    logger.error({ err }, 'missing-blob sweep failed'),
+  );
   metrics.storeBytes.set(await index.totalBytes());
 
   const addr = listeners[0]?.address();
@@ -170,6 +173,7 @@ export async function startApp(
       closing ??= (async () => {
         shuttingDown = true;
         for (const t of timers) clearInterval(t);
+        await sweep;
         const clean = await closeGracefully(
           listeners,
           inFlight,

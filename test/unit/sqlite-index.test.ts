@@ -24,3 +24,19 @@ describe('SqliteIndex specifics', () => {
     await b.close();
   });
 });
+
+describe('SqliteIndex digests()', () => {
+  it('pages through many digests while other statements run between pages', async () => {
+    const idx = fresh();
+    const hex = (i: number): string => i.toString(16).padStart(64, '0');
+    for (let i = 0; i < 1200; i++) await idx.put(entry(`k${i}`, { digest: hex(i), size: 1 }));
+    const seen: string[] = [];
+    for await (const d of idx.digests()) {
+      seen.push(d);
+      await idx.get(`k${seen.length}`); // would throw "connection is busy" with an open cursor
+    }
+    expect(seen).toHaveLength(1200);
+    expect(new Set(seen).size).toBe(1200);
+    await idx.close();
+  });
+});

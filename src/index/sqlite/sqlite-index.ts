@@ -99,8 +99,8 @@ export class SqliteIndex implements CacheIndex {
          WHERE expire_after IS NOT NULL AND last_access + expire_after < ? LIMIT ?`,
       ),
       dropDigest: db.prepare<[string]>(`DELETE FROM entries WHERE digest = ?`),
-      digests: db.prepare<[], { digest: string }>(
-        `SELECT DISTINCT digest FROM entries WHERE digest IS NOT NULL`,
+      digestPage: db.prepare<[string, number], { digest: string }>(
+        `SELECT DISTINCT digest FROM entries WHERE digest > ? ORDER BY digest LIMIT ?`,
       ),
       total: db.prepare<[], { bytes: number }>(`SELECT bytes FROM totals WHERE id = 1`),
       addCounter: db.prepare<[string, string, number]>(
@@ -185,8 +185,15 @@ export class SqliteIndex implements CacheIndex {
     return this.#stmt.dropDigest.run(digest).changes;
   }
 
+  /** Paged, so other statements can run between pages (an open cursor would block them). */
   async *digests(): AsyncIterable<string> {
-    for (const row of this.#stmt.digests.iterate()) yield row.digest;
+    let after = '';
+    for (;;) {
+      const page = this.#stmt.digestPage.all(after, 500);
+      for (const row of page) yield row.digest;
+      if (page.length < 500) return;
+      after = (page[page.length - 1] as { digest: string }).digest;
+    }
   }
 
   async totalBytes(): Promise<number> {
