@@ -147,7 +147,7 @@ export async function startApp(
   const sweep = sweepLostBlobs(blobs, index, logger, () => shuttingDown).catch((err: unknown) =>
     logger.error({ err }, 'missing-blob sweep failed'),
   );
-  metrics.storeBytes.set(await index.totalBytes());
+  metrics.observeStore(() => index.stats());
 
   const addr = listeners[0]?.address();
   const shownHost =

@@ -41,6 +41,7 @@ export class Metrics {
     labelNames: ['instance', 'code'] as const,
     registers: [this.registry],
   });
+  #storeStats: (() => Promise<{ bytes: number; objects: number }>) | null = null;
   readonly storeBytes = new Gauge({
     name: 'trove_store_bytes',
     help: 'Bytes of referenced blobs',
@@ -50,6 +51,13 @@ export class Metrics {
     name: 'trove_store_objects',
     help: 'Cached entries (not counting negative entries)',
     registers: [this.registry],
+    // Read from the index at scrape time.
+    collect: async () => {
+      const s = await this.#storeStats?.();
+      if (!s) return;
+      this.storeBytes.set(s.bytes);
+      this.storeObjects.set(s.objects);
+    },
   });
   readonly evictions = new Counter({
     name: 'trove_evictions_total',
@@ -57,6 +65,11 @@ export class Metrics {
     labelNames: ['reason'] as const,
     registers: [this.registry],
   });
+
+  /** Where the store gauges come from at scrape time. */
+  observeStore(stats: () => Promise<{ bytes: number; objects: number }>): void {
+    this.#storeStats = stats;
+  }
 
   constructor(withProcessMetrics = true) {
     if (withProcessMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'trove_' });

@@ -76,6 +76,8 @@ describe('system endpoints', () => {
       /trove_requests_total\{instance="mirror",ecosystem="file",class="artifact",result="MISS"\} 1/,
     );
     expect(m).toContain('trove_fills_in_flight');
+    expect(m).toMatch(/^trove_store_objects 1$/m);
+    expect(m).toMatch(/^trove_store_bytes 1$/m);
   });
 
   it('protects /metrics with a bearer token when configured', async () => {
