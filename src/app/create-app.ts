@@ -2,7 +2,7 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { ServerResponse } from 'node:http';
-import { pino, type Logger } from 'pino';
+import { destination, pino, type Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import type { UpstreamEntry } from '../config/types.js';
 import { Engine } from '../engine/engine.js';
@@ -38,7 +38,11 @@ export async function startApp(
   registry: EcosystemRegistry,
   log?: Logger,
 ): Promise<App> {
-  const logger = log ?? pino({ level: config.log.level, base: { pid: process.pid } });
+  // Asynchronous stdout logging: lines written while a write is in flight are coalesced, so
+  // under load there are far fewer writes than requests. Flushed on close.
+  const dest = log ? null : destination({ dest: 1, sync: false });
+  const logger =
+    log ?? pino({ level: config.log.level, base: { pid: process.pid } }, dest ?? undefined);
   const dir = resolve(config.storage.dir);
   mkdirSync(dir, { recursive: true });
   const blobs = new FsBlobStore(dir);
@@ -182,6 +186,7 @@ export async function startApp(
         );
         await engine.access.flush().catch(() => undefined);
         await index.close();
+        dest?.flushSync();
         await agent.close().catch(() => undefined);
         return clean;
       })();

@@ -50,7 +50,9 @@ export function ecosystemMount(spec: MountSpec, engine: Engine): Mount {
         segments: ctx.segments,
         query: ctx.query,
         headers: req.headers,
-        baseUrl: ctx.baseUrl,
+        get baseUrl() {
+          return ctx.baseUrl;
+        },
       });
       if (decision.kind === 'response') {
         return {

@@ -8,7 +8,7 @@ import type { Mount } from './mount.js';
 import { requestOrigin } from './public-url.js';
 import type { Router } from './router.js';
 import { checkPath } from './safe-path.js';
-import { systemRoute, type SystemDeps } from './system-routes.js';
+import { isSystemPath, systemRoute, type SystemDeps } from './system-routes.js';
 
 export interface HandlerOptions {
   router: Router<Mount>;
@@ -64,7 +64,7 @@ export function createRequestHandler(o: HandlerOptions) {
       const q = url.indexOf('?');
       const rawPath = q === -1 ? url : url.slice(0, q);
       const query = q === -1 ? '' : url.slice(q + 1);
-      if (o.system && (await systemRoute(req, res, rawPath, o.system))) {
+      if (o.system && isSystemPath(rawPath) && (await systemRoute(req, res, rawPath, o.system))) {
         result = 'SYSTEM';
         return;
       }
@@ -100,11 +100,15 @@ export function createRequestHandler(o: HandlerOptions) {
       const prefixSegments =
         match.mount.prefix === '' ? 0 : match.mount.prefix.split('/').length - 1;
       const segments = safe.segments.slice(prefixSegments);
+      const prefix = match.mount.prefix;
       const out = await match.mount.handle(req, res, {
         path: segments.join('/'),
         segments,
         query,
-        baseUrl: `${requestOrigin(req, o.publicUrl, o.trusted)}${match.mount.prefix}`,
+        // Computed only when an ecosystem asks (metadata rewriting, synthetic answers).
+        get baseUrl() {
+          return `${requestOrigin(req, o.publicUrl, o.trusted)}${prefix}`;
+        },
       });
       result = out.result;
       bytes = out.bytes;

@@ -7,7 +7,14 @@ export type SafePath =
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
+/** Paths made only of these characters, with no dot segments or empty ones, need no decoding. */
+const PLAIN = /^(?:\/(?!\.\.?(?:\/|$))[A-Za-z0-9._~!$&'()*+,;=:@-]+)+\/?$/;
+
 export function checkPath(rawPath: string): SafePath {
+  if (rawPath.length <= 4096 && PLAIN.test(rawPath)) {
+    const segments = rawPath.slice(1).split('/');
+    return { ok: true, segments, path: segments.join('/') };
+  }
   if (!rawPath.startsWith('/')) return { ok: false, reason: 'path must start with /' };
   if (rawPath.length > 4096) return { ok: false, reason: 'path is longer than 4096 bytes' };
   if (/\\|%5c/i.test(rawPath)) return { ok: false, reason: 'backslashes are not allowed in paths' };

@@ -25,6 +25,20 @@ function tokenOk(header: string | undefined, token: string): boolean {
   return got.length === want.length && timingSafeEqual(got, want);
 }
 
+const SYSTEM_PATHS = new Set([
+  '/health',
+  '/_trove/health',
+  '/ready',
+  '/_trove/ready',
+  '/metrics',
+  '/_trove/metrics',
+]);
+
+/** Cheap test before any async work, so instance requests skip systemRoute entirely. */
+export function isSystemPath(path: string): boolean {
+  return SYSTEM_PATHS.has(path);
+}
+
 /** Handles a system path; returns false when the path is not one. */
 export async function systemRoute(
   req: IncomingMessage,

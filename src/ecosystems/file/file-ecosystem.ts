@@ -56,15 +56,18 @@ function createFileInstance(name: string, cfg: FileConfig): EcosystemInstance {
       }
       const query = cfg.include_query && req.query ? `?${normalizeQuery(req.query)}` : '';
       const cls = policies.classFor(req.path) ?? 'artifact';
-      // Without include_query the query is neither keyed nor forwarded, so variants cannot mix.
-      const upstreamPath = req.segments.map(encodeSegment).join('/') + query;
+      const segments = req.segments;
       return {
         kind: 'resource',
         resource: {
           key: `${req.path}${query}`,
           class: cls,
           policy: policies.resolve(cls, req.path),
-          upstreamPath,
+          // Without include_query the query is neither keyed nor forwarded, so variants cannot
+          // mix. Built only when a fill needs it, not on every hit.
+          get upstreamPath() {
+            return segments.map(encodeSegment).join('/') + query;
+          },
           keepHeaders: cfg.pass_headers,
           ...(cfg.max_object_size !== undefined ? { maxSize: cfg.max_object_size } : {}),
         },
