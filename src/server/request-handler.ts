@@ -71,11 +71,11 @@ export function createRequestHandler(o: HandlerOptions) {
       const safe = checkPath(rawPath);
       if (!safe.ok) {
         const err = new TroveError('TROVE_ERR_BAD_PATH', `bad request path: ${safe.reason}`);
-        const mount = o.router.match(req.headers.host, rawPath)?.mount;
+        const mount = o.router.match(() => req.headers.host, rawPath)?.mount;
         return mount ? mount.sendError(res, err) : plainError(res, err);
       }
       const path = `/${safe.path}`;
-      const match = o.router.match(req.headers.host, path);
+      const match = o.router.match(() => req.headers.host, path);
       if (!match) {
         if (o.system && (path === '/' || path === '/_trove/')) {
           const html = homePage(requestOrigin(req, o.publicUrl, o.trusted), o.router.mounts);

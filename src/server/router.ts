@@ -26,23 +26,34 @@ export function hostname(hostHeader: string | undefined): string {
   return colon === -1 ? h : h.slice(0, colon);
 }
 
+function byPrefix<T extends Routable>(mounts: readonly T[], path: string): Match<T> | undefined {
+  for (const mount of mounts) {
+    if (mount.prefix === '' || path === mount.prefix || path.startsWith(`${mount.prefix}/`)) {
+      return { mount, rest: path.slice(mount.prefix.length) || '/' };
+    }
+  }
+  return undefined;
+}
+
 export class Router<T extends Routable> {
+  /** Longest prefix first, so the first hit is the best. */
   readonly mounts: readonly T[];
+  readonly #hosted: readonly T[];
+  readonly #anyHost: readonly T[];
 
   constructor(mounts: T[]) {
-    // Longest prefix first, so the first hit is the best.
     this.mounts = [...mounts].sort((a, b) => b.prefix.length - a.prefix.length);
+    this.#hosted = this.mounts.filter((m) => m.hosts.length > 0);
+    this.#anyHost = this.mounts.filter((m) => m.hosts.length === 0);
   }
 
-  match(hostHeader: string | undefined, path: string): Match<T> | undefined {
-    const host = hostname(hostHeader);
-    const byHost = this.mounts.filter((m) => m.hosts.length > 0 && hostMatches(m.hosts, host));
-    const pool = byHost.length > 0 ? byHost : this.mounts.filter((m) => m.hosts.length === 0);
-    for (const mount of pool) {
-      if (mount.prefix === '' || path === mount.prefix || path.startsWith(`${mount.prefix}/`)) {
-        return { mount, rest: path.slice(mount.prefix.length) || '/' };
-      }
+  /** `host` is read only when some mount routes by host (reading headers has a cost). */
+  match(host: string | undefined | (() => string | undefined), path: string): Match<T> | undefined {
+    if (this.#hosted.length > 0) {
+      const name = hostname(typeof host === 'function' ? host() : host);
+      const byHost = this.#hosted.filter((m) => hostMatches(m.hosts, name));
+      if (byHost.length > 0) return byPrefix(byHost, path);
     }
-    return undefined;
+    return byPrefix(this.#anyHost, path);
   }
 }
