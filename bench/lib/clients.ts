@@ -86,8 +86,7 @@ export async function wrk(
 ): Promise<WrkResult> {
   const args = ['-t2', `-c${opts.connections}`, `-d${opts.seconds}s`, '--latency'];
   if (opts.script) args.push('-s', opts.script);
-  for (const [k, v] of Object.entries(opts.env ?? {})) process.env[k] = v;
-  const r = await run('wrk', [...args, url], (opts.seconds + 60) * 1000);
+  const r = await run('wrk', [...args, url], (opts.seconds + 60) * 1000, opts.env);
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(r.out)?.[1]);
   const p99 = toMs(/\s99%\s+(\S+)/.exec(r.out)?.[1] ?? '');
   const transfer = toBytes(/Transfer\/sec:\s+(\S+)/.exec(r.out)?.[1] ?? '');

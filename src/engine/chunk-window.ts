@@ -48,6 +48,19 @@ export class ChunkWindow {
     return null;
   }
 
+  /** Bytes [0, end) when every one of them is still in memory, else null. */
+  prefix(end: number): Buffer | null {
+    const first = this.#chunks[0];
+    if (end === 0) return Buffer.alloc(0);
+    if (!first || first.start !== 0 || this.#end < end) return null;
+    const parts: Buffer[] = [];
+    for (const c of this.#chunks) {
+      if (c.start >= end) break;
+      parts.push(c.buf);
+    }
+    return Buffer.concat(parts).subarray(0, end);
+  }
+
   clear(): void {
     this.#chunks.length = 0;
   }

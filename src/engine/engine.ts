@@ -1,7 +1,6 @@
 // The cache engine: lookup -> policy -> fill (single flight, tee) -> verify -> commit.
 // It knows nothing of ecosystems: they hand it a Resource and a Scope.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { unlink } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { TroveError, toTroveError } from '../errors.js';
 import type { CacheIndex, IndexEntry } from '../index/cache-index.js';
@@ -10,7 +9,7 @@ import type { BlobStore } from '../storage/blob-store.js';
 import type { UpstreamPool } from '../upstream/upstream-pool.js';
 import { AccessBatcher } from './access-batcher.js';
 import { Evictor } from './evictor.js';
-import { Fill, type FillHooks, type FillOutcome } from './fill.js';
+import { Fill, type FillOutcome } from './fill.js';
 import { streamFill } from './fill-reader.js';
 import { FillCommitter } from './fill-committer.js';
 import type { MemoryCache } from './memory-cache.js';
@@ -63,10 +62,6 @@ export class Engine {
       deps.metrics,
     );
     this.#committer = new FillCommitter(deps, this.evictor, this.#now);
-  }
-
-  get fillsInFlight(): number {
-    return this.#fills.size;
   }
 
   /** Resolves when every fill in flight has finished (for graceful shutdown). */
@@ -284,13 +279,7 @@ export class Engine {
     scope: Scope,
   ): Promise<ServeOutcome> {
     const fill = new Fill(`bypass:${scope.instance}/${resource.key}`);
-    const hooks: FillHooks = {
-      tempPath: () => this.#d.tempPath(),
-      commit: (body) => unlink(body.path),
-      record: async () => undefined,
-      onUpstreamBytes: (n) => this.#d.metrics.bytesFetched.inc({ instance: scope.instance }, n),
-    };
-    void fill.run(scope.upstream, resource, hooks);
+    void fill.run(scope.upstream, resource, this.#committer.discardHooks(scope.instance));
     void fill.settled.then(() => fill.retire());
     const o = await fill.outcome;
     if (o.kind === 'body') return this.#streamFill(req, res, fill, o, 'BYPASS');

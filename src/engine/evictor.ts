@@ -56,7 +56,6 @@ export class Evictor {
     if (this.maxSize === null) return;
     for (let round = 0; round < MAX_ROUNDS; round++) {
       const total = await this.index.totalBytes();
-      this.metrics.storeBytes.set(total);
       if (total <= this.maxSize) return;
       const victims = await this.index.lru(BATCH);
       if (victims.length === 0) return;

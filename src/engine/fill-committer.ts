@@ -1,7 +1,7 @@
 // What a fill does with its result: move a verified body into the blob store and write the
 // index entry (blob first, index second, so a crash never leaves an entry without bytes);
 // record 304s and negative answers.
-import { readFile } from 'node:fs/promises';
+import { readFile, unlink } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import type { CacheIndex, IndexEntry } from '../index/cache-index.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -36,13 +36,26 @@ export class FillCommitter {
     };
   }
 
+  /** For bypass: the body is streamed to its client from the spool, then thrown away. */
+  discardHooks(instance: string): FillHooks {
+    return {
+      tempPath: () => this.d.tempPath(),
+      commit: (body) => unlink(body.path),
+      record: async () => undefined,
+      onUpstreamBytes: (n) => this.d.metrics.bytesFetched.inc({ instance }, n),
+    };
+  }
+
   async #commit(
     key: string,
     instance: string,
     resource: Resource,
     body: SpooledBody,
   ): Promise<void> {
-    const small = body.size <= this.d.memory.maxObject ? await readFile(body.path) : null;
+    const small =
+      body.size <= this.d.memory.maxObject
+        ? (body.inMemory() ?? (await readFile(body.path)))
+        : null;
     await this.d.blobs.importFile(body.path, { digest: body.digest, size: body.size });
     const now = this.now();
     const entry: IndexEntry = {
@@ -79,7 +92,6 @@ export class FillCommitter {
       if (old?.digest && old.digest !== entry.digest) await this.#dropIfUnreferenced(old.digest);
     }
     if (small) this.d.memory.set(body.digest, small);
-    this.d.metrics.storeBytes.set(await this.d.index.totalBytes());
     void this.evictor
       .enforce()
       .catch((err: unknown) => this.d.log.error({ err }, 'eviction failed'));

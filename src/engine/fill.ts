@@ -23,6 +23,8 @@ export type FillOutcome =
   | { kind: 'error'; error: TroveError };
 
 export interface SpooledBody {
+  /** The whole body from memory when the fill still holds all of it (small bodies). */
+  inMemory(): Buffer | null;
   path: string;
   digest: string;
   size: number;
@@ -232,7 +234,9 @@ export class Fill {
       if (mismatch) throw new TroveError('TROVE_ERR_VERIFY', mismatch);
       await fh.sync();
       const digest = digests.get('sha256') as string;
-      await hooks.commit({ path, digest, size: this.received, headers, validators });
+      const total = this.received;
+      const inMemory = (): Buffer | null => this.#window.prefix(total);
+      await hooks.commit({ path, digest, size: total, headers, validators, inMemory });
       this.#done = true;
       this.#notify();
     } catch (err) {

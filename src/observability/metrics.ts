@@ -46,17 +46,19 @@ export class Metrics {
     name: 'trove_store_bytes',
     help: 'Bytes of referenced blobs',
     registers: [this.registry],
+    // Read from the index at scrape time.
+    collect: async () => {
+      const s = await this.#scrapeStore();
+      if (s) this.storeBytes.set(s.bytes);
+    },
   });
   readonly storeObjects = new Gauge({
     name: 'trove_store_objects',
     help: 'Cached entries (not counting negative entries)',
     registers: [this.registry],
-    // Read from the index at scrape time.
     collect: async () => {
-      const s = await this.#storeStats?.();
-      if (!s) return;
-      this.storeBytes.set(s.bytes);
-      this.storeObjects.set(s.objects);
+      const s = await this.#scrapeStore();
+      if (s) this.storeObjects.set(s.objects);
     },
   });
   readonly evictions = new Counter({
@@ -65,6 +67,15 @@ export class Metrics {
     labelNames: ['reason'] as const,
     registers: [this.registry],
   });
+
+  #pending: Promise<{ bytes: number; objects: number } | null> | null = null;
+
+  /** One index query per scrape, shared by both store gauges (they collect concurrently). */
+  #scrapeStore(): Promise<{ bytes: number; objects: number } | null> {
+    if (!this.#storeStats) return Promise.resolve(null);
+    this.#pending ??= this.#storeStats().finally(() => setImmediate(() => (this.#pending = null)));
+    return this.#pending;
+  }
 
   /** Where the store gauges come from at scrape time. */
   observeStore(stats: () => Promise<{ bytes: number; objects: number }>): void {

@@ -31,8 +31,6 @@ export interface BlobStore {
   stat(digest: string): Promise<BlobInfo | undefined>;
   delete(digest: string): Promise<void>;
   list(): AsyncIterable<BlobListing>;
-  /** A local path to the blob when the driver has one: lets hits use sendfile-like paths. */
-  localPath?(digest: string): string;
   /** Throws when the store cannot be used (for /ready). */
   ping(): Promise<void>;
 }

@@ -26,4 +26,16 @@ describe('ChunkWindow', () => {
     expect(w.read(0, 4)).toBeNull();
     expect(w.read(4, 4)?.toString()).toBe('bbbb');
   });
+
+  it('returns the whole body from memory only while all of it is there', () => {
+    const w = new ChunkWindow(2);
+    expect(w.prefix(0)?.length).toBe(0);
+    w.push(Buffer.from('abc'));
+    w.push(Buffer.from('de'));
+    expect(w.prefix(5)?.toString()).toBe('abcde');
+    expect(w.prefix(4)?.toString()).toBe('abcd');
+    expect(w.prefix(6)).toBeNull();
+    w.trim(5);
+    expect(w.prefix(5)).toBeNull();
+  });
 });
