@@ -4,24 +4,20 @@ import { resolve } from 'node:path';
 import type { ServerResponse } from 'node:http';
 import { destination, pino, type Logger } from 'pino';
 import type { Config } from '../config/schema.js';
-import type { UpstreamEntry } from '../config/types.js';
 import { Engine } from '../engine/engine.js';
 import { MemoryCache } from '../engine/memory-cache.js';
 import type { EcosystemRegistry } from '../ecosystems/registry.js';
-import type { InstanceCommon } from '../ecosystems/ecosystem.js';
 import { CachedIndex } from '../index/cached-index.js';
 import { SqliteIndex } from '../index/sqlite/sqlite-index.js';
 import { Metrics } from '../observability/metrics.js';
 import { closeGracefully, listen, type Listener } from '../server/listeners.js';
-import type { Mount } from '../server/mount.js';
 import { trustList } from '../server/public-url.js';
 import { createRequestHandler } from '../server/request-handler.js';
 import { Router } from '../server/router.js';
 import { FsBlobStore } from '../storage/fs/fs-blob-store.js';
 import { createAgent } from '../upstream/upstream-pool.js';
-import { ecosystemMount } from './ecosystem-mount.js';
 import { removeTempFiles, sweepLostBlobs } from './recovery.js';
-import { buildPool } from './upstreams.js';
+import { mountInstances } from './instances.js';
 
 export interface App {
   config: Config;
@@ -76,28 +72,7 @@ export async function startApp(
     idleMs: config.upstream.idle_timeout,
   });
 
-  const main: Mount[] = [];
-  const dedicated: Array<{ mount: Mount; host: string; port: number }> = [];
-  for (const [name, raw] of Object.entries(config.instances)) {
-    const cfg = raw as unknown as InstanceCommon;
-    const instance = registry.get(cfg.type).create(name, cfg);
-    const spec = {
-      name,
-      instance,
-      upstream: buildPool(cfg.upstreams as UpstreamEntry[], agent, config.upstream.max_redirects),
-      offline: cfg.offline ?? config.offline,
-    };
-    const prefix = (cfg.path ?? `/${name}`).replace(/\/+$/, '');
-    main.push(
-      ecosystemMount({ ...spec, prefix, hosts: cfg.hosts.map((h) => h.toLowerCase()) }, engine),
-    );
-    if (cfg.bind) {
-      dedicated.push({
-        mount: ecosystemMount({ ...spec, prefix: '', hosts: [] }, engine),
-        ...cfg.bind,
-      });
-    }
-  }
+  const { main, dedicated } = mountInstances(config, registry, engine, agent, logger);
 
   let shuttingDown = false;
   const inFlight = new Set<ServerResponse>();

@@ -5,7 +5,7 @@ import type { Engine, Scope } from '../engine/engine.js';
 import type { EcosystemInstance, SyntheticResponse } from '../ecosystems/ecosystem.js';
 import type { TroveError } from '../errors.js';
 import type { Mount } from '../server/mount.js';
-import type { UpstreamPool } from '../upstream/upstream-pool.js';
+import type { Origin } from '../upstream/upstream-pool.js';
 
 export function writeSynthetic(res: ServerResponse, r: SyntheticResponse, head = false): number {
   const body = typeof r.body === 'string' ? Buffer.from(r.body) : r.body;
@@ -19,23 +19,31 @@ export interface MountSpec {
   prefix: string;
   hosts: string[];
   instance: EcosystemInstance;
-  upstream: UpstreamPool;
-  offline: boolean;
+  scope: Scope;
+}
+
+/** The engine's view of an instance: its upstreams, offline mode and error format. */
+export function instanceScope(
+  name: string,
+  instance: EcosystemInstance,
+  upstream: Origin,
+  offline: boolean,
+): Scope {
+  return {
+    instance: name,
+    ecosystem: instance.type,
+    upstream,
+    offline,
+    offlineMissStatus: instance.offlineMissStatus,
+    sendError: (res: ServerResponse, err: TroveError): void => {
+      writeSynthetic(res, instance.formatError(err));
+    },
+  };
 }
 
 export function ecosystemMount(spec: MountSpec, engine: Engine): Mount {
-  const { instance } = spec;
-  const sendError = (res: ServerResponse, err: TroveError): void => {
-    writeSynthetic(res, instance.formatError(err));
-  };
-  const scope: Scope = {
-    instance: spec.name,
-    ecosystem: instance.type,
-    upstream: spec.upstream,
-    offline: spec.offline,
-    offlineMissStatus: instance.offlineMissStatus,
-    sendError,
-  };
+  const { instance, scope } = spec;
+  const sendError = scope.sendError;
   return {
     name: spec.name,
     type: instance.type,

@@ -19,7 +19,12 @@ export function buildPool(
 ): UpstreamPool {
   const targets = entries.map((e): UpstreamTarget => {
     const a = authorization(e.auth as Auth | undefined);
-    return { url: e.url, headers: e.headers, ...(a ? { authorization: a } : {}) };
+    return {
+      url: e.url,
+      headers: e.headers,
+      ...(a ? { authorization: a } : {}),
+      ...(e.fallthrough ? { fallthrough: e.fallthrough } : {}),
+    };
   });
   return new UpstreamPool(targets, dispatcher, maxRedirects);
 }

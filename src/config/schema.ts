@@ -1,5 +1,6 @@
 // The configuration schema. Instance schemas come from the ecosystem registry, keyed by `type`.
 import { z } from 'zod';
+import { mountPaths, type InstanceCommon } from '../ecosystems/ecosystem.js';
 import type { EcosystemRegistry } from '../ecosystems/registry.js';
 import { duration, httpUrl, listenAddress, secret, size } from './types.js';
 
@@ -89,19 +90,23 @@ export function buildSchema(registry: EcosystemRegistry) {
     .superRefine((cfg, ctx) => {
       const paths = new Map<string, string>();
       for (const [name, inst] of Object.entries(cfg.instances)) {
-        const path = (inst['path'] as string | undefined) ?? `/${name}`;
-        const hosts = (inst['hosts'] as string[] | undefined) ?? [];
-        for (const h of hosts.length ? hosts : ['*']) {
-          const k = `${h.toLowerCase()} ${path.replace(/\/+$/, '') || '/'}`;
-          const other = paths.get(k);
-          if (other) {
-            ctx.addIssue({
-              code: z.ZodIssueCode.custom,
-              path: ['instances', name, 'path'],
-              message: `${path} is already served by instance "${other}"`,
-            });
+        // Runs even when an instance failed to parse (zod refines dirty objects): skip those.
+        const common = inst as unknown as InstanceCommon | undefined;
+        if (!common || !Array.isArray(common.hosts) || !names.includes(common.type)) continue;
+        const hosts = common.hosts.length ? common.hosts : ['*'];
+        for (const path of mountPaths(registry.get(common.type), name, common)) {
+          for (const h of hosts) {
+            const k = `${h.toLowerCase()} ${path || '/'}`;
+            const other = paths.get(k);
+            if (other) {
+              ctx.addIssue({
+                code: z.ZodIssueCode.custom,
+                path: ['instances', name, 'path'],
+                message: `${path || '/'} is already served by instance "${other}"`,
+              });
+            }
+            paths.set(k, name);
           }
-          paths.set(k, name);
         }
       }
     });

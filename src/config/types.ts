@@ -132,13 +132,21 @@ const upstreamObject = z
 export const upstreamEntry = z
   .union([httpUrl, upstreamObject])
   .transform((v) => (typeof v === 'string' ? { url: v, headers: {} } : v));
-export type UpstreamEntry = z.output<typeof upstreamEntry>;
+/** An upstream after validation; ecosystems with chain semantics (Go) also set `fallthrough`. */
+export type UpstreamEntry = z.output<typeof upstreamEntry> & {
+  fallthrough?: 'unavailable' | 'not-found' | 'any-error';
+};
+
+const mountPath = z
+  .string()
+  .regex(/^\/[A-Za-z0-9._~\-/]*$/, 'must start with / and use only URL-safe characters');
 
 /** Keys every instance has, whatever its ecosystem. */
 export const instanceBase = {
+  /** One mount path or several; the ecosystem type's default paths when absent. */
   path: z
-    .string()
-    .regex(/^\/[A-Za-z0-9._~\-/]*$/, 'must start with / and use only URL-safe characters')
+    .union([mountPath, z.array(mountPath).min(1, 'needs at least one path')])
+    .transform((p) => (typeof p === 'string' ? [p] : p))
     .optional(),
   hosts: z.array(z.string().min(1)).default([]),
   bind: listenAddress.optional(),

@@ -2,7 +2,10 @@
 // cacheable resource or a synthetic response; it never touches sockets or the filesystem.
 import type { IncomingHttpHeaders } from 'node:http';
 import type { z } from 'zod';
+import type { Logger } from 'pino';
+import type { Loaded } from '../engine/engine.js';
 import type { Resource } from '../engine/types.js';
+import type { Origin, UpstreamTarget } from '../upstream/upstream-pool.js';
 import type { TroveError } from '../errors.js';
 
 export interface EcosystemRequest {
@@ -42,7 +45,7 @@ export interface EcosystemInstance {
 /** Keys every instance config has after validation, whatever its type. */
 export interface InstanceCommon {
   type: string;
-  path?: string | undefined;
+  path?: string[] | undefined;
   hosts: string[];
   bind?: { host: string; port: number } | undefined;
   offline?: boolean | undefined;
@@ -53,5 +56,26 @@ export interface EcosystemType<S extends z.ZodTypeAny = z.ZodTypeAny> {
   readonly type: string;
   /** The instance schema; must be a strict object with `type: z.literal(this.type)`. */
   readonly schema: S;
-  create(name: string, config: z.output<S> & InstanceCommon): EcosystemInstance;
+  /** Mount paths when the config gives none; `/<name>` when absent. */
+  defaultPaths?(name: string): string[];
+  create(
+    name: string,
+    config: z.output<S> & InstanceCommon,
+    ctx: InstanceContext,
+  ): EcosystemInstance;
+}
+
+/** What the app lends an instance: cached loads and extra origins, never raw sockets. */
+export interface InstanceContext {
+  /** A small resource's body through the cache (single flight, policy, verification). */
+  load(resource: Resource): Promise<Loaded>;
+  /** An origin over the shared HTTP agent, for upstreams besides the instance's own. */
+  origin(targets: UpstreamTarget[]): Origin;
+  log: Logger;
+}
+
+/** The mount paths of an instance, without trailing slashes ('' is the root). */
+export function mountPaths(t: EcosystemType, name: string, cfg: InstanceCommon): string[] {
+  const paths = cfg.path ?? t.defaultPaths?.(name) ?? [`/${name}`];
+  return paths.map((p) => p.replace(/\/+$/, ''));
 }

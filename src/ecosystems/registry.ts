@@ -1,6 +1,7 @@
 // Ecosystem types by their YAML `type`. Registering a name twice is a programming error.
 import type { EcosystemType } from './ecosystem.js';
 import { fileEcosystem } from './file/file-ecosystem.js';
+import { goEcosystem } from './go/go-ecosystem.js';
 
 export class EcosystemRegistry {
   readonly #types = new Map<string, EcosystemType>();
@@ -24,5 +25,5 @@ export class EcosystemRegistry {
 }
 
 export function defaultRegistry(): EcosystemRegistry {
-  return new EcosystemRegistry().register(fileEcosystem);
+  return new EcosystemRegistry().register(fileEcosystem).register(goEcosystem);
 }

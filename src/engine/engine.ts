@@ -6,14 +6,14 @@ import { TroveError, toTroveError } from '../errors.js';
 import type { CacheIndex, IndexEntry } from '../index/cache-index.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { BlobStore } from '../storage/blob-store.js';
-import type { UpstreamPool } from '../upstream/upstream-pool.js';
+import type { Origin } from '../upstream/upstream-pool.js';
 import { AccessBatcher } from './access-batcher.js';
 import { Evictor } from './evictor.js';
 import { Fill, type FillOutcome } from './fill.js';
 import { streamFill } from './fill-reader.js';
 import { FillCommitter } from './fill-committer.js';
 import type { MemoryCache } from './memory-cache.js';
-import { serveEntry } from './serve-entry.js';
+import { readBlob, serveEntry } from './serve-entry.js';
 import { planBody, sendIfBodiless } from './respond.js';
 import type { CacheResult, Resource, ServeOutcome } from './types.js';
 
@@ -21,13 +21,23 @@ import type { CacheResult, Resource, ServeOutcome } from './types.js';
 export interface Scope {
   instance: string;
   ecosystem: string;
-  upstream: UpstreamPool;
+  upstream: Origin;
   offline: boolean;
   /** Status for a miss while offline (Go wants 404 so `,direct` takes over; most want 504). */
   offlineMissStatus: number;
   /** Writes an error in the ecosystem's protocol format. */
   sendError(res: ServerResponse, err: TroveError): void;
 }
+
+type Lookup =
+  | { kind: 'negative'; status: number }
+  | { kind: 'offline'; error: TroveError }
+  | { kind: 'hit'; entry: IndexEntry; result: CacheResult }
+  | { kind: 'fill'; fill: Fill; stale: IndexEntry | undefined };
+
+export type Loaded =
+  | { kind: 'body'; body: Buffer; result: CacheResult; headers: Record<string, string> }
+  | { kind: 'negative'; status: number };
 
 export interface EngineDeps {
   blobs: BlobStore;
@@ -102,40 +112,92 @@ export class Engine {
     scope: Scope,
     attempt: number,
   ): Promise<ServeOutcome> {
-    if (resource.policy.mode === 'bypass' && !scope.offline) {
+    const offline = scope.offline || resource.cacheOnly === true;
+    if (resource.policy.mode === 'bypass' && !offline) {
       return this.#bypass(req, res, resource, scope);
     }
+    const step = await this.#lookup(resource, scope);
+    switch (step.kind) {
+      case 'negative':
+        return this.#negative(res, scope, step.status);
+      case 'offline':
+        scope.sendError(res, step.error);
+        return { result: 'OFFLINE', status: step.error.status, bytes: 0 };
+      case 'hit':
+        return this.#hit(req, res, step.entry, step.result, resource, scope, attempt);
+      case 'fill':
+        return this.#fromFill(req, res, step.fill, resource, scope, step.stale, attempt);
+    }
+  }
+
+  /** What the cache has for a resource: a usable entry, a negative answer, or a fill to join. */
+  async #lookup(resource: Resource, scope: Scope): Promise<Lookup> {
+    const offline = scope.offline || resource.cacheOnly === true;
     const key = `${scope.instance}/${resource.key}`;
     const now = this.#now();
     let entry = await this.#d.index.get(key);
     if (entry?.status === 'negative') {
-      if (scope.offline || now - entry.fetchedAt < resource.policy.negativeTtl) {
+      if (offline || now - entry.fetchedAt < resource.policy.negativeTtl) {
         this.access.access(key, now, true);
-        return this.#negative(res, scope, entry.upstreamStatus);
+        return { kind: 'negative', status: entry.upstreamStatus };
       }
       entry = undefined;
     }
     if (entry) {
       const fresh =
-        scope.offline ||
+        offline ||
         resource.policy.mode === 'immutable' ||
         now - entry.fetchedAt < resource.policy.freshFor;
       const running = this.#fills.get(key);
       if (fresh || (running && resource.policy.busy === 'stale')) {
-        return this.#hit(req, res, entry, fresh ? 'HIT' : 'STALE', resource, scope, attempt);
+        return { kind: 'hit', entry, result: fresh ? 'HIT' : 'STALE' };
       }
-      const fill = running ?? this.#startFill(key, resource, scope, entry);
-      return this.#fromFill(req, res, fill, resource, scope, entry, attempt);
+      return {
+        kind: 'fill',
+        fill: running ?? this.#startFill(key, resource, scope, entry),
+        stale: entry,
+      };
     }
-    if (scope.offline) {
-      const err = new TroveError('TROVE_ERR_OFFLINE_MISS', 'offline mode: not in the cache', {
+    if (offline) {
+      const why = scope.offline ? 'offline mode' : 'cache-only request';
+      const error = new TroveError('TROVE_ERR_OFFLINE_MISS', `${why}: not in the cache`, {
         status: scope.offlineMissStatus,
       });
-      scope.sendError(res, err);
-      return { result: 'OFFLINE', status: err.status, bytes: 0 };
+      return { kind: 'offline', error };
     }
     const fill = this.#fills.get(key) ?? this.#startFill(key, resource, scope);
-    return this.#fromFill(req, res, fill, resource, scope, undefined, attempt);
+    return { kind: 'fill', fill, stale: undefined };
+  }
+
+  /**
+   * A resource's whole body through the cache, for ecosystems that answer from metadata
+   * (filtered version lists, checksum records). Meant for small objects.
+   */
+  async load(resource: Resource, scope: Scope, attempt = 0): Promise<Loaded> {
+    const step = await this.#lookup(resource, scope);
+    if (step.kind === 'negative') return { kind: 'negative', status: step.status };
+    if (step.kind === 'offline') throw step.error;
+    let entry: IndexEntry | undefined;
+    let result: CacheResult;
+    if (step.kind === 'hit') {
+      entry = step.entry;
+      result = step.result;
+    } else {
+      const o = await step.fill.outcome;
+      if (o.kind === 'negative') return { kind: 'negative', status: o.status };
+      const err = o.kind === 'error' ? o.error : await step.fill.settled;
+      if (err && !step.stale) throw err;
+      entry = err ? step.stale : await this.#d.index.get(step.fill.key);
+      result = err ? 'STALE' : o.kind === 'not-modified' ? 'REVALIDATED' : 'MISS';
+    }
+    const body = entry?.digest ? await readBlob(this.#d.blobs, this.#d.memory, entry.digest) : null;
+    if (entry && body) {
+      this.access.access(entry.key, this.#now(), true);
+      return { kind: 'body', body, result, headers: entry.headers };
+    }
+    if (entry) await this.evictor.remove([entry.key], 'missing_blob');
+    if (attempt >= 2) throw new TroveError('TROVE_ERR_STORAGE', `cannot load ${resource.key}`);
+    return this.load(resource, scope, attempt + 1);
   }
 
   #startFill(key: string, resource: Resource, scope: Scope, stale?: IndexEntry): Fill {
@@ -149,7 +211,7 @@ export class Engine {
       stale && (stale.etag || stale.lastModified)
         ? { etag: stale.etag, lastModified: stale.lastModified }
         : undefined;
-    void fill.run(scope.upstream, resource, hooks, conditional);
+    void fill.run(resource.origin ?? scope.upstream, resource, hooks, conditional);
     void fill.outcome.then((o) =>
       m.upstreamLatency.observe(
         { instance: scope.instance, outcome: o.kind },
@@ -279,7 +341,11 @@ export class Engine {
     scope: Scope,
   ): Promise<ServeOutcome> {
     const fill = new Fill(`bypass:${scope.instance}/${resource.key}`);
-    void fill.run(scope.upstream, resource, this.#committer.discardHooks(scope.instance));
+    void fill.run(
+      resource.origin ?? scope.upstream,
+      resource,
+      this.#committer.discardHooks(scope.instance),
+    );
     void fill.settled.then(() => fill.retire());
     const o = await fill.outcome;
     if (o.kind === 'body') return this.#streamFill(req, res, fill, o, 'BYPASS');

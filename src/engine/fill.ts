@@ -3,7 +3,7 @@
 // to the engine, not to the request that started it, so client disconnects never cancel it.
 import { open, unlink, type FileHandle } from 'node:fs/promises';
 import { TroveError } from '../errors.js';
-import type { UpstreamPool, UpstreamResponse } from '../upstream/upstream-pool.js';
+import type { Origin, UpstreamResponse } from '../upstream/upstream-pool.js';
 import { consumeBody } from '../upstream/consume-body.js';
 import { transportError } from '../upstream/errors.js';
 import { findMismatch, MultiHash } from './digests.js';
@@ -123,7 +123,7 @@ export class Fill {
   }
 
   async run(
-    pool: UpstreamPool,
+    pool: Origin,
     resource: Resource,
     hooks: FillHooks,
     conditional?: Validators,

@@ -93,3 +93,23 @@ function pipe(src: Readable, res: ServerResponse): Promise<void> {
     src.pipe(res);
   });
 }
+
+/** A whole blob in memory (from the memory cache when hot); null when the blob is gone. */
+export async function readBlob(
+  blobs: BlobStore,
+  memory: MemoryCache,
+  digest: string,
+): Promise<Buffer | null> {
+  const cached = memory.get(digest);
+  if (cached) return cached;
+  const parts: Buffer[] = [];
+  try {
+    for await (const chunk of blobs.createReadStream(digest)) parts.push(chunk as Buffer);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+  const buf = Buffer.concat(parts);
+  memory.set(digest, buf);
+  return buf;
+}

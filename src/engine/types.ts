@@ -1,5 +1,6 @@
 // What an ecosystem hands the engine: a cacheable resource, with its key, policy, how to fetch
 // it upstream and how to verify it.
+import type { Origin } from '../upstream/upstream-pool.js';
 
 export type PolicyMode = 'bypass' | 'immutable' | 'revalidate';
 export type BusyPolicy = 'stale' | 'wait';
@@ -30,6 +31,10 @@ export interface Resource {
   key: string;
   class: ResourceClass;
   policy: Policy;
+  /** Where to fetch from instead of the instance's upstreams (e.g. a checksum database). */
+  origin?: Origin;
+  /** Serve only from the cache: a miss answers like an offline miss. */
+  cacheOnly?: boolean;
   /** Path and query to append to each upstream base URL (no leading slash). */
   upstreamPath: string;
   /** Extra request headers sent upstream. */

@@ -75,18 +75,19 @@ export function createRequestHandler(o: HandlerOptions) {
         return mount ? mount.sendError(res, err) : plainError(res, err);
       }
       const path = `/${safe.path}`;
+      // The home page wins over a root mount: no package protocol asks for a bare `/`.
+      if (o.system && (path === '/' || path === '/_trove/')) {
+        const html = homePage(requestOrigin(req, o.publicUrl, o.trusted), o.router.mounts);
+        res.writeHead(200, {
+          'content-type': 'text/html; charset=utf-8',
+          'content-length': Buffer.byteLength(html),
+        });
+        res.end(html);
+        result = 'SYSTEM';
+        return;
+      }
       const match = o.router.match(() => req.headers.host, path);
       if (!match) {
-        if (o.system && (path === '/' || path === '/_trove/')) {
-          const html = homePage(requestOrigin(req, o.publicUrl, o.trusted), o.router.mounts);
-          res.writeHead(200, {
-            'content-type': 'text/html; charset=utf-8',
-            'content-length': Buffer.byteLength(html),
-          });
-          res.end(html);
-          result = 'SYSTEM';
-          return;
-        }
         const list = o.router.mounts
           .map((m) => `  ${m.prefix || '/'} (${m.name}, ${m.type})`)
           .join('\n');

@@ -5,8 +5,22 @@ import type { Readable } from 'node:stream';
 import { TroveError } from '../errors.js';
 import { isConnectFailure, transportError } from './errors.js';
 
+/**
+ * When to move on to the next upstream after this one:
+ * - `unavailable` (mirrors): connect failures and 5xx;
+ * - `not-found` (GOPROXY `,`): only a 404 or 410 answer;
+ * - `any-error` (GOPROXY `|`): any failure or non-200 answer.
+ */
+export type Fallthrough = 'unavailable' | 'not-found' | 'any-error';
+
+/** The one thing the engine asks of an origin: a response for a path. */
+export interface Origin {
+  fetch(path: string, init?: FetchInit): Promise<UpstreamResponse>;
+}
+
 export interface UpstreamTarget {
   url: string;
+  fallthrough?: Fallthrough;
   headers?: Record<string, string>;
   /** Full Authorization header value for this upstream's host. */
   authorization?: string;
@@ -48,7 +62,7 @@ export function createAgent(t: UpstreamTimeouts): Agent {
   });
 }
 
-export class UpstreamPool {
+export class UpstreamPool implements Origin {
   readonly targets: readonly UpstreamTarget[];
   readonly #dispatcher: Dispatcher;
   readonly #maxRedirects: number;
@@ -60,8 +74,8 @@ export class UpstreamPool {
   }
 
   /**
-   * Fetches `path` (relative, no leading slash) from the first upstream that answers without
-   * a connect error or 5xx. The last answer is returned even when it is a 5xx.
+   * Fetches `path` (relative, no leading slash) from the upstreams in order, moving on as each
+   * target's `fallthrough` allows. The last answer is returned even when it is an error status.
    */
   async fetch(path: string, init: FetchInit = {}): Promise<UpstreamResponse> {
     if (this.targets.length === 0) {
@@ -71,9 +85,10 @@ export class UpstreamPool {
     for (let i = 0; i < this.targets.length; i++) {
       const target = this.targets[i] as UpstreamTarget;
       const last = i === this.targets.length - 1;
+      const mode = target.fallthrough ?? 'unavailable';
       try {
         const res = await this.#follow(target, new URL(path, target.url), init);
-        if (res.status >= 500 && !last) {
+        if (!last && movesOn(mode, res.status)) {
           res.body.resume();
           lastError = new TroveError(
             'TROVE_ERR_UPSTREAM_STATUS',
@@ -84,7 +99,8 @@ export class UpstreamPool {
         return { ...res, upstream: i };
       } catch (err) {
         lastError = err;
-        if (last || !isConnectFailure(err)) break;
+        const next = mode === 'any-error' || (mode === 'unavailable' && isConnectFailure(err));
+        if (last || !next) break;
       }
     }
     throw transportError(lastError, 'upstream request failed');
@@ -131,6 +147,13 @@ export class UpstreamPool {
       };
     }
   }
+}
+
+function movesOn(mode: Fallthrough, status: number): boolean {
+  if (status === 200 || status === 206 || status === 304) return false;
+  if (mode === 'any-error') return true;
+  if (mode === 'not-found') return status === 404 || status === 410;
+  return status >= 500;
 }
 
 function flattenHeaders(h: Record<string, string | string[] | undefined>): Record<string, string> {

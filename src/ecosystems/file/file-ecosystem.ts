@@ -5,6 +5,7 @@ import { instanceBase, size, upstreamEntry } from '../../config/types.js';
 import type { EcosystemInstance, EcosystemType, InstanceCommon } from '../ecosystem.js';
 import { policyConfig, policyResolver } from '../common/policy.js';
 import { textError } from '../common/responses.js';
+import { encodeSegment } from '../common/url.js';
 import { TroveError } from '../../errors.js';
 
 const DEFAULT_KEEP = ['content-type', 'content-disposition', 'content-language'];
@@ -25,14 +26,6 @@ const schema = z
   .strict();
 
 type FileConfig = z.output<typeof schema> & InstanceCommon;
-
-/** Re-encodes a decoded segment for the upstream URL (RFC 3986 pchar). */
-export function encodeSegment(s: string): string {
-  return encodeURIComponent(s).replace(
-    /%(40|3A|2B|21|24|26|27|28|29|2A|2C|3B|3D)/g,
-    (_m, h: string) => String.fromCharCode(parseInt(h, 16)),
-  );
-}
 
 function normalizeQuery(query: string): string {
   const params = new URLSearchParams(query);

@@ -91,3 +91,11 @@ export function compareSemver(a: string, b: string): number {
   }
   return 0;
 }
+
+const PSEUDO =
+  /^v[0-9]+\.(?:0\.0-|[0-9]+\.[0-9]+-(?:[^+]*\.)?0\.)[0-9]{14}-[A-Za-z0-9]+(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$/;
+
+/** Whether `v` is a pseudo-version (vX.0.0-yyyymmddhhmmss-abcdef123456 and its two other forms). */
+export function isPseudoVersion(v: string): boolean {
+  return (v.match(/-/g) ?? []).length >= 2 && isValidSemver(v) && PSEUDO.test(v);
+}

@@ -1,0 +1,55 @@
+// Builds each configured instance, its scope and its mounts: one per path on the main listener,
+// plus a root mount on its own listener when it has `bind`.
+import type { Logger } from 'pino';
+import type { Dispatcher } from 'undici';
+import type { Config } from '../config/schema.js';
+import type { UpstreamEntry } from '../config/types.js';
+import type { Engine, Scope } from '../engine/engine.js';
+import { mountPaths, type InstanceCommon, type InstanceContext } from '../ecosystems/ecosystem.js';
+import type { EcosystemRegistry } from '../ecosystems/registry.js';
+import type { Mount } from '../server/mount.js';
+import { UpstreamPool } from '../upstream/upstream-pool.js';
+import { ecosystemMount, instanceScope } from './ecosystem-mount.js';
+import { buildPool } from './upstreams.js';
+
+export interface Mounts {
+  main: Mount[];
+  dedicated: Array<{ mount: Mount; host: string; port: number }>;
+}
+
+export function mountInstances(
+  config: Config,
+  registry: EcosystemRegistry,
+  engine: Engine,
+  agent: Dispatcher,
+  log: Logger,
+): Mounts {
+  const out: Mounts = { main: [], dedicated: [] };
+  const maxRedirects = config.upstream.max_redirects;
+  for (const [name, raw] of Object.entries(config.instances)) {
+    const cfg = raw as unknown as InstanceCommon;
+    const type = registry.get(cfg.type);
+    const mounted: { scope?: Scope } = {};
+    const ctx: InstanceContext = {
+      load: (resource) => {
+        if (!mounted.scope) throw new Error(`instance ${name} loaded before it was mounted`);
+        return engine.load(resource, mounted.scope);
+      },
+      origin: (targets) => new UpstreamPool(targets, agent, maxRedirects),
+      log: log.child({ instance: name }),
+    };
+    const instance = type.create(name, cfg, ctx);
+    const pool = buildPool(cfg.upstreams as UpstreamEntry[], agent, maxRedirects);
+    const scope = instanceScope(name, instance, pool, cfg.offline ?? config.offline);
+    mounted.scope = scope;
+    const hosts = cfg.hosts.map((h) => h.toLowerCase());
+    for (const prefix of mountPaths(type, name, cfg)) {
+      out.main.push(ecosystemMount({ name, instance, scope, prefix, hosts }, engine));
+    }
+    if (cfg.bind) {
+      const mount = ecosystemMount({ name, instance, scope, prefix: '', hosts: [] }, engine);
+      out.dedicated.push({ mount, ...cfg.bind });
+    }
+  }
+  return out;
+}

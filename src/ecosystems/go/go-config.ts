@@ -1,0 +1,159 @@
+// The `go` instance schema. Upstreams form a GOPROXY-style chain: after "," the next proxy is
+// tried only on 404/410, after "|" on any error. It can be written as the go command's string
+// or as a list whose entries say what lets a request fall through to the next.
+import { z } from 'zod';
+import {
+  duration,
+  httpUrl,
+  instanceBase,
+  upstreamEntry,
+  type UpstreamEntry,
+} from '../../config/types.js';
+import { checkPattern } from './patterns.js';
+import { parseVersionRange } from './version-range.js';
+
+export const SUM_GOLANG_ORG = {
+  name: 'sum.golang.org',
+  url: 'https://sum.golang.org',
+  key: 'sum.golang.org+033de0ae+Ac4zctda0e5eza+HJyk9SxEdh+s3Ufvl7ek0hCpVZfd',
+};
+
+function chainError(entry: string): string | null {
+  if (entry === 'direct')
+    return '"direct" (fetching from version control) is not supported yet; list proxies only';
+  if (entry === 'off') return '"off" is not an upstream; remove the instance instead';
+  return httpUrl.safeParse(entry).success ? null : `"${entry}" must be an http(s) URL`;
+}
+
+/** "a,b|c" → entries with the separator that follows each. */
+const goproxyString = z.string().transform((s, ctx) => {
+  const out: UpstreamEntry[] = [];
+  const re = /([^,|]*)([,|]|$)/g;
+  for (let m = re.exec(s); m && m[0] !== ''; m = re.exec(s)) {
+    const url = (m[1] ?? '').trim();
+    const why = url === '' ? 'empty entry in the GOPROXY list' : chainError(url);
+    if (why) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: why });
+      return z.NEVER;
+    }
+    out.push({ url, headers: {}, fallthrough: m[2] === '|' ? 'any-error' : 'not-found' });
+  }
+  if (out.length === 0)
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'needs at least one upstream' });
+  return out;
+});
+
+/** An upstream list entry: a URL, or an upstream object with `fallthrough`. */
+const chainEntry = z.unknown().transform((v, ctx): UpstreamEntry => {
+  if (typeof v === 'string') {
+    const why = chainError(v);
+    if (why) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: why });
+      return z.NEVER;
+    }
+  }
+  const obj = typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : null;
+  const fall = obj
+    ? z.enum(['not_found', 'any_error']).default('not_found').safeParse(obj['fallthrough'])
+    : null;
+  if (fall && !fall.success) return forward(ctx, fall.error, ['fallthrough']);
+  const rest = obj
+    ? Object.fromEntries(Object.entries(obj).filter(([k]) => k !== 'fallthrough'))
+    : v;
+  const parsed = upstreamEntry.safeParse(rest);
+  if (!parsed.success) return forward(ctx, parsed.error);
+  return { ...parsed.data, fallthrough: fall?.data === 'any_error' ? 'any-error' : 'not-found' };
+});
+
+/** Re-reports a nested parse's issues at this position (keeps messages exact, not "Invalid input"). */
+function forward(ctx: z.RefinementCtx, error: z.ZodError, prefix: (string | number)[] = []): never {
+  for (const issue of error.issues)
+    ctx.addIssue({ ...issue, path: [...prefix, ...issue.path] } as z.IssueData);
+  return z.NEVER as never;
+}
+
+/** A GOPROXY string or a list of entries. */
+const chain = z.unknown().transform((v, ctx): UpstreamEntry[] => {
+  const parsed =
+    typeof v === 'string'
+      ? goproxyString.safeParse(v)
+      : z.array(chainEntry).min(1, 'needs at least one upstream').safeParse(v);
+  if (!parsed.success) return forward(ctx, parsed.error);
+  return parsed.data;
+});
+
+const pattern = z.string().superRefine((p, ctx) => {
+  if (/[{}]/.test(p)) {
+    ctx.addIssue({
+      code: z.ZodIssueCode.custom,
+      message: `"${p}": braces are not part of Go's pattern syntax`,
+    });
+    return;
+  }
+  for (const part of p
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean)) {
+    const why = checkPattern(part);
+    if (why) ctx.addIssue({ code: z.ZodIssueCode.custom, message: why });
+  }
+});
+
+const gateRule = z
+  .object({
+    module: z.union([pattern, z.array(pattern).min(1)]),
+    versions: z
+      .string()
+      .superRefine((r, ctx) => {
+        const parsed = parseVersionRange(r);
+        if (typeof parsed === 'string')
+          ctx.addIssue({ code: z.ZodIssueCode.custom, message: parsed });
+      })
+      .optional(),
+    reason: z.string().min(1).optional(),
+  })
+  .strict();
+
+const sumdb = z
+  .object({
+    name: z
+      .string()
+      .regex(/^[A-Za-z0-9._+-]+$/, 'must be a checksum database name like sum.golang.org'),
+    url: httpUrl,
+    key: z
+      .string()
+      .regex(
+        /^[^+\s]+\+[0-9a-f]{8}\+[A-Za-z0-9+/=]+$/,
+        'must be a verifier key: <name>+<hash>+<base64 key>',
+      ),
+  })
+  .strict()
+  .superRefine((s, ctx) => {
+    if (!s.key.startsWith(`${s.name}+`))
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['key'],
+        message: `must start with "${s.name}+"`,
+      });
+  });
+
+export const goSchema = z
+  .object({
+    type: z.literal('go'),
+    ...instanceBase,
+    upstreams: chain.default('https://proxy.golang.org'),
+    /** GOPRIVATE syntax: never asked of public proxies or checksum databases. */
+    private: z.union([pattern, z.array(pattern)]).default([]),
+    allow: z.array(gateRule).default([]),
+    deny: z.array(gateRule).default([]),
+    /** Freshness of query answers (@latest, list, branch or commit .info). */
+    query_fresh_for: duration.default('1m'),
+    sumdb: z.array(sumdb).default([SUM_GOLANG_ORG]),
+    /** Freshness of checksum database `latest` and partial tiles. */
+    sumdb_fresh_for: duration.default('1m'),
+    negative_ttl: duration.default('1m'),
+    expire_after: duration.optional(),
+  })
+  .strict();
+
+export type GoConfig = z.output<typeof goSchema>;

@@ -1,0 +1,300 @@
+// The go instance against fake upstreams: endpoints, path checks, cache policy, the GOPROXY
+// chain, private modules, allow/deny rules, cache-only requests and the checksum database proxy.
+import { describe, expect, it } from 'vitest';
+import { get } from '../../helpers/client.js';
+import { managedUpstreams, stopAfterEach, type FakeUpstream } from '../../helpers/fake-upstream.js';
+import { startTrove, type TestTrove } from '../../helpers/trove.js';
+
+let trove: TestTrove | undefined;
+stopAfterEach(() => [trove]);
+const upstream = managedUpstreams();
+
+const SUMDB_KEY = 'sum.example.test+0123abcd+AWg3oAA3ZuLRj4ZTvNTdcnBlRv4xnFpCJsnHUJ3B1b4U';
+
+/** A proxy holding example.com/mod v1.0.0 and v1.1.0. */
+function proxy(u: FakeUpstream): FakeUpstream {
+  for (const v of ['v1.0.0', 'v1.1.0']) {
+    u.file(
+      `/example.com/mod/@v/${v}.info`,
+      JSON.stringify({ Version: v, Time: '2024-01-02T03:04:05Z' }),
+    );
+    u.file(`/example.com/mod/@v/${v}.mod`, 'module example.com/mod\n');
+    u.file(`/example.com/mod/@v/${v}.zip`, `zip bytes of ${v}`);
+  }
+  u.file(
+    '/example.com/mod/@v/list',
+    'v1.0.0\nv1.1.0\nv0.0.0-20200101000000-abcdefabcdef\nbogus\nv1.0.0\n',
+  );
+  u.file('/example.com/mod/@latest', JSON.stringify({ Version: 'v1.1.0' }));
+  u.file(
+    '/example.com/mod/@v/main.info',
+    JSON.stringify({ Version: 'v1.1.1-0.20240101000000-abcdefabcdef' }),
+  );
+  return u;
+}
+
+function goInstance(over: Record<string, unknown>): Record<string, unknown> {
+  return { instances: { go: { type: 'go', ...over } } };
+}
+
+describe('GOPROXY protocol', () => {
+  it('serves .info, .mod and .zip at the root and at /go, caching them for good', async () => {
+    const up = await upstream(proxy);
+    trove = await startTrove(goInstance({ upstreams: up.url }));
+    for (const base of [trove.url, `${trove.url}/go`]) {
+      const zip = await get(`${base}/example.com/mod/@v/v1.0.0.zip`);
+      expect(zip.status).toBe(200);
+      expect(zip.body.toString()).toBe('zip bytes of v1.0.0');
+      expect((await get(`${base}/example.com/mod/@v/v1.0.0.mod`)).body.toString()).toBe(
+        'module example.com/mod\n',
+      );
+      const info = await get(`${base}/example.com/mod/@v/v1.0.0.info`);
+      expect(JSON.parse(info.body.toString())).toMatchObject({ Version: 'v1.0.0' });
+    }
+    expect(up.count('/example.com/mod/@v/v1.0.0.zip')).toBe(1);
+    expect(up.count('/example.com/mod/@v/v1.0.0.info')).toBe(1);
+    expect((await get(`${trove.url}/example.com/mod/@v/v1.0.0.zip`)).headers['x-cache']).toBe(
+      'HIT',
+    );
+    // The home page and system routes still win at the root.
+    expect((await get(`${trove.url}/`)).headers['content-type']).toMatch(/text\/html/);
+    expect((await get(`${trove.url}/health`)).status).toBe(200);
+  });
+
+  it('lists only tagged canonical versions, once each', async () => {
+    const up = await upstream(proxy);
+    trove = await startTrove(goInstance({ upstreams: up.url }));
+    const r = await get(`${trove.url}/example.com/mod/@v/list`);
+    expect(r.status).toBe(200);
+    expect(r.body.toString()).toBe('v1.0.0\nv1.1.0\n');
+    expect(r.headers['content-type']).toMatch(/^text\/plain/);
+  });
+
+  it('revalidates lists, @latest and queries after query_fresh_for', async () => {
+    const up = await upstream(proxy);
+    trove = await startTrove(goInstance({ upstreams: up.url, query_fresh_for: '100ms' }));
+    for (const p of [
+      '/example.com/mod/@latest',
+      '/example.com/mod/@v/main.info',
+      '/example.com/mod/@v/list',
+    ]) {
+      expect((await get(`${trove.url}${p}`)).status).toBe(200);
+      expect((await get(`${trove.url}${p}`)).status).toBe(200);
+      expect(up.count(p)).toBe(1);
+      await new Promise((r) => setTimeout(r, 150));
+      expect((await get(`${trove.url}${p}`)).status).toBe(200);
+      expect(up.count(p)).toBe(2);
+    }
+  });
+
+  it('rejects malformed paths and versions with text/plain 400/404, without asking upstream', async () => {
+    const up = await upstream(proxy);
+    trove = await startTrove(goInstance({ upstreams: up.url }));
+    const cases: Array<[string, number, RegExp]> = [
+      ['/Example.com/mod/@v/list', 400, /invalid escaped module path/],
+      ['/example.com/mod/@v/v1.0.mod', 400, /canonical version/],
+      ['/example.com/mod/@v/v1.0.0+meta.zip', 400, /canonical version/],
+      ['/example.com/mod/@v/v2.0.0.mod', 404, /invalid version for this module path/],
+      ['/example.com/mod/v2/@v/v1.0.0.info', 404, /invalid version for this module path/],
+      ['/example.com/mod/@v/v1.0.0.txt', 404, /unknown endpoint/],
+      ['/example.com/mod/@v/!!.info', 400, /invalid escaped version/],
+      ['/nodot/mod/@v/list', 400, /missing dot/],
+      ['/just-a-path', 404, /not a module proxy path/],
+    ];
+    for (const [path, status, message] of cases) {
+      const r = await get(`${trove.url}${path}`);
+      expect([path, r.status]).toEqual([path, status]);
+      expect(r.headers['content-type']).toMatch(/^text\/plain/);
+      expect(r.body.toString()).toMatch(message);
+    }
+    expect(up.requests.length).toBe(0);
+    const post = await get(`${trove.url}/example.com/mod/@v/list`, { method: 'POST' });
+    expect(post.status).toBe(405);
+  });
+
+  it('answers upstream trouble with 502/504, never 404', async () => {
+    const up = await upstream((u) =>
+      u.route('/example.com/mod/@v/v1.0.0.mod', (_q, s) => void s.writeHead(500).end()),
+    );
+    trove = await startTrove(goInstance({ upstreams: [up.url, 'http://127.0.0.1:1'] }));
+    expect((await get(`${trove.url}/example.com/mod/@v/v1.0.0.mod`)).status).toBe(502);
+    trove = await startTrove(goInstance({ upstreams: 'http://127.0.0.1:1' }));
+    expect((await get(`${trove.url}/example.com/mod/@v/v1.0.0.mod`)).status).toBe(502);
+  });
+});
+
+describe('the GOPROXY chain', () => {
+  it('after "," falls through only on 404/410', async () => {
+    const first = await upstream();
+    first.route('/example.com/mod/@v/v1.0.0.zip', (_q, s) => void s.writeHead(410).end());
+    first.route('/example.com/mod/@v/v1.1.0.zip', (_q, s) => void s.writeHead(500).end());
+    const second = await upstream(proxy);
+    trove = await startTrove(goInstance({ upstreams: `${first.url},${second.url}` }));
+    const found = await get(`${trove.url}/example.com/mod/@v/v1.0.0.zip`);
+    expect(found.status).toBe(200);
+    expect(found.body.toString()).toBe('zip bytes of v1.0.0');
+    expect((await get(`${trove.url}/example.com/mod/@v/v1.1.0.zip`)).status).toBe(502);
+    expect(second.count('/example.com/mod/@v/v1.1.0.zip')).toBe(0);
+  });
+
+  it('after "|" falls through on any error; the list form says the same with fallthrough', async () => {
+    const first = await upstream();
+    first.route('/example.com/mod/@v/v1.1.0.zip', (_q, s) => void s.writeHead(500).end());
+    const second = await upstream(proxy);
+    for (const upstreams of [
+      `${first.url}|http://127.0.0.1:1|${second.url}`,
+      [
+        { url: first.url, fallthrough: 'any_error' },
+        { url: 'http://127.0.0.1:1', fallthrough: 'any_error' },
+        second.url,
+      ],
+    ]) {
+      trove = await startTrove(goInstance({ upstreams }));
+      const r = await get(`${trove.url}/example.com/mod/@v/v1.1.0.zip`);
+      expect(r.status).toBe(200);
+      expect(r.body.toString()).toBe('zip bytes of v1.1.0');
+      await trove.stop();
+    }
+  });
+
+  it('answers 404 when no upstream has the module, so the client tries its next proxy', async () => {
+    const first = await upstream();
+    const second = await upstream();
+    trove = await startTrove(goInstance({ upstreams: `${first.url},${second.url}` }));
+    const r = await get(`${trove.url}/example.com/other/@v/v1.0.0.info`);
+    expect(r.status).toBe(404);
+    expect(r.headers['content-type']).toMatch(/^text\/plain/);
+  });
+});
+
+describe('private modules and gatekeeping', () => {
+  it('never asks upstream proxies or checksum databases about private modules', async () => {
+    const up = await upstream(proxy);
+    const sum = await upstream((u) => u.file('/lookup/example.com/mod@v1.0.0', 'record'));
+    trove = await startTrove(
+      goInstance({
+        upstreams: up.url,
+        private: ['corp.example.com', '*.internal'],
+        sumdb: [{ name: 'sum.example.test', url: sum.url, key: SUMDB_KEY }],
+      }),
+    );
+    for (const p of ['/corp.example.com/team/lib/@v/list', '/git.internal/x/@v/v1.0.0.zip']) {
+      const r = await get(`${trove.url}${p}`);
+      expect(r.status).toBe(404);
+      expect(r.body.toString()).toMatch(/is private/);
+    }
+    const lookup = await get(
+      `${trove.url}/sumdb/sum.example.test/lookup/corp.example.com/team/lib@v1.0.0`,
+    );
+    expect(lookup.status).toBe(403);
+    expect(up.requests.length + sum.requests.length).toBe(0);
+    expect(
+      (await get(`${trove.url}/sumdb/sum.example.test/lookup/example.com/mod@v1.0.0`)).status,
+    ).toBe(200);
+    expect(sum.count('/lookup/example.com/mod@v1.0.0')).toBe(1);
+  });
+
+  it('refuses denied modules with 403 and the reason, and outside the allow list', async () => {
+    const up = await upstream(proxy);
+    trove = await startTrove(
+      goInstance({
+        upstreams: up.url,
+        allow: [{ module: 'example.com/*' }],
+        deny: [{ module: 'example.com/evil', reason: 'blocked by security review' }],
+      }),
+    );
+    const denied = await get(`${trove.url}/example.com/evil/@v/v1.0.0.zip`);
+    expect(denied.status).toBe(403);
+    expect(denied.body.toString()).toMatch(
+      /example.com\/evil@v1.0.0 is denied by policy \(blocked by security review\)/,
+    );
+    const outside = await get(`${trove.url}/other.org/x/@v/list`);
+    expect(outside.status).toBe(403);
+    expect(outside.body.toString()).toMatch(/not on this proxy's allow list/);
+    expect((await get(`${trove.url}/example.com/mod/@v/v1.0.0.zip`)).status).toBe(200);
+    expect(up.requests.map((r) => r.url)).toEqual(['/example.com/mod/@v/v1.0.0.zip']);
+  });
+
+  it('keeps denied versions out of lists, @latest and queries', async () => {
+    const up = await upstream(proxy);
+    up.file('/example.com/mod/@v/bad.info', JSON.stringify({ Version: 'v1.1.0' }));
+    trove = await startTrove(
+      goInstance({
+        upstreams: up.url,
+        deny: [{ module: 'example.com/mod', versions: '>=v1.1.0', reason: 'CVE-2099-0001' }],
+      }),
+    );
+    expect((await get(`${trove.url}/example.com/mod/@v/list`)).body.toString()).toBe('v1.0.0\n');
+    const latest = await get(`${trove.url}/example.com/mod/@latest`);
+    expect(latest.status).toBe(200);
+    expect(JSON.parse(latest.body.toString())).toMatchObject({ Version: 'v1.0.0' });
+    const zip = await get(`${trove.url}/example.com/mod/@v/v1.1.0.zip`);
+    expect([zip.status, zip.body.toString()]).toEqual([
+      403,
+      'example.com/mod@v1.1.0 is denied by policy (CVE-2099-0001)\n',
+    ]);
+    expect((await get(`${trove.url}/example.com/mod/@v/bad.info`)).status).toBe(403);
+    expect(up.count('/example.com/mod/@v/v1.1.0.zip')).toBe(0);
+  });
+});
+
+describe('cache-only requests and offline mode', () => {
+  it('honours Disable-Module-Fetch and /cached-only/: cached answers, 404 otherwise', async () => {
+    const up = await upstream(proxy);
+    trove = await startTrove(goInstance({ upstreams: up.url }));
+    const path = '/example.com/mod/@v/v1.0.0.mod';
+    const header = { 'disable-module-fetch': 'true' };
+    expect((await get(`${trove.url}${path}`, { headers: header })).status).toBe(404);
+    expect((await get(`${trove.url}/cached-only${path}`)).status).toBe(404);
+    expect((await get(`${trove.url}/cached-only/example.com/mod/@v/list`)).status).toBe(404);
+    expect(up.requests.length).toBe(0);
+    expect((await get(`${trove.url}${path}`)).status).toBe(200);
+    expect((await get(`${trove.url}${path}`, { headers: header })).status).toBe(200);
+    const viaPrefix = await get(`${trove.url}/go/cached-only${path}`);
+    expect([viaPrefix.status, viaPrefix.headers['x-cache']]).toEqual([200, 'HIT']);
+    expect(up.requests.length).toBe(1);
+  });
+
+  it('answers 404 for a miss while offline, so GOPROXY=trove,direct moves on', async () => {
+    const up = await upstream(proxy);
+    trove = await startTrove(goInstance({ upstreams: up.url, offline: true }));
+    const r = await get(`${trove.url}/example.com/mod/@v/v1.0.0.zip`);
+    expect(r.status).toBe(404);
+    expect(up.requests.length).toBe(0);
+  });
+});
+
+describe('checksum database proxy', () => {
+  it('proxies supported, latest, lookups and tiles with the right lifetimes', async () => {
+    const sum = await upstream((u) =>
+      u
+        .file('/latest', 'tree note')
+        .file('/lookup/example.com/!my!mod@v1.0.0', 'record')
+        .file('/tile/8/0/000', 'full tile')
+        .file('/tile/8/0/001.p/5', 'partial tile')
+        .file('/tile/8/data/000', 'data tile'),
+    );
+    trove = await startTrove(
+      goInstance({
+        sumdb: [{ name: 'sum.example.test', url: sum.url, key: SUMDB_KEY }],
+        sumdb_fresh_for: '100ms',
+      }),
+    );
+    const base = `${trove.url}/sumdb/sum.example.test`;
+    expect((await get(`${base}/supported`)).status).toBe(200);
+    expect((await get(`${trove.url}/sumdb/sum.other.test/supported`)).status).toBe(404);
+    const paths = [
+      '/latest',
+      '/lookup/example.com/!my!mod@v1.0.0',
+      '/tile/8/0/000',
+      '/tile/8/0/001.p/5',
+      '/tile/8/data/000',
+    ];
+    for (const p of paths) expect((await get(`${base}${p}`)).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 150));
+    for (const p of paths) expect((await get(`${base}${p}`)).status).toBe(200);
+    expect(paths.map((p) => sum.count(p))).toEqual([2, 1, 1, 2, 1]);
+    expect((await get(`${base}/tile/8/0/0001`)).status).toBe(404);
+    expect((await get(`${base}/lookup/Bad@v1`)).status).toBe(400);
+  });
+});
