@@ -29,6 +29,9 @@ export interface Scope {
   sendError(res: ServerResponse, err: TroveError): void;
 }
 
+/** Bodies up to this size with a `verify` check are answered only once verified. */
+const HOLD_FOR_VERIFY = 4 * 1024 * 1024;
+
 type Lookup =
   | { kind: 'negative'; status: number }
   | { kind: 'offline'; error: TroveError }
@@ -241,8 +244,29 @@ export class Engine {
   ): Promise<ServeOutcome> {
     const o: FillOutcome = await fill.outcome;
     switch (o.kind) {
-      case 'body':
+      case 'body': {
+        // A small body with a whole-object check is held until the check passes, so a refusal
+        // reaches the client as a clear error rather than a cut stream.
+        if (resource.verify && o.size !== null && o.size <= HOLD_FOR_VERIFY) {
+          const err = await fill.settled;
+          if (err) return this.#error(res, scope, err);
+          // The fill is committed (and may be retired): serve the stored copy.
+          const stored = await this.#d.index.get(fill.key);
+          if (stored?.status === 'ok') {
+            return this.#hit(
+              req,
+              res,
+              stored,
+              stale ? 'EXPIRED' : 'MISS',
+              resource,
+              scope,
+              attempt,
+            );
+          }
+          return this.#retry(req, res, resource, scope, attempt, 'entry vanished after a fill');
+        }
         return this.#streamFill(req, res, fill, o, stale ? 'EXPIRED' : 'MISS');
+      }
       case 'not-modified': {
         const fresh = await this.#d.index.get(fill.key);
         if (fresh?.status === 'ok')

@@ -9,7 +9,7 @@ import { transportError } from '../upstream/errors.js';
 import { findMismatch, MultiHash } from './digests.js';
 import { ChunkWindow } from './chunk-window.js';
 import { declaredDigests } from './http-digest.js';
-import type { Resource } from './types.js';
+import type { BodyView, Resource } from './types.js';
 
 export interface Validators {
   etag: string | null;
@@ -232,8 +232,9 @@ export class Fill {
       const digests = hash.digest();
       const mismatch = findMismatch(digests, expected);
       if (mismatch) throw new TroveError('TROVE_ERR_VERIFY', mismatch);
-      await fh.sync();
       const digest = digests.get('sha256') as string;
+      if (resource.verify) await resource.verify(bodyView(fh, this.received, digest));
+      await fh.sync();
       const total = this.received;
       const inMemory = (): Buffer | null => this.#window.prefix(total);
       await hooks.commit({ path, digest, size: total, headers, validators, inMemory });
@@ -290,6 +291,19 @@ async function dropSpool(s: Spool): Promise<void> {
   if ('error' in s) return;
   await s.fh.close().catch(() => undefined);
   await unlink(s.path).catch(() => undefined);
+}
+
+function bodyView(fh: FileHandle, size: number, sha256: string): BodyView {
+  return {
+    size,
+    sha256,
+    async read(position, length) {
+      const len = Math.max(0, Math.min(length, size - position));
+      const buf = Buffer.allocUnsafe(len);
+      const { bytesRead } = await fh.read(buf, 0, len, position);
+      return bytesRead === len ? buf : buf.subarray(0, bytesRead);
+    },
+  };
 }
 
 /** How far the spool may fall behind the network before the body is paused (see consume-body). */

@@ -43,8 +43,21 @@ export interface Resource {
   keepHeaders: readonly string[];
   /** Expected length and digests; the fill is discarded when they do not match. */
   expect?: { size?: number; digests?: ExpectedDigest[] };
+  /**
+   * A last check of the complete body before it is committed, for checksums that need the
+   * whole object (a module zip's h1: hash). Throwing refuses the body: nothing is cached.
+   */
+  verify?(body: BodyView): Promise<void>;
   /** Largest body accepted (bytes); larger fills fail and are not cached. */
   maxSize?: number;
+}
+
+/** Random access to a complete body that is not committed yet. */
+export interface BodyView {
+  size: number;
+  /** Lower-case hex. */
+  sha256: string;
+  read(position: number, length: number): Promise<Buffer>;
 }
 
 /** The result reported in X-Cache, access logs and metrics. */

@@ -1,6 +1,7 @@
 // Go module fixtures made by the reference implementation (golang.org/x/mod, built from
 // test/fixtures/go/gofixture): module zips, a static GOPROXY tree and a checksum database.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash, generateKeyPairSync } from 'node:crypto';
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -135,4 +136,13 @@ export function parseDownloads(out: string): Downloaded[] {
     .split(/\n(?=\{)/)
     .filter((s) => s.trim())
     .map((s) => JSON.parse(s) as Downloaded);
+}
+
+/** A valid checksum database verifier key (Ed25519) for `name`, with no server behind it. */
+export function testVerifierKey(name: string): string {
+  const { publicKey } = generateKeyPairSync('ed25519');
+  const raw = publicKey.export({ format: 'der', type: 'spki' }).subarray(-32);
+  const key = Buffer.concat([Buffer.from([1]), raw]);
+  const hash = createHash('sha256').update(`${name}\n`).update(key).digest().subarray(0, 4);
+  return `${name}+${hash.toString('hex')}+${key.toString('base64')}`;
 }

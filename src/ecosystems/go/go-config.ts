@@ -10,12 +10,13 @@ import {
   type UpstreamEntry,
 } from '../../config/types.js';
 import { checkPattern } from './patterns.js';
+import { parseVerifierKey } from './sumdb/note.js';
 import { parseVersionRange } from './version-range.js';
 
 export const SUM_GOLANG_ORG = {
   name: 'sum.golang.org',
   url: 'https://sum.golang.org',
-  key: 'sum.golang.org+033de0ae+Ac4zctda0e5eza+HJyk9SxEdh+s3Ufvl7ek0hCpVZfd',
+  key: 'sum.golang.org+033de0ae+Ac4zctda0e5eza+HJyk9SxEdh+s3Ux18htTTAD8OuAn8',
 };
 
 function chainError(entry: string): string | null {
@@ -120,12 +121,14 @@ const sumdb = z
       .string()
       .regex(/^[A-Za-z0-9._+-]+$/, 'must be a checksum database name like sum.golang.org'),
     url: httpUrl,
-    key: z
-      .string()
-      .regex(
-        /^[^+\s]+\+[0-9a-f]{8}\+[A-Za-z0-9+/=]+$/,
-        'must be a verifier key: <name>+<hash>+<base64 key>',
-      ),
+    key: z.string().superRefine((k, ctx) => {
+      try {
+        parseVerifierKey(k);
+      } catch (err) {
+        const why = (err as Error).message;
+        ctx.addIssue({ code: z.ZodIssueCode.custom, message: `${why} (want <name>+<hash>+<key>)` });
+      }
+    }),
   })
   .strict()
   .superRefine((s, ctx) => {
@@ -149,11 +152,21 @@ export const goSchema = z
     /** Freshness of query answers (@latest, list, branch or commit .info). */
     query_fresh_for: duration.default('1m'),
     sumdb: z.array(sumdb).default([SUM_GOLANG_ORG]),
+    /** Check .mod and .zip from upstreams against the first `sumdb` before caching them. */
+    verify: z.boolean().default(true),
+    /** GONOSUMDB syntax: modules that are cached without a checksum database check. */
+    nosumdb: z.union([pattern, z.array(pattern)]).default([]),
     /** Freshness of checksum database `latest` and partial tiles. */
     sumdb_fresh_for: duration.default('1m'),
     negative_ttl: duration.default('1m'),
     expire_after: duration.optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((cfg, ctx) => {
+    if (cfg.verify && cfg.sumdb.length === 0) {
+      const message = 'needs a `sumdb` entry to verify against, or `verify: false`';
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['verify'], message });
+    }
+  });
 
 export type GoConfig = z.output<typeof goSchema>;

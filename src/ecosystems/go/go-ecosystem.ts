@@ -2,7 +2,6 @@
 // patterns and allow/deny rules. Canonical .info/.mod/.zip never change; lists, @latest and
 // query .info revalidate. Mounted at /<name> and at the root, so GOPROXY=http://host:port works.
 import type { Policy, Resource, ResourceClass } from '../../engine/types.js';
-import { TroveError } from '../../errors.js';
 import type {
   Decision,
   EcosystemInstance,
@@ -17,13 +16,17 @@ import { Gatekeeper } from './gatekeeper.js';
 import { goSchema, type GoConfig } from './go-config.js';
 import { parseGoPath, type GoEndpoint } from './go-request.js';
 import { listAnswer, resolvedAnswer, type MetadataContext } from './metadata-answers.js';
+import { moduleCheck } from './module-verify.js';
 import { compilePatterns, matchesAny } from './patterns.js';
 import { textResponse } from './responses.js';
-import { sumdbDecision, type SumdbTarget } from './sumdb-proxy.js';
+import { sumdbDecision, sumdbResource, type SumdbTarget } from './sumdb/proxy.js';
+import { SumdbVerifier } from './sumdb/verifier.js';
 
 const MiB = 1024 * 1024;
 /** x/mod zip limits: 500 MiB per module zip, 16 MiB per go.mod. */
 const MAX_SIZE = { zip: 500 * MiB, mod: 16 * MiB, meta: 16 * MiB };
+
+type ModuleEndpoint = Exclude<GoEndpoint, { kind: 'sumdb' }>;
 
 function policies(cfg: GoConfig) {
   const base = {
@@ -33,8 +36,19 @@ function policies(cfg: GoConfig) {
   } as const;
   const immutable: Policy = { ...base, mode: 'immutable', freshFor: 0 };
   const query: Policy = { ...base, mode: 'revalidate', freshFor: cfg.query_fresh_for };
-  const sumdbMoving: Policy = { ...base, mode: 'revalidate', freshFor: cfg.sumdb_fresh_for };
-  return { immutable, query, sumdbMoving };
+  const moving: Policy = { ...base, mode: 'revalidate', freshFor: cfg.sumdb_fresh_for };
+  return { immutable, query, moving };
+}
+
+/** The verifier for public modules: the first configured database, read through the cache. */
+function sumdbVerifier(db: SumdbTarget | undefined, key: string | undefined, ctx: InstanceContext) {
+  if (!db || key === undefined) return null;
+  return new SumdbVerifier(key, async (path) => {
+    const checked = sumdbResource(db, path);
+    if (!checked.ok) throw new Error(`not a checksum database path: ${path}`);
+    const loaded = await ctx.load(checked.resource);
+    return loaded.kind === 'body' ? loaded.body : null;
+  });
 }
 
 function createGoInstance(
@@ -44,11 +58,24 @@ function createGoInstance(
 ): EcosystemInstance {
   const privates = compilePatterns(cfg.private);
   const isPrivate = (module: string): boolean => matchesAny(privates, module);
+  const unchecked = compilePatterns(cfg.nosumdb);
   const gate = new Gatekeeper(cfg.allow, cfg.deny);
   const p = policies(cfg);
   const sumdbs = new Map<string, SumdbTarget>(
-    cfg.sumdb.map((s) => [s.name, { name: s.name, origin: ctx.origin([{ url: s.url }]) }]),
+    cfg.sumdb.map((s) => [
+      s.name,
+      {
+        name: s.name,
+        origin: ctx.origin([{ url: s.url }]),
+        immutable: p.immutable,
+        moving: p.moving,
+      },
+    ]),
   );
+  const first = cfg.sumdb[0];
+  const verifier = cfg.verify
+    ? sumdbVerifier(sumdbs.get(first?.name ?? ''), first?.key, ctx)
+    : null;
 
   const resource = (
     segments: readonly string[],
@@ -66,8 +93,29 @@ function createGoInstance(
     ...(cacheOnly ? { cacheOnly } : {}),
   });
 
+  /** .mod and .zip: immutable, and checked against the checksum database before caching. */
+  function artifact(
+    kind: 'mod' | 'zip',
+    ep: { module: string; version: string },
+    segments: readonly string[],
+    cacheOnly: boolean,
+  ): Decision {
+    const zip = kind === 'zip';
+    const r = resource(
+      segments,
+      zip ? 'artifact' : 'metadata',
+      p.immutable,
+      zip ? MAX_SIZE.zip : MAX_SIZE.mod,
+      cacheOnly,
+    );
+    if (verifier && !matchesAny(unchecked, ep.module)) {
+      r.verify = moduleCheck(verifier, kind, ep.module, ep.version);
+    }
+    return { kind: 'resource', resource: r };
+  }
+
   function moduleDecision(
-    ep: Exclude<GoEndpoint, { kind: 'sumdb' }>,
+    ep: ModuleEndpoint,
     segments: readonly string[],
     cacheOnly: boolean,
   ): Decision | Promise<Decision> {
@@ -84,41 +132,27 @@ function createGoInstance(
       0,
       segments.findIndex((s) => s.startsWith('@')),
     );
+    const query = (segs: readonly string[]): Resource =>
+      resource(segs, 'metadata', p.query, MAX_SIZE.meta, cacheOnly);
     const meta: MetadataContext = {
       load: ctx.load,
       gate,
-      sibling: (file) =>
-        resource([...moduleSegs, '@v', file], 'metadata', p.query, MAX_SIZE.meta, cacheOnly),
+      sibling: (file) => query([...moduleSegs, '@v', file]),
     };
     switch (ep.kind) {
       case 'list':
-        return listAnswer(
-          ep.module,
-          resource(segments, 'metadata', p.query, MAX_SIZE.meta, cacheOnly),
-          meta,
-        );
+        return listAnswer(ep.module, query(segments), meta);
       case 'latest':
-      case 'info': {
+      case 'info':
         if (ep.kind === 'info' && ep.canonical) {
-          return {
-            kind: 'resource',
-            resource: resource(segments, 'metadata', p.immutable, MAX_SIZE.meta, cacheOnly),
-          };
+          const r = resource(segments, 'metadata', p.immutable, MAX_SIZE.meta, cacheOnly);
+          return { kind: 'resource', resource: r };
         }
-        const r = resource(segments, 'metadata', p.query, MAX_SIZE.meta, cacheOnly);
-        if (!gate.versioned) return { kind: 'resource', resource: r };
-        return resolvedAnswer(ep.module, r, ep.kind === 'latest', meta);
-      }
+        if (!gate.versioned) return { kind: 'resource', resource: query(segments) };
+        return resolvedAnswer(ep.module, query(segments), ep.kind === 'latest', meta);
       case 'mod':
-        return {
-          kind: 'resource',
-          resource: resource(segments, 'metadata', p.immutable, MAX_SIZE.mod, cacheOnly),
-        };
       case 'zip':
-        return {
-          kind: 'resource',
-          resource: resource(segments, 'artifact', p.immutable, MAX_SIZE.zip, cacheOnly),
-        };
+        return artifact(ep.kind, ep, segments, cacheOnly);
     }
   }
 
@@ -137,20 +171,14 @@ function createGoInstance(
       if (!parsed.ok) return textResponse(parsed.status, parsed.reason);
       const ep = parsed.endpoint;
       if (ep.kind === 'sumdb') {
-        return sumdbDecision(
-          sumdbs.get(ep.name),
-          ep.name,
-          ep.rest,
-          { immutable: p.immutable, moving: p.sumdbMoving },
-          isPrivate,
-        );
+        return sumdbDecision(sumdbs.get(ep.name), ep.name, ep.rest, isPrivate);
       }
       const header = req.headers['disable-module-fetch'];
       const cacheOnly =
         parsed.cacheOnly || (typeof header === 'string' && header.trim().toLowerCase() === 'true');
       return moduleDecision(ep, parsed.segments, cacheOnly);
     },
-    formatError: (err: TroveError) => textError(err),
+    formatError: textError,
     clientSetup: (baseUrl) =>
       [
         `go env -w GOPROXY=${baseUrl}`,

@@ -3,13 +3,14 @@
 import { describe, expect, it } from 'vitest';
 import { get } from '../../helpers/client.js';
 import { managedUpstreams, stopAfterEach, type FakeUpstream } from '../../helpers/fake-upstream.js';
+import { testVerifierKey } from '../../helpers/go-fixtures.js';
 import { startTrove, type TestTrove } from '../../helpers/trove.js';
 
 let trove: TestTrove | undefined;
 stopAfterEach(() => [trove]);
 const upstream = managedUpstreams();
 
-const SUMDB_KEY = 'sum.example.test+0123abcd+AWg3oAA3ZuLRj4ZTvNTdcnBlRv4xnFpCJsnHUJ3B1b4U';
+const SUMDB_KEY = testVerifierKey('sum.example.test');
 
 /** A proxy holding example.com/mod v1.0.0 and v1.1.0. */
 function proxy(u: FakeUpstream): FakeUpstream {
@@ -33,8 +34,9 @@ function proxy(u: FakeUpstream): FakeUpstream {
   return u;
 }
 
+/** Checksum verification needs a real database; test/e2e/go-*.test.ts covers it. */
 function goInstance(over: Record<string, unknown>): Record<string, unknown> {
-  return { instances: { go: { type: 'go', ...over } } };
+  return { instances: { go: { type: 'go', verify: false, ...over } } };
 }
 
 describe('GOPROXY protocol', () => {
