@@ -11,11 +11,12 @@ import { CachedIndex } from '../index/cached-index.js';
 import { SqliteIndex } from '../index/sqlite/sqlite-index.js';
 import { Metrics } from '../observability/metrics.js';
 import { closeGracefully, listen, type Listener } from '../server/listeners.js';
+import { primaryMounts } from '../server/mount.js';
 import { trustList } from '../server/public-url.js';
 import { createRequestHandler } from '../server/request-handler.js';
 import { Router } from '../server/router.js';
 import { FsBlobStore } from '../storage/fs/fs-blob-store.js';
-import { createAgent } from '../upstream/upstream-pool.js';
+import { createNetwork } from '../upstream/network/dispatcher.js';
 import { removeTempFiles, sweepLostBlobs } from './recovery.js';
 import { mountInstances } from './instances.js';
 
@@ -66,13 +67,17 @@ export async function startApp(
     maxSize: config.storage.max_size ?? null,
     tempPath: () => blobs.tempPath(),
   });
-  const agent = createAgent({
-    connectMs: config.upstream.connect_timeout,
-    headersMs: config.upstream.header_timeout,
-    idleMs: config.upstream.idle_timeout,
-  });
+  const up = config.upstream;
+  const network = createNetwork(
+    { connectMs: up.connect_timeout, headersMs: up.header_timeout, idleMs: up.idle_timeout },
+    { proxy: up.proxy, noProxy: up.no_proxy, dns: up.dns, ca: up.ca_file },
+  );
+  if (up.proxy || up.dns) {
+    const proxy = { http: up.proxy?.http?.display, https: up.proxy?.https?.display };
+    logger.info({ proxy, no_proxy: up.no_proxy, dns: up.dns }, 'outbound network settings');
+  }
 
-  const { main, dedicated } = mountInstances(config, registry, engine, agent, logger);
+  const { main, dedicated } = mountInstances(config, registry, engine, network.dispatcher, logger);
 
   let shuttingDown = false;
   const inFlight = new Set<ServerResponse>();
@@ -144,6 +149,11 @@ export async function startApp(
     },
     `Trove listening on ${url}`,
   );
+  // One line per instance telling users how to point a client at it (e.g. the GOPROXY line).
+  for (const m of primaryMounts(main)) {
+    const setup = m.clientSetup(`${url}${m.prefix}`).split('\n')[0] ?? '';
+    logger.info({ instance: m.name, setup }, `${m.name}: ${setup}`);
+  }
 
   let closing: Promise<boolean> | null = null;
   return {
@@ -167,7 +177,7 @@ export async function startApp(
         await index.close();
         if (flusher) clearInterval(flusher);
         dest?.flushSync();
-        await agent.close().catch(() => undefined);
+        await network.close().catch(() => undefined);
         return clean;
       })();
       return closing;

@@ -24,7 +24,19 @@ function withConfig(cmd: Command): Command {
     .option('--cache <dir>', 'storage directory')
     .option('--max-size <size>', 'storage size limit, e.g. 20GiB')
     .option('--offline', 'never contact upstreams')
-    .option('--log-level <level>', 'trace | debug | info | warn | error | silent');
+    .option('--log-level <level>', 'trace | debug | info | warn | error | silent')
+    .option('--upstream <goproxy>', 'upstreams of the go instance at /, e.g. https://a,https://b')
+    .option('--proxy <url>', 'outbound proxy: http://, https://, socks5:// or socks5h://')
+    .option('--dns <server>', 'DNS server: 8.8.8.8, udp://…, tls://… (DoT), https://… (DoH)');
+}
+
+/** The Go proxy tradition spells long flags with one dash (-port 8080): accept those too. */
+const GO_STYLE = new Set(['port', 'cache', 'upstream', 'proxy', 'dns', 'config', 'listen']);
+function goStyleFlags(argv: string[]): string[] {
+  return argv.map((a, i) => {
+    const m = /^-([a-z]+)(=.*)?$/.exec(a);
+    return i >= 2 && m && GO_STYLE.has(m[1] as string) ? `-${a}` : a;
+  });
 }
 
 const registry = defaultRegistry();
@@ -47,7 +59,7 @@ program
     process.stdout.write(defaultConfigYaml());
   });
 
-program.parseAsync(process.argv).catch((err: unknown) => {
+program.parseAsync(goStyleFlags(process.argv)).catch((err: unknown) => {
   if (isTroveError(err)) {
     process.stderr.write(`trove: ${err.message}\n`);
     process.exit(2);

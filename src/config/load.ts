@@ -17,7 +17,14 @@ export interface Flags {
   maxSize?: string;
   offline?: boolean;
   logLevel?: string;
+  /** GOPROXY-style upstream list of the go instance at the root. */
+  upstream?: string;
+  proxy?: string;
+  dns?: string;
 }
+
+/** Stands for the go instance that serves the root path, found when overrides are applied. */
+const GO_ROOT = '<go instance at />';
 
 export class ConfigError extends TroveError {
   readonly problems: string[];
@@ -51,6 +58,14 @@ function overrides(env: NodeJS.ProcessEnv, flags: Flags): Override[] {
   add(['offline'], offline === undefined ? undefined : BOOL.test(offline), 'env TROVE_OFFLINE');
   add(['log', 'level'], env['TROVE_LOG_LEVEL'], 'env TROVE_LOG_LEVEL');
   add(['metrics', 'token'], env['TROVE_METRICS_TOKEN'], 'env TROVE_METRICS_TOKEN');
+  add(['instances', GO_ROOT, 'upstreams'], env['UPSTREAM_PROXY'], 'env UPSTREAM_PROXY');
+  for (const name of ['http_proxy', 'HTTP_PROXY', 'https_proxy', 'HTTPS_PROXY']) {
+    add(['upstream', 'proxy', name.slice(0, -6).toLowerCase()], env[name], `env ${name}`);
+  }
+  add(['upstream', 'proxy'], env['SOCKS5_PROXY'], 'env SOCKS5_PROXY');
+  add(['upstream', 'no_proxy'], env['no_proxy'], 'env no_proxy');
+  add(['upstream', 'no_proxy'], env['NO_PROXY'], 'env NO_PROXY');
+  add(['upstream', 'dns'], env['DNS_SERVER'], 'env DNS_SERVER');
   add(['server', 'listen'], flags.listen, 'flag --listen');
   add(['server', 'port'], flags.port, 'flag --port');
   add(['server', 'public_url'], flags.publicUrl, 'flag --public-url');
@@ -58,6 +73,9 @@ function overrides(env: NodeJS.ProcessEnv, flags: Flags): Override[] {
   add(['storage', 'max_size'], flags.maxSize, 'flag --max-size');
   add(['offline'], flags.offline, 'flag --offline');
   add(['log', 'level'], flags.logLevel, 'flag --log-level');
+  add(['instances', GO_ROOT, 'upstreams'], flags.upstream, 'flag --upstream');
+  add(['upstream', 'proxy'], flags.proxy, 'flag --proxy');
+  add(['upstream', 'dns'], flags.dns, 'flag --dns');
   return out;
 }
 
@@ -69,6 +87,18 @@ function setPath(root: Record<string, unknown>, path: string[], value: unknown):
     node = node[key] as Record<string, unknown>;
   }
   node[path[path.length - 1] as string] = value;
+}
+
+/** The name of the go instance serving `/` (explicit `path`, or the go default of /<name> and /). */
+function goRootInstance(raw: Record<string, unknown>): string | undefined {
+  const instances = raw['instances'];
+  if (typeof instances !== 'object' || instances === null) return undefined;
+  return Object.entries(instances as Record<string, unknown>).find(([, v]) => {
+    const inst = v as { type?: unknown; path?: unknown } | null;
+    if (inst?.type !== 'go') return false;
+    const paths = inst.path === undefined ? ['/'] : [inst.path].flat();
+    return paths.some((p) => typeof p === 'string' && p.replace(/\/+$/, '') === '');
+  })?.[0];
 }
 
 /** A port override keeps the configured host. */
@@ -138,6 +168,12 @@ export function loadConfig(
   const raw = file ? readYaml(file) : defaultConfigObject();
   const sources = new Map<string, string>();
   for (const o of overrides(env, opts.flags ?? {})) {
+    if (o.path[1] === GO_ROOT) {
+      const name = goRootInstance(raw);
+      if (!name)
+        throw new ConfigError([`${source}: ${o.source}: no go instance serves the root path`]);
+      o.path[1] = name;
+    }
     if (o.path[1] === 'port') {
       applyPort(raw, o.value);
       sources.set('server.listen', o.source);

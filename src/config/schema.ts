@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { mountPaths, type InstanceCommon } from '../ecosystems/ecosystem.js';
 import type { EcosystemRegistry } from '../ecosystems/registry.js';
+import { networkConfig } from './network.js';
 import { duration, httpUrl, listenAddress, secret, size } from './types.js';
 
 const cidr = z
@@ -63,6 +64,7 @@ export function buildSchema(registry: EcosystemRegistry) {
           header_timeout: duration.default('10s'),
           idle_timeout: duration.default('60s'),
           max_redirects: z.number().int().min(0).max(20).default(5),
+          ...networkConfig,
         })
         .strict()
         .default({}),

@@ -152,3 +152,27 @@ export const instanceBase = {
   bind: listenAddress.optional(),
   offline: z.boolean().optional(),
 };
+
+/** Re-reports a nested parse's issues at the current position, keeping their exact messages. */
+export function forwardIssues(
+  ctx: z.RefinementCtx,
+  error: z.ZodError,
+  prefix: (string | number)[] = [],
+): never {
+  for (const issue of error.issues) {
+    ctx.addIssue({ ...issue, path: [...prefix, ...issue.path] } as z.IssueData);
+  }
+  return z.NEVER as never;
+}
+
+/**
+ * A key written either as a string or in another form (a mapping, a list). Unlike z.union, a
+ * mistake is reported by the form that was meant, not as "Invalid input".
+ */
+export function stringOr<A extends z.ZodTypeAny, B extends z.ZodTypeAny>(str: A, other: B) {
+  return z.unknown().transform((v, ctx): z.output<A> | z.output<B> => {
+    const r = (typeof v === 'string' ? str : other).safeParse(v);
+    if (!r.success) return forwardIssues(ctx, r.error);
+    return r.data as z.output<A> | z.output<B>;
+  });
+}

@@ -1,5 +1,5 @@
 // The home page: every instance with its URL and copyable client set-up.
-import type { Mount } from './mount.js';
+import { primaryMounts, type Mount } from './mount.js';
 
 const esc = (s: string): string =>
   s.replace(
@@ -8,7 +8,7 @@ const esc = (s: string): string =>
   );
 
 export function homePage(origin: string, mounts: readonly Mount[]): string {
-  const rows = [...mounts]
+  const rows = primaryMounts(mounts)
     .sort((a, b) => a.name.localeCompare(b.name))
     .map((m) => {
       const base = `${origin}${m.prefix}`;

@@ -27,3 +27,13 @@ export interface Mount extends Routable {
   /** Client set-up text for the home page. */
   clientSetup(baseUrl: string): string;
 }
+
+/** One mount per instance: its shortest path (an instance may be mounted at several). */
+export function primaryMounts<T extends Mount>(mounts: readonly T[]): T[] {
+  const best = new Map<string, T>();
+  for (const m of mounts) {
+    const seen = best.get(m.name);
+    if (!seen || m.prefix.length < seen.prefix.length) best.set(m.name, m);
+  }
+  return [...best.values()];
+}

@@ -1,6 +1,6 @@
 // An instance's ordered upstream list over one undici Agent: failover on connect errors and
 // 5xx, server-side redirects (Authorization never crosses hosts), idle-based body timeouts.
-import { Agent, request, type Dispatcher } from 'undici';
+import { request, type Dispatcher } from 'undici';
 import type { Readable } from 'node:stream';
 import { TroveError } from '../errors.js';
 import { isConnectFailure, transportError } from './errors.js';
@@ -26,13 +26,6 @@ export interface UpstreamTarget {
   authorization?: string;
 }
 
-export interface UpstreamTimeouts {
-  connectMs: number;
-  headersMs: number;
-  /** Longest silence between body chunks; there is deliberately no total timeout. */
-  idleMs: number;
-}
-
 export interface UpstreamResponse {
   status: number;
   headers: Record<string, string>;
@@ -50,17 +43,6 @@ export interface FetchInit {
 }
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
-
-export function createAgent(t: UpstreamTimeouts): Agent {
-  return new Agent({
-    connect: { timeout: t.connectMs },
-    headersTimeout: t.headersMs,
-    bodyTimeout: t.idleMs,
-    keepAliveTimeout: 30_000,
-    keepAliveMaxTimeout: 600_000,
-    connections: 128,
-  });
-}
 
 export class UpstreamPool implements Origin {
   readonly targets: readonly UpstreamTarget[];

@@ -43,6 +43,27 @@ describe('trove validate', () => {
     expect(flagged.err).toContain('(set by flag --max-size)');
   });
 
+  it("accepts the Go proxies' one-dash flags and names the flag in errors", async () => {
+    const ok = await trove([
+      'validate',
+      '-port',
+      '8081',
+      '-cache',
+      join(dir, 'c'),
+      '-upstream',
+      'https://a.example|https://b.example',
+      '-dns=tls://1.1.1.1',
+      '-proxy',
+      'socks5h://127.0.0.1:1080',
+    ]);
+    expect(ok.code).toBe(0);
+    expect(ok.out).toMatch(/^\(embedded default\): OK \(\d instances?: (debian, )?go\)\n$/);
+    const quic = await trove(['validate', '-dns', 'quic://dns.example']);
+    expect(quic.code).toBe(2);
+    expect(quic.err).toContain('upstream.dns: DNS over QUIC (quic://) needs QUIC');
+    expect(quic.err).toContain('(set by flag --dns)');
+  });
+
   it('validates the embedded default', async () => {
     const r = await trove(['validate'], { TROVE_CONFIG: '' });
     expect(r.code).toBe(0);

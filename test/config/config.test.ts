@@ -172,6 +172,76 @@ describe('precedence: flags > env > file > defaults', () => {
   });
 });
 
+describe('the Go proxy tradition: UPSTREAM_PROXY, *_PROXY, DNS_SERVER and their flags', () => {
+  type GoInst = { upstreams: Array<{ url: string; fallthrough: string }> };
+  const goOf = (c: { instances: Record<string, unknown> }, name = 'go') =>
+    c.instances[name] as GoInst;
+
+  it('points the go instance at / to UPSTREAM_PROXY or --upstream (a GOPROXY string)', () => {
+    const env = { UPSTREAM_PROXY: 'https://a.example,https://b.example|https://c.example' };
+    const c = loadConfig(registry, { env }).config;
+    expect(goOf(c).upstreams.map((u) => [u.url, u.fallthrough])).toEqual([
+      ['https://a.example', 'not-found'],
+      ['https://b.example', 'any-error'],
+      ['https://c.example', 'not-found'],
+    ]);
+    const f = file('instances:\n  mods: {type: go, path: [/mods, /], verify: false}\n');
+    const flagged = loadConfig(registry, {
+      file: f,
+      env,
+      flags: { upstream: 'https://d.example' },
+    });
+    expect(goOf(flagged.config, 'mods').upstreams.map((u) => u.url)).toEqual(['https://d.example']);
+    expect(
+      problems('instances:\n  g: {type: go, path: /g}\n', { UPSTREAM_PROXY: 'https://x' }),
+    ).toEqual(['FILE: env UPSTREAM_PROXY: no go instance serves the root path']);
+  });
+
+  it('takes the outbound proxy per scheme from HTTP(S)_PROXY, for both from SOCKS5_PROXY or --proxy', () => {
+    const perScheme = loadConfig(registry, {
+      env: {
+        HTTP_PROXY: 'http://p1:3128',
+        https_proxy: 'http://u:pw@p2:3128',
+        NO_PROXY: 'a.internal, .corp',
+      },
+    }).config.upstream;
+    expect(perScheme.proxy?.http?.host).toBe('p1');
+    expect(perScheme.proxy?.https).toMatchObject({ host: 'p2', username: 'u', password: 'pw' });
+    expect(perScheme.proxy?.https?.display).toBe('http://u:***@p2:3128');
+    expect(perScheme.no_proxy).toEqual(['a.internal', '.corp']);
+    const socks = loadConfig(registry, {
+      env: { HTTP_PROXY: 'http://p1:3128', SOCKS5_PROXY: 'socks5h://127.0.0.1:1080' },
+    }).config.upstream.proxy;
+    expect([socks?.http?.scheme, socks?.https?.port]).toEqual(['socks5h', 1080]);
+    const flag = loadConfig(registry, {
+      env: { SOCKS5_PROXY: 'socks5://s:1' },
+      flags: { proxy: 'https://p3' },
+    }).config.upstream.proxy;
+    expect([flag?.http?.scheme, flag?.https?.port]).toEqual(['https', 443]);
+  });
+
+  it('reads DNS servers in every form and refuses DNS over QUIC clearly', () => {
+    const dns = (spec: string) =>
+      loadConfig(registry, { env: { DNS_SERVER: spec } }).config.upstream.dns;
+    expect(dns('8.8.8.8')).toEqual({ kind: 'udp', host: '8.8.8.8', port: 53 });
+    expect(dns('udp://[2001:db8::1]:5353')).toEqual({
+      kind: 'udp',
+      host: '2001:db8::1',
+      port: 5353,
+    });
+    expect(dns('tls://1.1.1.1')).toEqual({ kind: 'tls', host: '1.1.1.1', port: 853 });
+    expect(dns('https://dns.example/dns-query')).toEqual({
+      kind: 'https',
+      url: 'https://dns.example/dns-query',
+      json: false,
+    });
+    expect(dns('https+json://dns.example/resolve')).toMatchObject({ kind: 'https', json: true });
+    expect(problems('{}\n', { DNS_SERVER: 'quic://dns.example' })).toEqual([
+      'FILE: upstream.dns: DNS over QUIC (quic://) needs QUIC, which Node 20 does not have; use udp://, tls:// or https:// (set by env DNS_SERVER)',
+    ]);
+  });
+});
+
 describe('the embedded default', () => {
   it('validates, listens on 12345 and caches in ./cache', () => {
     const { config, source } = loadConfig(registry, { env: {} });
@@ -192,7 +262,9 @@ describe('the embedded default', () => {
       instances: Record<string, { upstreams: string[] }>;
     };
     expect(cfg.instances['debian']?.upstreams).toEqual(['http://mirror.example.test/debian']);
-    expect(Object.keys((defaultConfigObject(null) as { instances: object }).instances)).toEqual([]);
+    expect(Object.keys((defaultConfigObject(null) as { instances: object }).instances)).toEqual([
+      'go',
+    ]);
   });
 });
 

@@ -17,12 +17,13 @@ import {
   startSumdb,
   type Sumdb,
 } from '../helpers/go-fixtures.js';
+import { selfSignedCert, startDns, startSocks5 } from '../helpers/net-fixtures.js';
 import { runCommand } from '../helpers/run.js';
 import { serveDirectory } from '../helpers/static-server.js';
 import { requireTools } from '../helpers/tools.js';
 import { startTrove, type TestTrove } from '../helpers/trove.js';
 
-const enabled = requireTools(GO, 'git');
+const enabled = requireTools(GO, 'openssl');
 const SUMDB = 'sum.trove.test';
 
 describe.skipIf(!enabled)('go command through Trove', () => {
@@ -186,6 +187,53 @@ describe.skipIf(!enabled)('go command through Trove', () => {
     expect(said).toMatch(/blocked by security review/);
   });
 
+  it('reaches its upstreams through a SOCKS5 proxy, naming them with its own DoH server', async () => {
+    const names = { 'goproxy.trove.test': '127.0.0.1', 'sumdb.trove.test': '127.0.0.1' };
+    const cert = selfSignedCert(['dns.trove.test']);
+    const caFile = join(work, 'dns-ca.pem');
+    writeFileSync(caFile, cert.cert);
+    const dns = await startDns(names, cert);
+    const socks = await startSocks5(names);
+    const viaNet = await startTrove({
+      upstream: { proxy: socks.url, dns: dns.https, ca_file: caFile },
+      instances: {
+        go: {
+          type: 'go',
+          upstreams: `http://goproxy.trove.test:${new URL(up1.url).port}`,
+          sumdb: [
+            {
+              name: SUMDB,
+              url: `http://sumdb.trove.test:${new URL(sumdb.url).port}`,
+              key: sumdb.vkey,
+            },
+          ],
+        },
+      },
+    });
+    try {
+      const r = await go(['mod', 'download', '-json', 'example.com/hello@v1.0.0'], {
+        GOPROXY: viaNet.url,
+        GOSUMDB: sumdb.vkey,
+        // Its own checksum database state: this run grows the tree the other runs know.
+        GOPATH: join(work, 'gopath-net'),
+      });
+      expect(r.code, r.err + r.out).toBe(0);
+      expect(dns.queries).toEqual(
+        expect.arrayContaining(['https A goproxy.trove.test', 'https A sumdb.trove.test']),
+      );
+      expect(socks.targets).toEqual(
+        expect.arrayContaining([
+          `127.0.0.1:${new URL(up1.url).port}`,
+          `127.0.0.1:${new URL(sumdb.url).port}`,
+        ]),
+      );
+    } finally {
+      await viaNet.stop();
+      await socks.stop();
+      await dns.stop();
+    }
+  });
+
   it('serves everything from the cache with every upstream and the checksum database stopped', async () => {
     await up1.stop();
     await up2.stop();
@@ -194,7 +242,7 @@ describe.skipIf(!enabled)('go command through Trove', () => {
       ['mod', 'download', '-json', ...WANTED, 'example.com/second@v1.0.0'],
       throughTrove(),
     );
-    expect(r.code, r.err).toBe(0);
+    expect(r.code, r.err + r.out).toBe(0);
     const got = parseDownloads(r.out);
     expect(got.map((d) => d.Error)).toEqual([undefined, undefined, undefined, undefined]);
     for (const d of got) expect(gosum).toContain(`${d.Path} ${d.Version} ${d.Sum}`);

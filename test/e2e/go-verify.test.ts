@@ -161,7 +161,10 @@ describe.skipIf(!enabled)('checksum verification before caching', () => {
     ]);
     expect(await cachedOnly('/example.com/unknown/@v/v1.0.0.mod')).toBe(404);
     const trusted = await get(`${trove.url}/example.com/trusted/@v/v1.0.0.mod`);
-    expect([trusted.status, trusted.body.toString()]).toEqual([200, 'module example.com/trusted\n']);
+    expect([trusted.status, trusted.body.toString()]).toEqual([
+      200,
+      'module example.com/trusted\n',
+    ]);
   });
 
   it('refuses a forged record and a forged signature', async () => {

@@ -5,7 +5,9 @@ import { z } from 'zod';
 import {
   duration,
   httpUrl,
+  forwardIssues,
   instanceBase,
+  stringOr,
   upstreamEntry,
   type UpstreamEntry,
 } from '../../config/types.js';
@@ -57,31 +59,17 @@ const chainEntry = z.unknown().transform((v, ctx): UpstreamEntry => {
   const fall = obj
     ? z.enum(['not_found', 'any_error']).default('not_found').safeParse(obj['fallthrough'])
     : null;
-  if (fall && !fall.success) return forward(ctx, fall.error, ['fallthrough']);
+  if (fall && !fall.success) return forwardIssues(ctx, fall.error, ['fallthrough']);
   const rest = obj
     ? Object.fromEntries(Object.entries(obj).filter(([k]) => k !== 'fallthrough'))
     : v;
   const parsed = upstreamEntry.safeParse(rest);
-  if (!parsed.success) return forward(ctx, parsed.error);
+  if (!parsed.success) return forwardIssues(ctx, parsed.error);
   return { ...parsed.data, fallthrough: fall?.data === 'any_error' ? 'any-error' : 'not-found' };
 });
 
-/** Re-reports a nested parse's issues at this position (keeps messages exact, not "Invalid input"). */
-function forward(ctx: z.RefinementCtx, error: z.ZodError, prefix: (string | number)[] = []): never {
-  for (const issue of error.issues)
-    ctx.addIssue({ ...issue, path: [...prefix, ...issue.path] } as z.IssueData);
-  return z.NEVER as never;
-}
-
 /** A GOPROXY string or a list of entries. */
-const chain = z.unknown().transform((v, ctx): UpstreamEntry[] => {
-  const parsed =
-    typeof v === 'string'
-      ? goproxyString.safeParse(v)
-      : z.array(chainEntry).min(1, 'needs at least one upstream').safeParse(v);
-  if (!parsed.success) return forward(ctx, parsed.error);
-  return parsed.data;
-});
+const chain = stringOr(goproxyString, z.array(chainEntry).min(1, 'needs at least one upstream'));
 
 const pattern = z.string().superRefine((p, ctx) => {
   if (/[{}]/.test(p)) {
@@ -144,9 +132,13 @@ export const goSchema = z
   .object({
     type: z.literal('go'),
     ...instanceBase,
-    upstreams: chain.default('https://proxy.golang.org'),
+    upstreams: chain.default('https://proxy.golang.org') as z.ZodType<
+      UpstreamEntry[],
+      z.ZodTypeDef,
+      unknown
+    >,
     /** GOPRIVATE syntax: never asked of public proxies or checksum databases. */
-    private: z.union([pattern, z.array(pattern)]).default([]),
+    private: stringOr(pattern, z.array(pattern)).default([]),
     allow: z.array(gateRule).default([]),
     deny: z.array(gateRule).default([]),
     /** Freshness of query answers (@latest, list, branch or commit .info). */
@@ -155,7 +147,7 @@ export const goSchema = z
     /** Check .mod and .zip from upstreams against the first `sumdb` before caching them. */
     verify: z.boolean().default(true),
     /** GONOSUMDB syntax: modules that are cached without a checksum database check. */
-    nosumdb: z.union([pattern, z.array(pattern)]).default([]),
+    nosumdb: stringOr(pattern, z.array(pattern)).default([]),
     /** Freshness of checksum database `latest` and partial tiles. */
     sumdb_fresh_for: duration.default('1m'),
     negative_ttl: duration.default('1m'),
