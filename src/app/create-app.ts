@@ -17,6 +17,7 @@ import { createRequestHandler } from '../server/request-handler.js';
 import { Router } from '../server/router.js';
 import { FsBlobStore } from '../storage/fs/fs-blob-store.js';
 import { createNetwork } from '../upstream/network/dispatcher.js';
+import { GitMirrors } from '../vcs/git-mirrors.js';
 import { removeTempFiles, sweepLostBlobs } from './recovery.js';
 import { mountInstances } from './instances.js';
 
@@ -70,14 +71,28 @@ export async function startApp(
   const up = config.upstream;
   const network = createNetwork(
     { connectMs: up.connect_timeout, headersMs: up.header_timeout, idleMs: up.idle_timeout },
-    { proxy: up.proxy, noProxy: up.no_proxy, dns: up.dns, ca: up.ca_file },
+    { proxy: up.proxy, noProxy: up.no_proxy, dns: up.dns, ca: up.ca_file?.pem },
   );
   if (up.proxy || up.dns) {
     const proxy = { http: up.proxy?.http?.display, https: up.proxy?.https?.display };
     logger.info({ proxy, no_proxy: up.no_proxy, dns: up.dns }, 'outbound network settings');
   }
 
-  const { main, dedicated } = mountInstances(config, registry, engine, network.dispatcher, logger);
+  const git = new GitMirrors({
+    dir: resolve(dir, 'git'),
+    tempPath: () => blobs.tempPath(),
+    proxy: { http: up.proxy?.http?.url, https: up.proxy?.https?.url },
+    noProxy: up.no_proxy,
+    caFile: up.ca_file?.path,
+    timeoutMs: 10 * 60_000,
+    refreshMs: 60_000,
+  });
+  const { main, dedicated } = mountInstances(config, registry, {
+    engine,
+    agent: network.dispatcher,
+    log: logger,
+    git,
+  });
 
   let shuttingDown = false;
   const inFlight = new Set<ServerResponse>();

@@ -9,6 +9,7 @@ import { mountPaths, type InstanceCommon, type InstanceContext } from '../ecosys
 import type { EcosystemRegistry } from '../ecosystems/registry.js';
 import type { Mount } from '../server/mount.js';
 import { UpstreamPool } from '../upstream/upstream-pool.js';
+import type { GitMirrors } from '../vcs/git-mirrors.js';
 import { ecosystemMount, instanceScope } from './ecosystem-mount.js';
 import { buildPool } from './upstreams.js';
 
@@ -17,13 +18,15 @@ export interface Mounts {
   dedicated: Array<{ mount: Mount; host: string; port: number }>;
 }
 
-export function mountInstances(
-  config: Config,
-  registry: EcosystemRegistry,
-  engine: Engine,
-  agent: Dispatcher,
-  log: Logger,
-): Mounts {
+export interface Services {
+  engine: Engine;
+  agent: Dispatcher;
+  log: Logger;
+  git: GitMirrors;
+}
+
+export function mountInstances(config: Config, registry: EcosystemRegistry, s: Services): Mounts {
+  const { engine, agent, log } = s;
   const out: Mounts = { main: [], dedicated: [] };
   const maxRedirects = config.upstream.max_redirects;
   for (const [name, raw] of Object.entries(config.instances)) {
@@ -36,10 +39,13 @@ export function mountInstances(
         return engine.load(resource, mounted.scope);
       },
       origin: (targets) => new UpstreamPool(targets, agent, maxRedirects),
+      upstream: (entries) => buildPool(entries, agent, maxRedirects),
+      git: (url, authorization, refreshMs) => s.git.get(url, authorization, refreshMs),
       log: log.child({ instance: name }),
     };
     const instance = type.create(name, cfg, ctx);
-    const pool = buildPool(cfg.upstreams as UpstreamEntry[], agent, maxRedirects);
+    const pool =
+      instance.upstream ?? buildPool(cfg.upstreams as UpstreamEntry[], agent, maxRedirects);
     const scope = instanceScope(name, instance, pool, cfg.offline ?? config.offline);
     mounted.scope = scope;
     const hosts = cfg.hosts.map((h) => h.toLowerCase());

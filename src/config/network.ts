@@ -35,7 +35,7 @@ export const networkConfig = {
     .string()
     .transform((file, ctx) => {
       try {
-        return readFileSync(file, 'utf8');
+        return { path: file, pem: readFileSync(file, 'utf8') };
       } catch (err) {
         const why = (err as NodeJS.ErrnoException).code ?? 'unreadable';
         ctx.addIssue({ code: z.ZodIssueCode.custom, message: `cannot read ${file} (${why})` });

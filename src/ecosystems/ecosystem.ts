@@ -5,7 +5,9 @@ import type { z } from 'zod';
 import type { Logger } from 'pino';
 import type { Loaded } from '../engine/engine.js';
 import type { Resource } from '../engine/types.js';
+import type { UpstreamEntry } from '../config/types.js';
 import type { Origin, UpstreamTarget } from '../upstream/upstream-pool.js';
+import type { GitRepo } from '../vcs/git-repo.js';
 import type { TroveError } from '../errors.js';
 
 export interface EcosystemRequest {
@@ -40,6 +42,8 @@ export interface EcosystemInstance {
   formatError(err: TroveError): SyntheticResponse;
   /** Shell or config lines that point a client at this instance (for the home page). */
   clientSetup(baseUrl: string): string;
+  /** The instance's own upstream chain, when `upstreams` is more than a list of HTTP URLs. */
+  readonly upstream?: Origin;
 }
 
 /** Keys every instance config has after validation, whatever its type. */
@@ -71,6 +75,10 @@ export interface InstanceContext {
   load(resource: Resource): Promise<Loaded>;
   /** An origin over the shared HTTP agent, for upstreams besides the instance's own. */
   origin(targets: UpstreamTarget[]): Origin;
+  /** The same, from validated config entries (credentials included). */
+  upstream(entries: UpstreamEntry[]): Origin;
+  /** A git repository mirrored under the storage directory. */
+  git(url: string, authorization: string | undefined, refreshMs?: number): GitRepo;
   log: Logger;
 }
 

@@ -37,7 +37,8 @@ export interface UpstreamResponse {
 }
 
 export interface FetchInit {
-  method?: 'GET' | 'HEAD';
+  method?: 'GET' | 'HEAD' | 'POST';
+  body?: string;
   headers?: Record<string, string>;
   signal?: AbortSignal;
 }
@@ -59,33 +60,15 @@ export class UpstreamPool implements Origin {
    * Fetches `path` (relative, no leading slash) from the upstreams in order, moving on as each
    * target's `fallthrough` allows. The last answer is returned even when it is an error status.
    */
-  async fetch(path: string, init: FetchInit = {}): Promise<UpstreamResponse> {
-    if (this.targets.length === 0) {
-      throw new TroveError('TROVE_ERR_UPSTREAM_CONNECT', 'no upstream is configured');
-    }
-    let lastError: unknown;
-    for (let i = 0; i < this.targets.length; i++) {
-      const target = this.targets[i] as UpstreamTarget;
-      const last = i === this.targets.length - 1;
-      const mode = target.fallthrough ?? 'unavailable';
-      try {
-        const res = await this.#follow(target, new URL(path, target.url), init);
-        if (!last && movesOn(mode, res.status)) {
-          res.body.resume();
-          lastError = new TroveError(
-            'TROVE_ERR_UPSTREAM_STATUS',
-            `upstream ${i} answered ${res.status}`,
-          );
-          continue;
-        }
-        return { ...res, upstream: i };
-      } catch (err) {
-        lastError = err;
-        const next = mode === 'any-error' || (mode === 'unavailable' && isConnectFailure(err));
-        if (last || !next) break;
-      }
-    }
-    throw transportError(lastError, 'upstream request failed');
+  fetch(path: string, init: FetchInit = {}): Promise<UpstreamResponse> {
+    return chainFetch(
+      this.targets.map((t) => ({
+        fallthrough: t.fallthrough ?? 'unavailable',
+        fetch: (p: string, i: FetchInit) => this.#follow(t, new URL(p, t.url), i),
+      })),
+      path,
+      init,
+    );
   }
 
   async #follow(
@@ -104,6 +87,7 @@ export class UpstreamPool implements Origin {
         dispatcher: this.#dispatcher,
         method: init.method ?? 'GET',
         headers,
+        ...(init.body !== undefined ? { body: init.body } : {}),
         ...(init.signal ? { signal: init.signal } : {}),
       });
       // Consumers see body errors through iteration; this keeps a late socket error (after a
@@ -129,6 +113,47 @@ export class UpstreamPool implements Origin {
       };
     }
   }
+}
+
+export interface ChainLink {
+  fallthrough: Fallthrough;
+  fetch(path: string, init: FetchInit): Promise<Omit<UpstreamResponse, 'upstream'>>;
+}
+
+/**
+ * Asks the links in order, moving on as each link's `fallthrough` allows. The last answer is
+ * returned even when it is an error status.
+ */
+export async function chainFetch(
+  links: readonly ChainLink[],
+  path: string,
+  init: FetchInit,
+): Promise<UpstreamResponse> {
+  if (links.length === 0) {
+    throw new TroveError('TROVE_ERR_UPSTREAM_CONNECT', 'no upstream is configured');
+  }
+  let lastError: unknown;
+  for (const [i, link] of links.entries()) {
+    const last = i === links.length - 1;
+    try {
+      const res = await link.fetch(path, init);
+      if (!last && movesOn(link.fallthrough, res.status)) {
+        res.body.resume();
+        lastError = new TroveError(
+          'TROVE_ERR_UPSTREAM_STATUS',
+          `upstream ${i} answered ${res.status}`,
+        );
+        continue;
+      }
+      return { ...res, upstream: i };
+    } catch (err) {
+      lastError = err;
+      const mode = link.fallthrough;
+      const next = mode === 'any-error' || (mode === 'unavailable' && isConnectFailure(err));
+      if (last || !next) break;
+    }
+  }
+  throw transportError(lastError, 'upstream request failed');
 }
 
 function movesOn(mode: Fallthrough, status: number): boolean {

@@ -1,9 +1,9 @@
 // h1: hashes (golang.org/x/mod/sumdb/dirhash Hash1): sha256 over the lines
 // "<hex sha256 of file>  <name>\n" for every file, sorted by name, base64-encoded.
 import { createHash } from 'node:crypto';
-import { Readable } from 'node:stream';
 import yauzl, { type Entry, type ZipFile } from 'yauzl';
 import type { BodyView } from '../../engine/types.js';
+import { ZipViewReader } from './zip-view.js';
 
 export function hash1(files: ReadonlyArray<{ name: string; sha256: string }>): string {
   const sorted = [...files].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -21,29 +21,11 @@ export function hashGoMod(content: Buffer): string {
   return hash1([{ name: 'go.mod', sha256: createHash('sha256').update(content).digest('hex') }]);
 }
 
-class ViewReader extends yauzl.RandomAccessReader {
-  constructor(private readonly view: BodyView) {
-    super();
-  }
-  override _readStreamForRange(start: number, end: number): Readable {
-    const view = this.view;
-    async function* chunks(): AsyncGenerator<Buffer> {
-      for (let pos = start; pos < end;) {
-        const buf = await view.read(pos, Math.min(1 << 20, end - pos));
-        if (buf.length === 0) throw new Error('zip ends early');
-        pos += buf.length;
-        yield buf;
-      }
-    }
-    return Readable.from(chunks());
-  }
-}
-
 /** The h1: of a module zip, over every entry as dirhash.HashZip reads it. */
 export function hashZip(view: BodyView): Promise<string> {
   return new Promise((resolve, reject) => {
     yauzl.fromRandomAccessReader(
-      new ViewReader(view),
+      new ZipViewReader(view),
       view.size,
       { lazyEntries: true, validateEntrySizes: true, strictFileNames: false },
       (err, zip) => {

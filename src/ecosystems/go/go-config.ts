@@ -1,16 +1,21 @@
 // The `go` instance schema. Upstreams form a GOPROXY-style chain: after "," the next proxy is
 // tried only on 404/410, after "|" on any error. It can be written as the go command's string
 // or as a list whose entries say what lets a request fall through to the next.
+import { createPrivateKey } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import {
   duration,
   httpUrl,
   forwardIssues,
   instanceBase,
+  Secret,
+  secret,
   stringOr,
   upstreamEntry,
   type UpstreamEntry,
 } from '../../config/types.js';
+import { parseNetrc, type GitAuth } from './direct/credentials.js';
 import { checkPattern } from './patterns.js';
 import { parseVerifierKey } from './sumdb/note.js';
 import { parseVersionRange } from './version-range.js';
@@ -22,8 +27,7 @@ export const SUM_GOLANG_ORG = {
 };
 
 function chainError(entry: string): string | null {
-  if (entry === 'direct')
-    return '"direct" (fetching from version control) is not supported yet; list proxies only';
+  if (entry === 'direct') return null;
   if (entry === 'off') return '"off" is not an upstream; remove the instance instead';
   return httpUrl.safeParse(entry).success ? null : `"${entry}" must be an http(s) URL`;
 }
@@ -54,6 +58,7 @@ const chainEntry = z.unknown().transform((v, ctx): UpstreamEntry => {
       ctx.addIssue({ code: z.ZodIssueCode.custom, message: why });
       return z.NEVER;
     }
+    if (v === 'direct') return { url: 'direct', headers: {}, fallthrough: 'not-found' };
   }
   const obj = typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : null;
   const fall = obj
@@ -128,6 +133,83 @@ const sumdb = z
       });
   });
 
+/** `direct` credentials, told apart by their key so errors name the form that was meant. */
+const gitAuth = z.unknown().transform((v, ctx): GitAuth => {
+  const keys = typeof v === 'object' && v !== null ? Object.keys(v) : [];
+  const form = ['github_app', 'netrc', 'token', 'bearer'].find((k) => keys.includes(k));
+  const schema =
+    form === 'github_app'
+      ? githubApp
+      : form === 'netrc'
+        ? netrcAuth
+        : form === 'token'
+          ? z.object({ token: secret, username: z.string().min(1).optional() }).strict()
+          : form === 'bearer'
+            ? z.object({ bearer: secret }).strict()
+            : z.object({ username: z.string().min(1), password: secret }).strict();
+  const r = schema.safeParse(v);
+  if (!r.success) return forwardIssues(ctx, r.error);
+  return r.data as GitAuth;
+});
+
+const githubApp = z
+  .object({
+    github_app: z
+      .object({
+        app_id: z.union([z.string().min(1), z.number().int()]).transform(String),
+        installation_id: z.union([z.string().min(1), z.number().int()]).transform(String),
+        private_key: secret.superRefine((k, ctx) => {
+          try {
+            createPrivateKey(k.reveal());
+          } catch {
+            ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'is not a PEM private key' });
+          }
+        }),
+        api_url: httpUrl.default('https://api.github.com'),
+      })
+      .strict(),
+  })
+  .strict();
+
+const netrcAuth = z
+  .object({
+    netrc: z.string().transform((file, ctx) => {
+      try {
+        return parseNetrc(readFileSync(file, 'utf8')).map((e) => ({
+          ...e,
+          password: new Secret(e.password),
+        }));
+      } catch (err) {
+        const why = (err as NodeJS.ErrnoException).code ?? 'unreadable';
+        ctx.addIssue({ code: z.ZodIssueCode.custom, message: `cannot read ${file} (${why})` });
+        return z.NEVER;
+      }
+    }),
+  })
+  .strict();
+
+const repoRule = z
+  .object({
+    /** One module path pattern (GOPRIVATE syntax), e.g. git.corp.example.com or *.corp.example.com/team. */
+    prefix: z
+      .string()
+      .min(1)
+      .superRefine((p, ctx) => {
+        const why = p.includes(',') ? 'one pattern per rule' : checkPattern(p);
+        if (why) ctx.addIssue({ code: z.ZodIssueCode.custom, message: why });
+      }),
+    url: z
+      .string()
+      .regex(
+        /^https?:\/\/[^\s]+$/,
+        'must be an http(s) URL template, e.g. https://git.example.com/{1}/{2}.git',
+      )
+      .optional(),
+    insecure: z.boolean().default(false),
+    auth: gitAuth.optional(),
+  })
+  .strict();
+
 export const goSchema = z
   .object({
     type: z.literal('go'),
@@ -150,6 +232,15 @@ export const goSchema = z
     nosumdb: stringOr(pattern, z.array(pattern)).default([]),
     /** Freshness of checksum database `latest` and partial tiles. */
     sumdb_fresh_for: duration.default('1m'),
+    direct: z
+      .object({
+        repos: z.array(repoRule).default([]),
+        /** How long a repository's tags and branches are trusted before fetching again. */
+        refresh: duration.default('1m'),
+        timeout: duration.default('10m'),
+      })
+      .strict()
+      .default({}),
     negative_ttl: duration.default('1m'),
     expire_after: duration.optional(),
   })

@@ -2,6 +2,7 @@
 // patterns and allow/deny rules. Canonical .info/.mod/.zip never change; lists, @latest and
 // query .info revalidate. Mounted at /<name> and at the root, so GOPROXY=http://host:port works.
 import type { Policy, Resource, ResourceClass } from '../../engine/types.js';
+import { chainFetch, type ChainLink, type Origin } from '../../upstream/upstream-pool.js';
 import type {
   Decision,
   EcosystemInstance,
@@ -17,7 +18,11 @@ import { goSchema, type GoConfig } from './go-config.js';
 import { parseGoPath, type GoEndpoint } from './go-request.js';
 import { listAnswer, resolvedAnswer, type MetadataContext } from './metadata-answers.js';
 import { moduleCheck } from './module-verify.js';
-import { compilePatterns, matchesAny } from './patterns.js';
+import { Credentials } from './direct/credentials.js';
+import { DirectOrigin } from './direct/direct-origin.js';
+import { RepoResolver, type RepoRule } from './direct/repo-resolver.js';
+import { unescapeModulePath } from './module-path.js';
+import { compilePatterns, matchesAny, type PrefixPattern } from './patterns.js';
 import { textResponse } from './responses.js';
 import { sumdbDecision, sumdbResource, type SumdbTarget } from './sumdb/proxy.js';
 import { SumdbVerifier } from './sumdb/verifier.js';
@@ -27,6 +32,13 @@ const MiB = 1024 * 1024;
 const MAX_SIZE = { zip: 500 * MiB, mod: 16 * MiB, meta: 16 * MiB };
 
 type ModuleEndpoint = Exclude<GoEndpoint, { kind: 'sumdb' }>;
+
+/** The (escaped) module path of a GOPROXY path: the segments before "@v" or "@latest". */
+function moduleOf(segments: readonly string[]): string {
+  const at = segments.findIndex((s) => s.startsWith('@'));
+  const unescaped = unescapeModulePath(segments.slice(0, at < 0 ? undefined : at).join('/'));
+  return unescaped.ok ? unescaped.value : '';
+}
 
 function policies(cfg: GoConfig) {
   const base = {
@@ -51,6 +63,39 @@ function sumdbVerifier(db: SumdbTarget | undefined, key: string | undefined, ctx
   });
 }
 
+/** The upstream chain: proxies and `direct`, with the go command's fall-through rules. */
+function upstreamChain(cfg: GoConfig, ctx: InstanceContext, direct: Origin): Origin {
+  const links: ChainLink[] = cfg.upstreams.map((e) => {
+    const origin = e.url === 'direct' ? direct : ctx.upstream([e]);
+    return { fallthrough: e.fallthrough ?? 'not-found', fetch: (p, i) => origin.fetch(p, i) };
+  });
+  return { fetch: (path, init = {}) => chainFetch(links, path, init) };
+}
+
+/** `direct`: repositories found by rule, well-known host or go-import discovery, read with git. */
+function directOrigin(cfg: GoConfig, ctx: InstanceContext): DirectOrigin {
+  const api = (url: string): Origin => ctx.origin([{ url }]);
+  const rules: RepoRule[] = cfg.direct.repos.map((r) => ({
+    pattern: compilePatterns(r.prefix)[0] as PrefixPattern,
+    url: r.url,
+    insecure: r.insecure,
+    credentials: r.auth ? new Credentials(r.auth, api) : undefined,
+  }));
+  const pages = new Map<string, Origin>();
+  const page = (base: string, authorization: string | undefined): Origin => {
+    const key = `${base} ${authorization ?? ''}`;
+    let o = pages.get(key);
+    if (!o) {
+      o = ctx.origin([{ url: base, ...(authorization ? { authorization } : {}) }]);
+      pages.set(key, o);
+    }
+    return o;
+  };
+  return new DirectOrigin(new RepoResolver(rules, page), (url, auth) =>
+    ctx.git(url, auth, cfg.direct.refresh),
+  );
+}
+
 function createGoInstance(
   name: string,
   cfg: GoConfig & InstanceCommon,
@@ -72,6 +117,8 @@ function createGoInstance(
       },
     ]),
   );
+  const direct = directOrigin(cfg, ctx);
+  const upstream = upstreamChain(cfg, ctx, direct);
   const first = cfg.sumdb[0];
   const verifier = cfg.verify
     ? sumdbVerifier(sumdbs.get(first?.name ?? ''), first?.key, ctx)
@@ -91,6 +138,8 @@ function createGoInstance(
     keepHeaders: ['content-type'],
     maxSize,
     ...(cacheOnly ? { cacheOnly } : {}),
+    // Private modules come from version control only, never from the proxies in the chain.
+    ...(isPrivate(moduleOf(segments)) ? { origin: direct } : {}),
   });
 
   /** .mod and .zip: immutable, and checked against the checksum database before caching. */
@@ -108,7 +157,7 @@ function createGoInstance(
       zip ? MAX_SIZE.zip : MAX_SIZE.mod,
       cacheOnly,
     );
-    if (verifier && !matchesAny(unchecked, ep.module)) {
+    if (verifier && !isPrivate(ep.module) && !matchesAny(unchecked, ep.module)) {
       r.verify = moduleCheck(verifier, kind, ep.module, ep.version);
     }
     return { kind: 'resource', resource: r };
@@ -119,12 +168,6 @@ function createGoInstance(
     segments: readonly string[],
     cacheOnly: boolean,
   ): Decision | Promise<Decision> {
-    if (isPrivate(ep.module)) {
-      return textResponse(
-        404,
-        `not found: ${ep.module} is private; Trove does not ask public proxies for it`,
-      );
-    }
     const pinned = 'version' in ep && ep.canonical ? ep.version : undefined;
     const refusal = gate.refusal(ep.module, pinned);
     if (refusal) return textResponse(403, refusal);
@@ -179,6 +222,7 @@ function createGoInstance(
       return moduleDecision(ep, parsed.segments, cacheOnly);
     },
     formatError: textError,
+    upstream,
     clientSetup: (baseUrl) =>
       [
         `go env -w GOPROXY=${baseUrl}`,

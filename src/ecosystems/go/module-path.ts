@@ -84,6 +84,11 @@ export function splitPathVersion(path: string): { prefix: string; pathMajor: str
   return { prefix: m[1] as string, pathMajor: `/v${n}`, ok: true };
 }
 
+/** Why `path` is not a valid file path inside a module zip (x/mod CheckFilePath), or null. */
+export function checkFilePath(path: string): string | null {
+  return checkGeneralPath(path, 'file');
+}
+
 /** Why `path` is not a valid module path, or null. */
 export function checkModulePath(path: string): string | null {
   const why = checkGeneralPath(path, 'module');

@@ -11,6 +11,8 @@ export interface ProxySpec {
   password?: string;
   /** The URL as configured, for logs; credentials masked. */
   display: string;
+  /** The URL as configured, credentials included (for tools such as git). */
+  url: string;
 }
 
 export type DnsSpec =
@@ -47,6 +49,7 @@ export function parseProxy(text: string): ProxySpec | string {
     ...(u.username ? { username: decodeURIComponent(u.username) } : {}),
     ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
     display: masked,
+    url: text,
   };
 }
 

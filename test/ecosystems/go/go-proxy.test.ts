@@ -178,12 +178,19 @@ describe('private modules and gatekeeping', () => {
         upstreams: up.url,
         private: ['corp.example.com', '*.internal'],
         sumdb: [{ name: 'sum.example.test', url: sum.url, key: SUMDB_KEY }],
+        // Private modules go to version control only; this one is unreachable.
+        direct: {
+          repos: [
+            { prefix: 'corp.example.com', url: 'http://127.0.0.1:1/{1}/{2}' },
+            { prefix: '*.internal', url: 'http://127.0.0.1:1/{1}' },
+          ],
+        },
       }),
     );
     for (const p of ['/corp.example.com/team/lib/@v/list', '/git.internal/x/@v/v1.0.0.zip']) {
       const r = await get(`${trove.url}${p}`);
-      expect(r.status).toBe(404);
-      expect(r.body.toString()).toMatch(/is private/);
+      expect(r.status).toBe(502);
+      expect(r.body.toString()).toMatch(/git fetch failed/);
     }
     const lookup = await get(
       `${trove.url}/sumdb/sum.example.test/lookup/corp.example.com/team/lib@v1.0.0`,

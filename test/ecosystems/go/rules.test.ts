@@ -127,8 +127,8 @@ describe('go config errors', () => {
       'FILE: instances.g.upstreams: empty entry in the GOPROXY list',
     ],
     [
-      'upstreams: [https://a.example, direct]',
-      'FILE: instances.g.upstreams[1]: "direct" (fetching from version control) is not supported yet; list proxies only',
+      'upstreams: [https://a.example, "off"]',
+      'FILE: instances.g.upstreams[1]: "off" is not an upstream; remove the instance instead',
     ],
     [
       'private: "{a,b}.example"',
