@@ -11,7 +11,7 @@ import { AccessBatcher } from './access-batcher.js';
 import { Evictor } from './evictor.js';
 import { Fill, type FillOutcome } from './fill.js';
 import { streamFill } from './fill-reader.js';
-import { FillCommitter } from './fill-committer.js';
+import { FillCommitter, REASON } from './fill-committer.js';
 import type { MemoryCache } from './memory-cache.js';
 import { readBlob, serveEntry } from './serve-entry.js';
 import { planBody, sendIfBodiless } from './respond.js';
@@ -33,14 +33,14 @@ export interface Scope {
 const HOLD_FOR_VERIFY = 4 * 1024 * 1024;
 
 type Lookup =
-  | { kind: 'negative'; status: number }
+  | { kind: 'negative'; status: number; reason?: string | undefined }
   | { kind: 'offline'; error: TroveError }
   | { kind: 'hit'; entry: IndexEntry; result: CacheResult }
   | { kind: 'fill'; fill: Fill; stale: IndexEntry | undefined };
 
 export type Loaded =
   | { kind: 'body'; body: Buffer; result: CacheResult; headers: Record<string, string> }
-  | { kind: 'negative'; status: number };
+  | { kind: 'negative'; status: number; reason?: string | undefined };
 
 export interface EngineDeps {
   blobs: BlobStore;
@@ -122,7 +122,7 @@ export class Engine {
     const step = await this.#lookup(resource, scope);
     switch (step.kind) {
       case 'negative':
-        return this.#negative(res, scope, step.status);
+        return this.#negative(res, scope, step.status, step.reason);
       case 'offline':
         scope.sendError(res, step.error);
         return { result: 'OFFLINE', status: step.error.status, bytes: 0 };
@@ -142,7 +142,7 @@ export class Engine {
     if (entry?.status === 'negative') {
       if (offline || now - entry.fetchedAt < resource.policy.negativeTtl) {
         this.access.access(key, now, true);
-        return { kind: 'negative', status: entry.upstreamStatus };
+        return { kind: 'negative', status: entry.upstreamStatus, reason: entry.headers[REASON] };
       }
       entry = undefined;
     }
@@ -178,7 +178,7 @@ export class Engine {
    */
   async load(resource: Resource, scope: Scope, attempt = 0): Promise<Loaded> {
     const step = await this.#lookup(resource, scope);
-    if (step.kind === 'negative') return { kind: 'negative', status: step.status };
+    if (step.kind === 'negative') return step;
     if (step.kind === 'offline') throw step.error;
     let entry: IndexEntry | undefined;
     let result: CacheResult;
@@ -187,7 +187,7 @@ export class Engine {
       result = step.result;
     } else {
       const o = await step.fill.outcome;
-      if (o.kind === 'negative') return { kind: 'negative', status: o.status };
+      if (o.kind === 'negative') return { kind: 'negative', status: o.status, reason: o.reason };
       const err = o.kind === 'error' ? o.error : await step.fill.settled;
       if (err && !step.stale) throw err;
       entry = err ? step.stale : await this.#d.index.get(step.fill.key);
@@ -274,7 +274,7 @@ export class Engine {
         return this.#retry(req, res, resource, scope, attempt, 'entry vanished after 304');
       }
       case 'negative':
-        return this.#negative(res, scope, o.status);
+        return this.#negative(res, scope, o.status, o.reason);
       case 'error':
         if (stale) return this.#hit(req, res, stale, 'STALE', resource, scope, attempt);
         return this.#error(res, scope, o.error);
@@ -343,8 +343,9 @@ export class Engine {
     return this.#serve(req, res, resource, scope, attempt + 1);
   }
 
-  #negative(res: ServerResponse, scope: Scope, status: number): ServeOutcome {
-    scope.sendError(res, new TroveError('TROVE_ERR_NOT_FOUND', 'not found upstream', { status }));
+  #negative(res: ServerResponse, scope: Scope, status: number, reason?: string): ServeOutcome {
+    const message = reason ? `not found upstream: ${reason}` : 'not found upstream';
+    scope.sendError(res, new TroveError('TROVE_ERR_NOT_FOUND', message, { status }));
     return { result: 'NEGATIVE', status, bytes: 0 };
   }
 

@@ -11,6 +11,9 @@ import type { FillHooks, FillOutcome, SpooledBody } from './fill.js';
 import type { MemoryCache } from './memory-cache.js';
 import type { Resource } from './types.js';
 
+/** Where a negative entry keeps the upstream's reason. */
+export const REASON = 'x-trove-reason';
+
 interface Deps {
   blobs: BlobStore;
   index: CacheIndex;
@@ -127,7 +130,7 @@ export class FillCommitter {
       digest: null,
       size: 0,
       upstreamStatus: outcome.status,
-      headers: {},
+      headers: outcome.reason ? { [REASON]: outcome.reason } : {},
       fetchedAt: now,
       etag: null,
       lastModified: null,

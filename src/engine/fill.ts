@@ -19,7 +19,7 @@ export interface Validators {
 export type FillOutcome =
   | { kind: 'body'; headers: Record<string, string>; size: number | null; validators: Validators }
   | { kind: 'not-modified'; validators: Validators }
-  | { kind: 'negative'; status: 404 | 410 }
+  | { kind: 'negative'; status: 404 | 410; reason?: string }
   | { kind: 'error'; error: TroveError };
 
 export interface SpooledBody {
@@ -157,8 +157,13 @@ export class Fill {
       return this.#settleWithout({ kind: 'not-modified', validators }, hooks);
     }
     if (res.status === 404 || res.status === 410) {
-      res.body.resume();
-      return this.#settleWithout({ kind: 'negative', status: res.status }, hooks);
+      const reason = await notFoundReason(res);
+      const outcome: FillOutcome = {
+        kind: 'negative',
+        status: res.status,
+        ...(reason ? { reason } : {}),
+      };
+      return this.#settleWithout(outcome, hooks);
     }
     if (res.status !== 200) {
       res.body.resume();
@@ -304,6 +309,30 @@ function bodyView(fh: FileHandle, size: number, sha256: string): BodyView {
       return bytesRead === len ? buf : buf.subarray(0, bytesRead);
     },
   };
+}
+
+/**
+ * The first line of a short text/plain 404/410 body ("not found: … unknown revision"), so
+ * clients see the upstream's reason, not only the status.
+ */
+async function notFoundReason(res: UpstreamResponse): Promise<string | undefined> {
+  if (!/^text\/plain/i.test(res.headers['content-type'] ?? '')) {
+    res.body.resume();
+    return undefined;
+  }
+  let text = '';
+  try {
+    for await (const chunk of res.body) {
+      text += (chunk as Buffer).toString('utf8');
+      if (text.length > 1024) break;
+    }
+  } catch {
+    return undefined;
+  } finally {
+    res.body.destroy();
+  }
+  const line = (text.split('\n')[0] ?? '').replace(/[^\x20-\x7e]/g, '').trim();
+  return line ? line.slice(0, 300) : undefined;
 }
 
 /** How far the spool may fall behind the network before the body is paused (see consume-body). */

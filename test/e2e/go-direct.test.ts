@@ -172,7 +172,11 @@ describe.skipIf(!enabled)('direct: private modules from git, without a go binary
       Time: '2024-02-03T04:05:06Z',
     });
     expect((await get(`${app.url}/${LIB}/v2/@v/list`)).body.toString()).toBe('v2.0.0\n');
-    expect((await get(`${app.url}/${LIB}/@v/v9.9.9.info`)).status).toBe(404);
+    const unknown = await get(`${app.url}/${LIB}/@v/v1.9.9.info`);
+    expect([unknown.status, unknown.body.toString()]).toEqual([
+      404,
+      `not found upstream: not found: ${LIB}@v1.9.9: unknown revision v1.9.9\n`,
+    ]);
   });
 
   it('keeps credentials out of logs, error bodies and other hosts', async () => {

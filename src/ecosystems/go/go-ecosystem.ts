@@ -2,7 +2,7 @@
 // patterns and allow/deny rules. Canonical .info/.mod/.zip never change; lists, @latest and
 // query .info revalidate. Mounted at /<name> and at the root, so GOPROXY=http://host:port works.
 import type { Policy, Resource, ResourceClass } from '../../engine/types.js';
-import { chainFetch, type ChainLink, type Origin } from '../../upstream/upstream-pool.js';
+import type { ChainLink, Origin } from '../../upstream/upstream-pool.js';
 import type {
   Decision,
   EcosystemInstance,
@@ -23,6 +23,7 @@ import { DirectOrigin } from './direct/direct-origin.js';
 import { RepoResolver, type RepoRule } from './direct/repo-resolver.js';
 import { unescapeModulePath } from './module-path.js';
 import { compilePatterns, matchesAny, type PrefixPattern } from './patterns.js';
+import { PinnedChain } from './pinned-chain.js';
 import { textResponse } from './responses.js';
 import { sumdbDecision, sumdbResource, type SumdbTarget } from './sumdb/proxy.js';
 import { SumdbVerifier } from './sumdb/verifier.js';
@@ -69,7 +70,7 @@ function upstreamChain(cfg: GoConfig, ctx: InstanceContext, direct: Origin): Ori
     const origin = e.url === 'direct' ? direct : ctx.upstream([e]);
     return { fallthrough: e.fallthrough ?? 'not-found', fetch: (p, i) => origin.fetch(p, i) };
   });
-  return { fetch: (path, init = {}) => chainFetch(links, path, init) };
+  return new PinnedChain(links);
 }
 
 /** `direct`: repositories found by rule, well-known host or go-import discovery, read with git. */

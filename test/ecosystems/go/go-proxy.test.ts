@@ -125,6 +125,44 @@ describe('GOPROXY protocol', () => {
   });
 });
 
+describe('not-found reasons', () => {
+  it("passes the upstream's text/plain 404 reason on, also from the negative cache", async () => {
+    const up = await upstream((u) =>
+      u.route('/example.com/mod/@v/v1.9.9.info', (_q, s) => {
+        s.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
+        s.end('not found: example.com/mod@v1.9.9: unknown revision v1.9.9\nmore detail\n');
+      }),
+    );
+    trove = await startTrove(goInstance({ upstreams: up.url }));
+    for (let i = 0; i < 2; i++) {
+      const r = await get(`${trove.url}/example.com/mod/@v/v1.9.9.info`);
+      expect([r.status, r.body.toString()]).toEqual([
+        404,
+        'not found upstream: not found: example.com/mod@v1.9.9: unknown revision v1.9.9\n',
+      ]);
+    }
+    expect(up.count('/example.com/mod/@v/v1.9.9.info')).toBe(1);
+  });
+});
+
+describe('toolchain modules', () => {
+  it('passes golang.org/toolchain through and caches it like any module', async () => {
+    const v = 'v0.0.1-go1.23.5.linux-amd64';
+    const up = await upstream((u) =>
+      u
+        .file(`/golang.org/toolchain/@v/${v}.zip`, 'toolchain zip')
+        .file(`/golang.org/toolchain/@v/${v}.mod`, 'module golang.org/toolchain\n'),
+    );
+    trove = await startTrove(goInstance({ upstreams: up.url }));
+    for (let i = 0; i < 2; i++) {
+      expect((await get(`${trove.url}/golang.org/toolchain/@v/${v}.zip`)).body.toString()).toBe(
+        'toolchain zip',
+      );
+    }
+    expect(up.count(`/golang.org/toolchain/@v/${v}.zip`)).toBe(1);
+  });
+});
+
 describe('the GOPROXY chain', () => {
   it('after "," falls through only on 404/410', async () => {
     const first = await upstream();
@@ -157,6 +195,27 @@ describe('the GOPROXY chain', () => {
       expect(r.body.toString()).toBe('zip bytes of v1.1.0');
       await trove.stop();
     }
+  });
+
+  it('takes every file of one version from the upstream that answered first', async () => {
+    const first = await upstream((u) => {
+      u.file('/example.com/mod/@v/v1.0.0.info', JSON.stringify({ Version: 'v1.0.0' }));
+      u.file('/example.com/mod/@v/v1.0.0.mod', 'module example.com/mod // first\n');
+      return u;
+    });
+    const second = await upstream(proxy);
+    trove = await startTrove(goInstance({ upstreams: `${first.url},${second.url}` }));
+    expect((await get(`${trove.url}/example.com/mod/@v/v1.0.0.info`)).status).toBe(200);
+    expect((await get(`${trove.url}/example.com/mod/@v/v1.0.0.mod`)).body.toString()).toMatch(
+      /first/,
+    );
+    // The first upstream lacks this version's zip: a mixed copy is not assembled from the second.
+    expect((await get(`${trove.url}/example.com/mod/@v/v1.0.0.zip`)).status).toBe(404);
+    expect(second.count('/example.com/mod/@v/v1.0.0.zip')).toBe(0);
+    // A version the first upstream never had comes wholly from the second.
+    expect((await get(`${trove.url}/example.com/mod/@v/v1.1.0.zip`)).body.toString()).toBe(
+      'zip bytes of v1.1.0',
+    );
   });
 
   it('answers 404 when no upstream has the module, so the client tries its next proxy', async () => {
