@@ -3,6 +3,7 @@
 //   W2 warm small hits: 1-20 KiB objects, 64 connections (wrk)
 //   W3 warm large-blob throughput (wrk, 4 connections)
 //   W4 peak RSS of Trove while 20 clients download a cold 1 GiB object
+//   W5 go mod download of a 120-module graph, Trove warm and cold vs nginx static
 // BENCH_QUICK=1 shrinks sizes and durations; BENCH_NGINX_WORKERS sets the peer's workers (1).
 import type { ChildProcess } from 'node:child_process';
 import {
@@ -19,6 +20,7 @@ import { join, resolve } from 'node:path';
 import { curlBurst, curlOnce, median, wrk } from './lib/clients.js';
 import { bigFile, smallFiles } from './lib/data.js';
 import { startOrigin, startPeer, type NginxPorts } from './lib/nginx.js';
+import { GO, download, makeGraph, medianOf } from './lib/go.js';
 import { freePort, rss, start, stop, waitForPort } from './lib/proc.js';
 
 const quick = process.env['BENCH_QUICK'] === '1';
@@ -27,6 +29,7 @@ const W1_SIZE = (quick ? 20 : 200) * MB;
 const W4_SIZE = (quick ? 100 : 1024) * MB;
 const SECONDS = quick ? 3 : 10;
 const WORKERS = Number(process.env['BENCH_NGINX_WORKERS'] ?? 1);
+const GO_MODULES = quick ? 30 : 120;
 const root = resolve(import.meta.dirname, '..', '..', '..');
 const work = join(root, 'bench', '.work', 'run');
 const data = join(root, 'bench', '.work', 'data');
@@ -63,6 +66,7 @@ function fetchCount(log: string, path: string): number {
 async function startTrove(
   name: string,
   originPort: number,
+  instances?: string,
 ): Promise<{ child: ChildProcess; port: number }> {
   const port = await freePort();
   const dir = join(work, name);
@@ -71,7 +75,8 @@ async function startTrove(
   writeFileSync(
     cfg,
     `server:\n  listen: 127.0.0.1:${port}\nstorage:\n  dir: ${join(dir, 'cache')}\nlog:\n  level: info\n` +
-      `instances:\n  files:\n    type: file\n    upstreams: [http://127.0.0.1:${originPort}/]\n    default_policy: immutable\n`,
+      (instances ??
+        `instances:\n  files:\n    type: file\n    upstreams: [http://127.0.0.1:${originPort}/]\n    default_policy: immutable\n`),
   );
   const child = start(process.execPath, [MAIN, 'serve', '--config', cfg], join(dir, 'trove.log'));
   children.push(child);
@@ -239,6 +244,42 @@ async function main(): Promise<void> {
     target: '>= 0.8x',
   });
   await stop(trove.child);
+
+  // W5: go mod download of a module graph; Trove (cold, then warm) vs nginx static.
+  if (existsSync(GO)) {
+    console.log(`bench: W5 go mod download of ${GO_MODULES} modules`);
+    const app = join(work, 'go-app');
+    await makeGraph(work, join(data, 'goproxy'), app, GO_MODULES);
+    const goTrove = await startTrove(
+      'trove-go',
+      ports.originForTrove,
+      `instances:\n  go:\n    type: go\n    upstreams: http://127.0.0.1:${ports.originForTrove}/goproxy\n    verify: false\n    sumdb: []\n`,
+    );
+    const viaTrove = `http://127.0.0.1:${goTrove.port}`;
+    const cold = await download(work, app, viaTrove, 0);
+    const warm = await medianOf(3, (i) => download(work, app, viaTrove, i + 1));
+    const direct = await medianOf(3, (i) => download(work, app, `${S}/goproxy`, i + 10));
+    rows.push({
+      workload: 'W5',
+      metric: `go mod download, ${GO_MODULES} modules, warm`,
+      trove: warm,
+      nginx: direct,
+      unit: 's',
+      higher: false,
+      target: '<= 1.1x',
+    });
+    rows.push({
+      workload: 'W5',
+      metric: 'go mod download, cold fill',
+      trove: cold,
+      nginx: direct,
+      unit: 's',
+      higher: false,
+    });
+    await stop(goTrove.child);
+  } else {
+    console.warn(`bench: W5 skipped (${GO} is missing; bash .ci/run installs golang-1.23-go)`);
+  }
 
   // W4: a fresh Trove; peak RSS while 20 clients pull a cold large object.
   console.log('bench: W4 peak RSS');
