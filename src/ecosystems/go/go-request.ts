@@ -77,3 +77,13 @@ export function parseGoPath(segments: readonly string[]): GoRequest {
   }
   return { ok: true, endpoint: { kind, module, version, canonical }, cacheOnly, segments: segs };
 }
+
+/** The same, for a path as it travels upstream: percent-encoded segments, maybe a query. */
+export function parseUpstreamPath(path: string): GoRequest {
+  const segments = (path.split('?')[0] ?? '').split('/');
+  try {
+    return parseGoPath(segments.map((s) => decodeURIComponent(s)));
+  } catch {
+    return { ok: false, status: 400, reason: 'bad request: malformed percent-encoding' };
+  }
+}

@@ -8,14 +8,13 @@ import {
   type Origin,
   type UpstreamResponse,
 } from '../../upstream/upstream-pool.js';
-import { parseGoPath } from './go-request.js';
+import { parseUpstreamPath } from './go-request.js';
 
 const MAX_PINS = 100_000;
 
 /** "module@version" for canonical .info/.mod/.zip paths, else null. */
 export function versionOf(path: string): string | null {
-  const segments = (path.split('?')[0] ?? '').split('/').map((s) => decodeURIComponent(s));
-  const parsed = parseGoPath(segments);
+  const parsed = parseUpstreamPath(path);
   if (!parsed.ok) return null;
   const ep = parsed.endpoint;
   if (ep.kind !== 'info' && ep.kind !== 'mod' && ep.kind !== 'zip') return null;

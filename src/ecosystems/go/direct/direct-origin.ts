@@ -4,7 +4,7 @@
 import { Readable } from 'node:stream';
 import type { GitRepo } from '../../../vcs/git-repo.js';
 import type { FetchInit, Origin, UpstreamResponse } from '../../../upstream/upstream-pool.js';
-import { parseGoPath } from '../go-request.js';
+import { parseUpstreamPath } from '../go-request.js';
 import { CodeRepo, NotFoundError } from './code-repo.js';
 import { InvalidModuleError } from './module-zip.js';
 import type { RepoResolver } from './repo-resolver.js';
@@ -39,7 +39,7 @@ export class DirectOrigin implements Origin {
   }
 
   async #answer(path: string): Promise<Omit<UpstreamResponse, 'upstream'>> {
-    const parsed = parseGoPath(path.split('?')[0]!.split('/').map(decodeURIComponent));
+    const parsed = parseUpstreamPath(path);
     if (!parsed.ok) return text(parsed.status, parsed.reason);
     const ep = parsed.endpoint;
     if (ep.kind === 'sumdb') return text(404, 'not found: direct has no checksum database');
