@@ -58,6 +58,7 @@ export function ecosystemMount(spec: MountSpec, engine: Engine): Mount {
         segments: ctx.segments,
         query: ctx.query,
         headers: req.headers,
+        prefix: spec.prefix,
         get baseUrl() {
           return ctx.baseUrl;
         },

@@ -53,6 +53,9 @@ export function defaultConfigObject(
   // The Go module proxy at /go and at the root (GOPROXY=http://host:12345), in front of
   // proxy.golang.org, with checksum database verification against sum.golang.org.
   instances['go'] = { type: 'go', upstreams: 'https://proxy.golang.org' };
+  // The registry mirror at /v2/: Docker Hub by default (dockerd's registry-mirrors), other
+  // registries by name (/v2/ghcr.io/owner/image/...) or ?ns=.
+  instances['oci'] = { type: 'oci' };
   return {
     server: { listen: '0.0.0.0:12345' },
     storage: { dir: './cache', max_size: '20GiB' },

@@ -21,6 +21,8 @@ export interface EcosystemRequest {
   headers: IncomingHttpHeaders;
   /** Public base URL of this instance, without a trailing slash. */
   baseUrl: string;
+  /** The mount prefix the request came through ('' at the root of a listener). */
+  prefix: string;
 }
 
 export interface SyntheticResponse {

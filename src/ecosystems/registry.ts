@@ -2,6 +2,7 @@
 import type { EcosystemType } from './ecosystem.js';
 import { fileEcosystem } from './file/file-ecosystem.js';
 import { goEcosystem } from './go/go-ecosystem.js';
+import { ociEcosystem } from './oci/oci-ecosystem.js';
 
 export class EcosystemRegistry {
   readonly #types = new Map<string, EcosystemType>();
@@ -25,5 +26,8 @@ export class EcosystemRegistry {
 }
 
 export function defaultRegistry(): EcosystemRegistry {
-  return new EcosystemRegistry().register(fileEcosystem).register(goEcosystem);
+  return new EcosystemRegistry()
+    .register(fileEcosystem)
+    .register(goEcosystem)
+    .register(ociEcosystem);
 }

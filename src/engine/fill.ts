@@ -204,7 +204,10 @@ export class Fill {
     }
     const { path, fh } = opened;
     this.#fh = fh;
-    const headers = pickHeaders(res.headers, resource.keepHeaders);
+    const headers: Record<string, string> = {
+      ...pickHeaders(res.headers, resource.keepHeaders),
+      ...resource.fixedHeaders,
+    };
     this.#resolveOutcome({ kind: 'body', headers, size, validators });
     // Checksums the ecosystem knows, plus any the upstream declares in HTTP headers.
     const expected = [...(resource.expect?.digests ?? []), ...declaredDigests(res.headers)];
@@ -238,7 +241,8 @@ export class Fill {
       const mismatch = findMismatch(digests, expected);
       if (mismatch) throw new TroveError('TROVE_ERR_VERIFY', mismatch);
       const digest = digests.get('sha256') as string;
-      if (resource.verify) await resource.verify(bodyView(fh, this.received, digest));
+      if (resource.verify) await resource.verify(bodyView(fh, this.received, digest, headers));
+      if (resource.digestHeader) headers[resource.digestHeader] = `sha256:${digest}`;
       await fh.sync();
       const total = this.received;
       const inMemory = (): Buffer | null => this.#window.prefix(total);
@@ -298,10 +302,16 @@ async function dropSpool(s: Spool): Promise<void> {
   await unlink(s.path).catch(() => undefined);
 }
 
-function bodyView(fh: FileHandle, size: number, sha256: string): BodyView {
+function bodyView(
+  fh: FileHandle,
+  size: number,
+  sha256: string,
+  headers: Record<string, string>,
+): BodyView {
   return {
     size,
     sha256,
+    headers,
     async read(position, length) {
       const len = Math.max(0, Math.min(length, size - position));
       const buf = Buffer.allocUnsafe(len);

@@ -41,6 +41,10 @@ export interface Resource {
   upstreamHeaders?: Record<string, string>;
   /** Upstream response headers kept with the object and replayed to clients (lower-case). */
   keepHeaders: readonly string[];
+  /** Headers stored and replayed whatever the upstream sent (e.g. a digest the key implies). */
+  fixedHeaders?: Record<string, string>;
+  /** A header set to "sha256:<hex of the body>" when the body is stored (Docker-Content-Digest). */
+  digestHeader?: string;
   /** Expected length and digests; the fill is discarded when they do not match. */
   expect?: { size?: number; digests?: ExpectedDigest[] };
   /**
@@ -57,6 +61,8 @@ export interface BodyView {
   size: number;
   /** Lower-case hex. */
   sha256: string;
+  /** The response headers kept with the body. */
+  headers: Readonly<Record<string, string>>;
   read(position: number, length: number): Promise<Buffer>;
 }
 

@@ -80,9 +80,10 @@ export class UpstreamPool implements Origin {
     let url = start;
     for (let hop = 0; ; hop++) {
       const headers: Record<string, string> = { ...target.headers, ...init.headers };
-      // Credentials go only to the configured upstream's own origin.
-      if (target.authorization && url.origin === origin)
-        headers['authorization'] = target.authorization;
+      // Credentials go only to the configured upstream's own origin: a redirect to another
+      // host (a CDN, an S3 bucket) gets none, whether configured or passed per request.
+      if (url.origin !== origin) delete headers['authorization'];
+      else if (target.authorization) headers['authorization'] = target.authorization;
       const res = await request(url, {
         dispatcher: this.#dispatcher,
         method: init.method ?? 'GET',

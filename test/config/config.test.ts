@@ -40,7 +40,7 @@ describe('config errors name the file, key and reason', () => {
       'FILE: storage.max_size: "lots" is not a size (use e.g. 512MiB, 10GiB, 1TB)',
     ],
     ['storage:\n  colour: blue\n', 'FILE: storage: unknown key "colour"'],
-    ['instances:\n  f:\n    type: nope\n', 'FILE: instances.f.type: must be one of: file, go'],
+    ['instances:\n  f:\n    type: nope\n', 'FILE: instances.f.type: must be one of: file, go, oci'],
     ['instances:\n  f:\n    type: file\n', 'FILE: instances.f.upstreams: is required'],
     [
       'instances:\n  f:\n    type: file\n    upstreams: []\n',
@@ -264,6 +264,7 @@ describe('the embedded default', () => {
     expect(cfg.instances['debian']?.upstreams).toEqual(['http://mirror.example.test/debian']);
     expect(Object.keys((defaultConfigObject(null) as { instances: object }).instances)).toEqual([
       'go',
+      'oci',
     ]);
   });
 });

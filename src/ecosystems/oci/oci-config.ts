@@ -1,0 +1,51 @@
+// The `oci` instance schema: a registry mirror for many upstream registries.
+import { z } from 'zod';
+import {
+  duration,
+  httpUrl,
+  instanceBase,
+  secret,
+  stringOr,
+  upstreamEntry,
+} from '../../config/types.js';
+
+const hostName = z
+  .string()
+  .regex(/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d+)?$/, 'must be a registry host name, e.g. ghcr.io');
+
+const registry = stringOr(
+  httpUrl.transform((url) => ({ url, headers: {} as Record<string, string> })),
+  z
+    .object({
+      url: httpUrl,
+      headers: z.record(z.string()).default({}),
+      auth: z
+        .union([
+          z.object({ username: z.string().min(1), password: secret }).strict(),
+          z.object({ bearer: secret }).strict(),
+        ])
+        .optional(),
+    })
+    .strict(),
+);
+
+export const ociSchema = z
+  .object({
+    type: z.literal('oci'),
+    ...instanceBase,
+    /** Not used: each registry has its own upstream in `registries`. */
+    upstreams: z.array(upstreamEntry).max(0, 'use `registries` for an oci instance').default([]),
+    /** Upstream registries by the name clients use (docker.io, ghcr.io, …); added to the defaults. */
+    registries: z.record(hostName, registry).default({}),
+    default_registry: hostName.default('docker.io'),
+    /** Host-based routing: <sub>.<custom_domain> picks a registry from `host_routes`. */
+    custom_domain: z.string().min(1).optional(),
+    host_routes: z.record(z.string().min(1), hostName).default({}),
+    /** How long a tag's manifest is served before the upstream is asked again. */
+    tag_fresh_for: duration.default('5m'),
+    negative_ttl: duration.default('30s'),
+    expire_after: duration.optional(),
+  })
+  .strict();
+
+export type OciConfig = z.output<typeof ociSchema>;

@@ -1,0 +1,166 @@
+// skopeo through Trove's registry mirror, against a real docker-registry (distribution 2.8) on
+// loopback: path-namespace routing, the default registry with library/ normalization, ?ns=,
+// manifests by tag and digest, multi-arch indexes, blobs, and pulls with the upstream stopped.
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { get } from '../helpers/client.js';
+import { Layout, startRegistry, type Blob, type Registry } from '../helpers/oci-fixtures.js';
+import { runCommand } from '../helpers/run.js';
+import { requireTools } from '../helpers/tools.js';
+import { startTrove, type TestTrove } from '../helpers/trove.js';
+
+const enabled = requireTools('skopeo', '/usr/bin/docker-registry', 'tar');
+const REG = 'registry.trove.test';
+const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
+const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
+
+describe.skipIf(!enabled)('skopeo through Trove', () => {
+  let layout: Layout;
+  let registry: Registry;
+  let trove: TestTrove;
+  let host: string;
+  let app: Blob;
+  let index: Blob;
+  let payload: Blob;
+
+  const skopeo = (...args: string[]) => runCommand('skopeo', args, { timeoutMs: 120_000 });
+  const inspect = async (ref: string): Promise<{ Digest: string }> => {
+    const r = await skopeo('inspect', '--tls-verify=false', '--raw', `docker://${ref}`);
+    expect(r.code, r.err).toBe(0);
+    const d = await skopeo(
+      'inspect',
+      '--tls-verify=false',
+      '--format',
+      '{{.Digest}}',
+      `docker://${ref}`,
+    );
+    return { Digest: d.out.trim() };
+  };
+
+  beforeAll(async () => {
+    layout = new Layout();
+    const big = layout.layer('payload.bin', randomBytes(3 * 1024 * 1024));
+    payload = big.blob;
+    app = layout.image('amd64', [big, layout.layer('hello.txt', Buffer.from('hello\n'))]);
+    layout.tag('app-v1', [{ blob: app }]);
+    const arm = layout.image('arm64', [layout.layer('hello.txt', Buffer.from('hello arm\n'))]);
+    layout.tag('multi', [
+      { blob: app, arch: 'amd64' },
+      { blob: arm, arch: 'arm64' },
+    ]);
+    index = JSON.parse(readFileSync(join(layout.dir, 'index.json'), 'utf8')).manifests[1] as Blob;
+    registry = await startRegistry();
+    for (const [src, dest] of [
+      ['app-v1', 'team/app:v1'],
+      ['multi', 'library/alpine:3'],
+    ] as const) {
+      const r = await skopeo(
+        'copy',
+        '--all',
+        '--dest-tls-verify=false',
+        `oci:${layout.dir}:${src}`,
+        `docker://${registry.host}/${dest}`,
+      );
+      expect(r.code, r.err).toBe(0);
+    }
+    trove = await startTrove({
+      instances: {
+        oci: {
+          type: 'oci',
+          registries: { [REG]: registry.url, 'docker.io': registry.url },
+        },
+      },
+    });
+    host = trove.url.replace('http://', '');
+  }, 120_000);
+
+  afterAll(async () => {
+    await trove?.stop();
+    await registry?.stop();
+  });
+
+  it('inspects by tag through the path namespace, with the upstream digest', async () => {
+    expect(await inspect(`${host}/${REG}/team/app:v1`)).toEqual({ Digest: app.digest });
+    const byDigest = await inspect(`${host}/${REG}/team/app@${app.digest}`);
+    expect(byDigest.Digest).toBe(app.digest);
+  });
+
+  it('copies a multi-arch image from the default registry (library/ added), digests equal', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'trove-oci-out-'));
+    const r = await skopeo(
+      'copy',
+      '--all',
+      '--src-tls-verify=false',
+      `docker://${host}/alpine:3`,
+      `oci:${out}:copied`,
+    );
+    expect(r.code, r.err).toBe(0);
+    const copied = JSON.parse(readFileSync(join(out, 'index.json'), 'utf8')) as {
+      manifests: Blob[];
+    };
+    expect(copied.manifests[0]?.digest).toBe(index.digest);
+    const blob = readFileSync(join(out, 'blobs', 'sha256', app.digest.slice(7)));
+    expect(blob.equals(layout.read(app.digest))).toBe(true);
+  });
+
+  it('answers ?ns= (containerd mirrors) and sends the required headers, on GET and HEAD', async () => {
+    for (const method of ['GET', 'HEAD']) {
+      const r = await get(`${trove.url}/v2/team/app/manifests/v1?ns=${REG}`, {
+        method,
+        headers: { accept: `${OCI_MANIFEST}, ${OCI_INDEX}` },
+      });
+      expect(r.status).toBe(200);
+      expect(r.headers['docker-content-digest']).toBe(app.digest);
+      expect(r.headers['content-type']).toBe(OCI_MANIFEST);
+      expect(Number(r.headers['content-length'])).toBe(app.size);
+    }
+    const blob = await get(`${trove.url}/v2/${REG}/team/app/blobs/${payload.digest}`, {
+      method: 'HEAD',
+    });
+    expect([
+      blob.status,
+      blob.headers['docker-content-digest'],
+      blob.headers['content-length'],
+    ]).toEqual([200, payload.digest, String(payload.size)]);
+  });
+
+  it('refuses pushes with the registry error format', async () => {
+    const r = await get(`${trove.url}/v2/${REG}/team/app/blobs/uploads/`, { method: 'POST' });
+    expect(r.status).toBe(405);
+    expect(JSON.parse(r.body.toString()).errors[0].code).toBe('UNSUPPORTED');
+    const push = await skopeo(
+      'copy',
+      '--dest-tls-verify=false',
+      `oci:${layout.dir}:app-v1`,
+      `docker://${host}/${REG}/team/pushed:v1`,
+    );
+    expect(push.code).not.toBe(0);
+  });
+
+  it('lists tags through Trove', async () => {
+    const r = await get(`${trove.url}/v2/${REG}/team/app/tags/list`);
+    expect(JSON.parse(r.body.toString())).toEqual({ name: 'team/app', tags: ['v1'] });
+  });
+
+  it('keeps pulling by tag and by digest with the upstream stopped', async () => {
+    await registry.stop();
+    expect(await inspect(`${host}/${REG}/team/app:v1`)).toEqual({ Digest: app.digest });
+    expect(await inspect(`${host}/${REG}/team/app@${app.digest}`)).toEqual({ Digest: app.digest });
+    const out = mkdtempSync(join(tmpdir(), 'trove-oci-offline-'));
+    const r = await skopeo(
+      'copy',
+      '--all',
+      '--src-tls-verify=false',
+      `docker://${host}/alpine:3`,
+      `oci:${out}:x`,
+    );
+    expect(r.code, r.err).toBe(0);
+    const copied = JSON.parse(readFileSync(join(out, 'index.json'), 'utf8')) as {
+      manifests: Blob[];
+    };
+    expect(copied.manifests[0]?.digest).toBe(index.digest);
+  });
+});

@@ -1,0 +1,245 @@
+// The oci instance against fake registries (real node:http servers): the token dance, blob
+// redirects, Link rewriting, referrers fallback, host routing and digest checks.
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { get } from '../../helpers/client.js';
+import { managedUpstreams, stopAfterEach, type FakeUpstream } from '../../helpers/fake-upstream.js';
+import { startTrove, type TestTrove } from '../../helpers/trove.js';
+
+let trove: TestTrove | undefined;
+stopAfterEach(() => [trove]);
+const upstream = managedUpstreams();
+
+const sha = (b: string | Buffer): string =>
+  `sha256:${createHash('sha256').update(b).digest('hex')}`;
+const MANIFEST = JSON.stringify({
+  schemaVersion: 2,
+  mediaType: 'application/vnd.oci.image.manifest.v1+json',
+  layers: [],
+});
+const LAYER = 'layer bytes';
+
+/** A registry that wants a Bearer token from its realm, which wants Basic credentials. */
+async function tokenRegistry(
+  cdn?: FakeUpstream,
+): Promise<{ reg: FakeUpstream; auth: FakeUpstream; tokens: string[] }> {
+  const tokens: string[] = [];
+  const auth = await upstream((u) =>
+    u.route('/token', (req, res) => {
+      const url = new URL(req.url ?? '', 'http://x');
+      tokens.push(
+        `${req.headers['authorization'] ?? ''} ${url.searchParams.getAll('scope').join(' ')}`,
+      );
+      if (req.headers['authorization'] !== `Basic ${Buffer.from('me:pw').toString('base64')}`)
+        return void res.writeHead(401).end();
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ token: 'tok', expires_in: 300 }));
+    }),
+  );
+  const reg = await upstream();
+  const guard =
+    (handler: (res: import('node:http').ServerResponse) => void) =>
+    (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => {
+      if (req.headers['authorization'] !== 'Bearer tok') {
+        res.writeHead(401, {
+          'www-authenticate': `Bearer realm="${auth.url}/token",service="fake",scope="repository:library/alpine:pull"`,
+        });
+        return void res.end('{"errors":[{"code":"UNAUTHORIZED"}]}');
+      }
+      handler(res);
+    };
+  reg.route(
+    '/v2/library/alpine/manifests/3',
+    guard((res) =>
+      res
+        .writeHead(200, {
+          'content-type': 'application/vnd.oci.image.manifest.v1+json',
+          'docker-content-digest': sha(MANIFEST),
+        })
+        .end(MANIFEST),
+    ),
+  );
+  reg.route(
+    `/v2/library/alpine/blobs/${sha(LAYER)}`,
+    guard((res) =>
+      cdn
+        ? res.writeHead(307, { location: `${cdn.url}/blob?sig=x` }).end()
+        : res.writeHead(200).end(LAYER),
+    ),
+  );
+  return { reg, auth, tokens };
+}
+
+function oci(over: Record<string, unknown>): Record<string, unknown> {
+  return { instances: { oci: { type: 'oci', ...over } } };
+}
+
+describe('upstream authentication', () => {
+  it('does the token dance once per scope, with the configured credentials', async () => {
+    const { reg, tokens } = await tokenRegistry();
+    trove = await startTrove(
+      oci({
+        registries: { 'docker.io': { url: reg.url, auth: { username: 'me', password: 'pw' } } },
+      }),
+    );
+    const m = await get(`${trove.url}/v2/alpine/manifests/3`);
+    expect([m.status, m.body.toString(), m.headers['docker-content-digest']]).toEqual([
+      200,
+      MANIFEST,
+      sha(MANIFEST),
+    ]);
+    expect((await get(`${trove.url}/v2/library/alpine/blobs/${sha(LAYER)}`)).body.toString()).toBe(
+      LAYER,
+    );
+    expect(tokens).toEqual([
+      `Basic ${Buffer.from('me:pw').toString('base64')} repository:library/alpine:pull`,
+    ]);
+  });
+
+  it('follows blob redirects server-side without sending the token to the other host', async () => {
+    const cdn = await upstream((u) => u.file('/blob', LAYER));
+    const { reg } = await tokenRegistry(cdn);
+    trove = await startTrove(
+      oci({
+        registries: { 'docker.io': { url: reg.url, auth: { username: 'me', password: 'pw' } } },
+      }),
+    );
+    for (let i = 0; i < 2; i++) {
+      const r = await get(`${trove.url}/v2/alpine/blobs/${sha(LAYER)}`);
+      expect([r.status, r.body.toString(), r.headers['docker-content-digest']]).toEqual([
+        200,
+        LAYER,
+        sha(LAYER),
+      ]);
+    }
+    expect(cdn.count('/blob')).toBe(1);
+    expect(cdn.requests[0]?.headers['authorization']).toBeUndefined();
+  });
+});
+
+describe('registry API answers', () => {
+  it('rewrites the tags/list Link header onto Trove', async () => {
+    const reg = await upstream((u) =>
+      u.route('/v2/team/app/tags/list', (_q, s) => {
+        s.writeHead(200, {
+          'content-type': 'application/json',
+          link: '</v2/team/app/tags/list?last=a&n=1>; rel="next"',
+        }).end('{"name":"team/app","tags":["a"]}');
+      }),
+    );
+    trove = await startTrove(oci({ registries: { 'reg.example.test': reg.url } }));
+    const r = await get(`${trove.url}/v2/reg.example.test/team/app/tags/list?n=1`);
+    expect(r.headers['link']).toBe(
+      `<${trove.url}/v2/reg.example.test/team/app/tags/list?last=a&n=1>; rel="next"`,
+    );
+    expect(reg.requests[0]?.url).toBe('/v2/team/app/tags/list?n=1');
+  });
+
+  it('answers referrers from the fallback tag when the upstream has no referrers API', async () => {
+    const subject = sha('subject');
+    const index = JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.index.v1+json',
+      manifests: [
+        { artifactType: 'application/vnd.example.sbom', digest: sha('a') },
+        { artifactType: 'application/vnd.example.sig', digest: sha('b') },
+      ],
+    });
+    const reg = await upstream((u) =>
+      u.file(`/v2/team/app/manifests/${subject.replace(':', '-')}`, index, {
+        'content-type': 'application/vnd.oci.image.index.v1+json',
+      }),
+    );
+    trove = await startTrove(oci({ registries: { 'reg.example.test': reg.url } }));
+    const r = await get(
+      `${trove.url}/v2/reg.example.test/team/app/referrers/${subject}?artifactType=application/vnd.example.sbom`,
+    );
+    expect(r.status).toBe(200);
+    expect(r.headers['oci-filters-applied']).toBe('artifactType');
+    expect(JSON.parse(r.body.toString()).manifests).toEqual([
+      { artifactType: 'application/vnd.example.sbom', digest: sha('a') },
+    ]);
+    const none = await get(`${trove.url}/v2/reg.example.test/team/other/referrers/${subject}`);
+    expect(JSON.parse(none.body.toString())).toEqual({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.index.v1+json',
+      manifests: [],
+    });
+  });
+
+  it('refuses a manifest whose bytes do not match the digest the registry states, caching nothing', async () => {
+    const reg = await upstream((u) =>
+      u
+        .file('/v2/team/app/manifests/v1', MANIFEST, {
+          'content-type': 'application/vnd.oci.image.manifest.v1+json',
+          'docker-content-digest': sha('something else'),
+        })
+        .file(`/v2/team/app/blobs/${sha(LAYER)}`, 'tampered layer'),
+    );
+    trove = await startTrove(oci({ registries: { 'reg.example.test': reg.url } }));
+    const m = await get(`${trove.url}/v2/reg.example.test/team/app/manifests/v1`);
+    expect([m.status, JSON.parse(m.body.toString()).errors[0].code]).toEqual([
+      502,
+      'DIGEST_INVALID',
+    ]);
+    const b = await get(`${trove.url}/v2/reg.example.test/team/app/blobs/${sha(LAYER)}`);
+    expect(b.complete).toBe(false);
+    await get(`${trove.url}/v2/reg.example.test/team/app/manifests/v1`);
+    expect(reg.count('/v2/team/app/manifests/v1')).toBe(2);
+  });
+
+  it('routes by Host under custom_domain, and lists the routes for an unknown host', async () => {
+    const reg = await upstream((u) =>
+      u.file('/v2/owner/img/manifests/v1', MANIFEST, {
+        'content-type': 'application/vnd.oci.image.manifest.v1+json',
+      }),
+    );
+    trove = await startTrove(
+      oci({
+        custom_domain: 'mirror.test',
+        registries: { 'ghcr.io': reg.url, 'docker.io': reg.url },
+      }),
+    );
+    const viaHost = await get(`${trove.url}/v2/owner/img/manifests/v1`, {
+      headers: { host: 'ghcr.mirror.test' },
+    });
+    expect(viaHost.status).toBe(200);
+    const goStyle = await get(`${trove.url}/v2/owner/img/manifests/v1`, {
+      headers: { host: 'registry.docker.mirror.test' },
+    });
+    expect(goStyle.status).toBe(200);
+    const unknown = await get(`${trove.url}/v2/owner/img/manifests/v1`, {
+      headers: { host: 'nope.mirror.test' },
+    });
+    expect(unknown.status).toBe(404);
+    const err = JSON.parse(unknown.body.toString()).errors[0];
+    expect(err.code).toBe('NAME_UNKNOWN');
+    expect(err.detail.registries).toContain('ghcr.io');
+  });
+
+  it('checks names, tags and digests, and answers /v2/', async () => {
+    trove = await startTrove(oci({}));
+    const base = await get(`${trove.url}/v2/`);
+    expect([base.status, base.headers['docker-distribution-api-version']]).toEqual([
+      200,
+      'registry/2.0',
+    ]);
+    const cases: Array<[string, number, string]> = [
+      ['/v2/Bad/Name/manifests/v1', 404, 'NAME_INVALID'],
+      ['/v2/team/app/manifests/-bad', 400, 'TAG_INVALID'],
+      ['/v2/team/app/blobs/sha256:zz', 400, 'DIGEST_INVALID'],
+      ['/v2/team/app/whatever/x', 404, 'NOT_FOUND'],
+    ];
+    for (const [path, status, code] of cases) {
+      const r = await get(`${trove.url}${path}`);
+      expect([path, r.status, JSON.parse(r.body.toString()).errors[0].code]).toEqual([
+        path,
+        status,
+        code,
+      ]);
+    }
+    const del = await get(`${trove.url}/v2/team/app/manifests/v1`, { method: 'DELETE' });
+    expect(del.status).toBe(405);
+  });
+});

@@ -1,0 +1,153 @@
+// OCI fixtures: image layouts written by hand (blobs, manifests, an index), pushed with skopeo
+// into a real docker-registry (CNCF distribution 2.8) on loopback.
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { freePort, until } from './fake-upstream.js';
+
+const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+
+export interface Blob {
+  digest: string;
+  size: number;
+}
+
+/** An OCI image layout under construction. */
+export class Layout {
+  readonly dir: string;
+  readonly #manifests: Array<{
+    mediaType: string;
+    digest: string;
+    size: number;
+    platform?: object;
+    annotations?: object;
+  }> = [];
+
+  constructor() {
+    this.dir = mkdtempSync(join(tmpdir(), 'trove-oci-'));
+    mkdirSync(join(this.dir, 'blobs', 'sha256'), { recursive: true });
+    writeFileSync(join(this.dir, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
+  }
+
+  blob(data: Buffer): Blob {
+    const hex = sha(data);
+    writeFileSync(join(this.dir, 'blobs', 'sha256', hex), data);
+    return { digest: `sha256:${hex}`, size: data.length };
+  }
+
+  /** A gzipped tar holding one file, and the digest of the uncompressed tar (the diff ID). */
+  layer(name: string, content: Buffer): { blob: Blob; diffId: string } {
+    const src = mkdtempSync(join(tmpdir(), 'trove-layer-'));
+    writeFileSync(join(src, name), content);
+    const tar = execFileSync(
+      'tar',
+      ['-C', src, '--owner=0', '--group=0', '--mtime=@0', '-cf', '-', name],
+      { maxBuffer: 1 << 30 },
+    );
+    return { blob: this.blob(gzipSync(tar, { level: 1 })), diffId: `sha256:${sha(tar)}` };
+  }
+
+  /** An image manifest for one platform; returns its descriptor. */
+  image(arch: string, layers: Array<{ blob: Blob; diffId: string }>): Blob {
+    const config = this.blob(
+      Buffer.from(
+        JSON.stringify({
+          architecture: arch,
+          os: 'linux',
+          rootfs: { type: 'layers', diff_ids: layers.map((l) => l.diffId) },
+          config: {},
+        }),
+      ),
+    );
+    const manifest = {
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config },
+      layers: layers.map((l) => ({
+        mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip',
+        ...l.blob,
+      })),
+    };
+    return this.blob(Buffer.from(JSON.stringify(manifest)));
+  }
+
+  /** Tags a manifest (or an index of several) in index.json. */
+  tag(tag: string, entries: Array<{ blob: Blob; arch?: string }>): void {
+    let target: Blob;
+    let mediaType = 'application/vnd.oci.image.manifest.v1+json';
+    if (entries.length === 1 && !entries[0]?.arch) target = entries[0]!.blob;
+    else {
+      mediaType = 'application/vnd.oci.image.index.v1+json';
+      target = this.blob(
+        Buffer.from(
+          JSON.stringify({
+            schemaVersion: 2,
+            mediaType,
+            manifests: entries.map((e) => ({
+              mediaType: 'application/vnd.oci.image.manifest.v1+json',
+              ...e.blob,
+              platform: { architecture: e.arch, os: 'linux' },
+            })),
+          }),
+        ),
+      );
+    }
+    this.#manifests.push({
+      mediaType,
+      ...target,
+      annotations: { 'org.opencontainers.image.ref.name': tag },
+    });
+    writeFileSync(
+      join(this.dir, 'index.json'),
+      JSON.stringify({ schemaVersion: 2, manifests: this.#manifests }),
+    );
+  }
+
+  read(digest: string): Buffer {
+    return readFileSync(join(this.dir, 'blobs', 'sha256', digest.slice(7)));
+  }
+}
+
+export interface Registry {
+  url: string;
+  host: string;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** docker-registry on 127.0.0.1, optionally behind htpasswd Basic auth. */
+export async function startRegistry(htpasswd?: string): Promise<Registry> {
+  const dir = mkdtempSync(join(tmpdir(), 'trove-registry-'));
+  const port = await freePort();
+  const auth = htpasswd ? `auth:\n  htpasswd:\n    realm: trove-test\n    path: ${htpasswd}\n` : '';
+  writeFileSync(
+    join(dir, 'config.yml'),
+    `version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: ${dir}/data\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:${port}\n${auth}`,
+  );
+  const child = spawn('/usr/bin/docker-registry', ['serve', join(dir, 'config.yml')], {
+    stdio: 'ignore',
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await until(async () => {
+    try {
+      const r = await fetch(`${url}/v2/`);
+      return r.status === 200 || r.status === 401;
+    } catch {
+      return false;
+    }
+  }, 15_000);
+  return {
+    url,
+    host: `127.0.0.1:${port}`,
+    child,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
