@@ -11,6 +11,7 @@ import type {
   InstanceCommon,
   InstanceContext,
 } from '../ecosystem.js';
+import { memoize } from '../common/memo.js';
 import { textError } from '../common/responses.js';
 import { encodePath } from '../common/url.js';
 import { Gatekeeper } from './gatekeeper.js';
@@ -82,16 +83,12 @@ function directOrigin(cfg: GoConfig, ctx: InstanceContext): DirectOrigin {
     insecure: r.insecure,
     credentials: r.auth ? new Credentials(r.auth, api) : undefined,
   }));
-  const pages = new Map<string, Origin>();
-  const page = (base: string, authorization: string | undefined): Origin => {
-    const key = `${base} ${authorization ?? ''}`;
-    let o = pages.get(key);
-    if (!o) {
-      o = ctx.origin([{ url: base, ...(authorization ? { authorization } : {}) }]);
-      pages.set(key, o);
-    }
-    return o;
-  };
+  const pages = memoize((key): Origin => {
+    const [url, authorization] = key.split('\n') as [string, string];
+    return ctx.origin([{ url, ...(authorization ? { authorization } : {}) }]);
+  });
+  const page = (base: string, authorization: string | undefined): Origin =>
+    pages(`${base}\n${authorization ?? ''}`);
   return new DirectOrigin(new RepoResolver(rules, page), (url, auth) =>
     ctx.git(url, auth, cfg.direct.refresh),
   );

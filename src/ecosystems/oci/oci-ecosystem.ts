@@ -14,6 +14,7 @@ import type {
   InstanceContext,
 } from '../ecosystem.js';
 import { hostname } from '../../server/router.js';
+import { memoize } from '../common/memo.js';
 import { MANIFEST_TYPES, normalizeAccept } from './manifests.js';
 import { ociSchema, type OciConfig } from './oci-config.js';
 import { parseOciPath, type OciEndpoint } from './oci-request.js';
@@ -25,15 +26,7 @@ import { RegistryAuth, type Credential } from './token-auth.js';
 const MiB = 1024 * 1024;
 
 function registryOrigins(cfg: OciConfig, ctx: InstanceContext): Map<string, Origin> {
-  const realms = new Map<string, Origin>();
-  const realm = (origin: string): Origin => {
-    let o = realms.get(origin);
-    if (!o) {
-      o = ctx.origin([{ url: origin }]);
-      realms.set(origin, o);
-    }
-    return o;
-  };
+  const realm = memoize((origin): Origin => ctx.origin([{ url: origin }]));
   const entries: Array<[string, { url: string; headers: Record<string, string>; auth?: unknown }]> =
     [
       ...Object.entries(DEFAULT_REGISTRIES).map(
