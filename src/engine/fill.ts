@@ -243,10 +243,16 @@ export class Fill {
       const digest = digests.get('sha256') as string;
       if (resource.verify) await resource.verify(bodyView(fh, this.received, digest, headers));
       if (resource.digestHeader) headers[resource.digestHeader] = `sha256:${digest}`;
+      // A content digest makes a strong validator where the upstream sent none, so the entry
+      // can be revalidated later (the ecosystem's origin knows how to answer it).
+      const stored =
+        resource.digestHeader && !validators.etag
+          ? { ...validators, etag: `"sha256:${digest}"` }
+          : validators;
       await fh.sync();
       const total = this.received;
       const inMemory = (): Buffer | null => this.#window.prefix(total);
-      await hooks.commit({ path, digest, size: total, headers, validators, inMemory });
+      await hooks.commit({ path, digest, size: total, headers, validators: stored, inMemory });
       this.#done = true;
       this.#notify();
     } catch (err) {

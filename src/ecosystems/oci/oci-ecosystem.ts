@@ -21,6 +21,7 @@ import { parseOciPath, type OciEndpoint } from './oci-request.js';
 import { API_VERSION, errorDecision, formatOciError } from './responses.js';
 import { DEFAULT_HOST_ROUTES, DEFAULT_REGISTRIES, route, type RoutingTable } from './routing.js';
 import { referrersAnswer, tagsAnswer, type ApiContext } from './api-answers.js';
+import { TagRevalidation } from './tag-revalidation.js';
 import { RegistryAuth, type Credential } from './token-auth.js';
 
 const MiB = 1024 * 1024;
@@ -48,10 +49,12 @@ function registryOrigins(cfg: OciConfig, ctx: InstanceContext): Map<string, Orig
       : 'bearer' in auth
         ? { bearer: auth.bearer.reveal() }
         : { basic: Buffer.from(`${auth.username}:${auth.password.reveal()}`).toString('base64') };
-    out.set(
-      name,
-      new RegistryAuth(ctx.upstream([{ url: r.url, headers: r.headers }]), realm, cred),
+    const authed = new RegistryAuth(
+      ctx.upstream([{ url: r.url, headers: r.headers }]),
+      realm,
+      cred,
     );
+    out.set(name, new TagRevalidation(authed));
   }
   return out;
 }

@@ -118,6 +118,68 @@ describe('upstream authentication', () => {
   });
 });
 
+describe('caching', () => {
+  it('revalidates a tag with HEAD, and fetches a moved tag by its new digest', async () => {
+    const v1 = MANIFEST;
+    const v2 = JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      layers: [],
+      annotations: { v: '2' },
+    });
+    let current = v1;
+    const type = { 'content-type': 'application/vnd.oci.image.manifest.v1+json' };
+    const reg = await upstream((u) =>
+      u
+        .route('/v2/team/app/manifests/v1', (req, res) => {
+          res.writeHead(200, {
+            ...type,
+            'docker-content-digest': sha(current),
+            'content-length': Buffer.byteLength(current),
+          });
+          res.end(req.method === 'HEAD' ? undefined : current);
+        })
+        .file(`/v2/team/app/manifests/${sha(v2)}`, v2, {
+          ...type,
+          'docker-content-digest': sha(v2),
+        }),
+    );
+    trove = await startTrove(
+      oci({ registries: { 'reg.example.test': reg.url }, tag_fresh_for: '100ms' }),
+    );
+    const url = `${trove.url}/v2/reg.example.test/team/app/manifests/v1`;
+    const methods = () => reg.requests.map((r) => `${r.method} ${r.url}`);
+    expect((await get(url)).body.toString()).toBe(v1);
+    await new Promise((r) => setTimeout(r, 150));
+    const same = await get(url);
+    expect([same.headers['x-cache'], same.body.toString()]).toEqual(['REVALIDATED', v1]);
+    current = v2;
+    await new Promise((r) => setTimeout(r, 150));
+    await get(url); // stale copy served while the refresh runs (busy policy: stale)
+    const moved = await get(url);
+    expect([moved.body.toString(), moved.headers['docker-content-digest']]).toEqual([v2, sha(v2)]);
+    expect(methods()).toEqual([
+      'GET /v2/team/app/manifests/v1',
+      'HEAD /v2/team/app/manifests/v1',
+      'HEAD /v2/team/app/manifests/v1',
+      `GET /v2/team/app/manifests/${sha(v2)}`,
+    ]);
+  });
+
+  it('fetches a cold blob once for 20 concurrent clients, all of whom get it whole', async () => {
+    const big = Buffer.alloc(8 * 1024 * 1024, 7);
+    const reg = await upstream((u) => u.file(`/v2/team/app/blobs/${sha(big)}`, big));
+    trove = await startTrove(oci({ registries: { 'reg.example.test': reg.url } }));
+    const all = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        get(`${trove!.url}/v2/reg.example.test/team/app/blobs/${sha(big)}`),
+      ),
+    );
+    expect(all.every((r) => r.status === 200 && r.complete && r.body.equals(big))).toBe(true);
+    expect(reg.count(`/v2/team/app/blobs/${sha(big)}`)).toBe(1);
+  });
+});
+
 describe('registry API answers', () => {
   it('rewrites the tags/list Link header onto Trove', async () => {
     const reg = await upstream((u) =>
