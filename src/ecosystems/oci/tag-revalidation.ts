@@ -14,7 +14,11 @@ export class TagRevalidation implements Origin {
     const known = init.headers?.['if-none-match'];
     const m = TAG_MANIFEST.exec(path);
     if (!known || !m || (m[2] as string).includes(':')) return this.inner.fetch(path, init);
-    const { ['if-none-match']: _inm, ['if-modified-since']: _ims, ...headers } = init.headers ?? {};
+    const headers = Object.fromEntries(
+      Object.entries(init.headers ?? {}).filter(
+        ([k]) => k !== 'if-none-match' && k !== 'if-modified-since',
+      ),
+    );
     const head = await this.inner.fetch(path, { ...init, method: 'HEAD', headers });
     head.body.resume();
     const digest = head.headers['docker-content-digest'];
