@@ -69,6 +69,8 @@ export function ecosystemMount(spec: MountSpec, engine: Engine): Mount {
           bytes: writeSynthetic(res, decision.response, req.method === 'HEAD'),
         };
       }
+      // Kept by writeHead, whichever answer the engine writes.
+      for (const [k, v] of Object.entries(decision.headers ?? {})) res.setHeader(k, v);
       const out = await engine.serve(req, res, decision.resource, scope);
       return { result: out.result, bytes: out.bytes };
     },

@@ -32,7 +32,13 @@ export interface SyntheticResponse {
 }
 
 export type Decision =
-  { kind: 'resource'; resource: Resource } | { kind: 'response'; response: SyntheticResponse };
+  | {
+      kind: 'resource';
+      resource: Resource;
+      /** Headers for this answer only (not stored with the object). */
+      headers?: Record<string, string>;
+    }
+  | { kind: 'response'; response: SyntheticResponse };
 
 export interface EcosystemInstance {
   readonly name: string;

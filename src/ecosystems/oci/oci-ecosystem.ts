@@ -230,7 +230,12 @@ function createOciInstance(
           api,
         );
       }
-      return { kind: 'resource', resource };
+      // containerd's ?ns= is echoed back, as the distribution spec's mirror extension asks.
+      return {
+        kind: 'resource',
+        resource,
+        ...(r.via === 'ns' ? { headers: { 'oci-namespace': r.registry } } : {}),
+      };
     },
     formatError: formatOciError,
     clientSetup: (baseUrl) => {

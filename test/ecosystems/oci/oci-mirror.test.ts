@@ -3,7 +3,12 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { get } from '../../helpers/client.js';
-import { managedUpstreams, stopAfterEach, type FakeUpstream } from '../../helpers/fake-upstream.js';
+import {
+  freePort,
+  managedUpstreams,
+  stopAfterEach,
+  type FakeUpstream,
+} from '../../helpers/fake-upstream.js';
 import { startTrove, type TestTrove } from '../../helpers/trove.js';
 
 let trove: TestTrove | undefined;
@@ -278,6 +283,25 @@ describe('registry API answers', () => {
     const err = JSON.parse(unknown.body.toString()).errors[0];
     expect(err.code).toBe('NAME_UNKNOWN');
     expect(err.detail.registries).toContain('ghcr.io');
+  });
+
+  it('echoes ?ns= in OCI-Namespace, and serves the API on a dedicated listener', async () => {
+    const reg = await upstream((u) =>
+      u.file('/v2/team/app/manifests/v1', MANIFEST, {
+        'content-type': 'application/vnd.oci.image.manifest.v1+json',
+      }),
+    );
+    const port = await freePort();
+    trove = await startTrove(
+      oci({ registries: { 'reg.example.test': reg.url }, bind: `127.0.0.1:${port}` }),
+    );
+    const ns = await get(`${trove.url}/v2/team/app/manifests/v1?ns=reg.example.test`);
+    expect([ns.status, ns.headers['oci-namespace']]).toEqual([200, 'reg.example.test']);
+    const own = `http://127.0.0.1:${port}`;
+    expect((await get(`${own}/v2/`)).status).toBe(200);
+    const viaOwn = await get(`${own}/v2/reg.example.test/team/app/manifests/v1`);
+    expect([viaOwn.status, viaOwn.headers['x-cache']]).toEqual([200, 'HIT']);
+    expect((await get(`${own}/team/app/manifests/v1`)).status).toBe(404);
   });
 
   it('checks names, tags and digests, and answers /v2/', async () => {
