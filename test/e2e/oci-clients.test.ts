@@ -2,7 +2,7 @@
 // loopback: path-namespace routing, the default registry with library/ normalization, ?ns=,
 // manifests by tag and digest, multi-arch indexes, blobs, and pulls with the upstream stopped.
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,7 +12,7 @@ import { runCommand } from '../helpers/run.js';
 import { requireTools } from '../helpers/tools.js';
 import { startTrove, type TestTrove } from '../helpers/trove.js';
 
-const enabled = requireTools('skopeo', '/usr/bin/docker-registry', 'tar');
+const enabled = requireTools('skopeo', 'oras', '/usr/bin/docker-registry', 'tar');
 const REG = 'registry.trove.test';
 const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
@@ -143,6 +143,53 @@ describe.skipIf(!enabled)('skopeo through Trove', () => {
   it('lists tags through Trove', async () => {
     const r = await get(`${trove.url}/v2/${REG}/team/app/tags/list`);
     expect(JSON.parse(r.body.toString())).toEqual({ name: 'team/app', tags: ['v1'] });
+  });
+
+  it('pulls an OCI artifact with oras, and discovers its referrers through the fallback tag', async () => {
+    const src = mkdtempSync(join(tmpdir(), 'trove-oras-'));
+    writeFileSync(join(src, 'notes.txt'), 'artifact payload\n');
+    writeFileSync(join(src, 'sbom.json'), '{"sbom":true}\n');
+    const oras = (...args: string[]) => runCommand('oras', args, { cwd: src, timeoutMs: 60_000 });
+    const up = `${registry.host}/team/artifact:v1`;
+    const pushed = await oras(
+      'push',
+      '--plain-http',
+      '--artifact-type',
+      'application/vnd.example.notes',
+      up,
+      'notes.txt:text/plain',
+    );
+    expect(pushed.code, pushed.err).toBe(0);
+    // docker-registry 2.8 has no referrers API: oras attaches with the sha256-<hex> tag schema.
+    const attached = await oras(
+      'attach',
+      '--plain-http',
+      '--artifact-type',
+      'application/vnd.example.sbom',
+      up,
+      'sbom.json:application/json',
+    );
+    expect(attached.code, attached.err).toBe(0);
+    const out = mkdtempSync(join(tmpdir(), 'trove-oras-out-'));
+    const pulled = await oras('pull', '--plain-http', '-o', out, `${host}/${REG}/team/artifact:v1`);
+    expect(pulled.code, pulled.err).toBe(0);
+    expect(readFileSync(join(out, 'notes.txt'), 'utf8')).toBe('artifact payload\n');
+    const found = await oras(
+      'discover',
+      '--plain-http',
+      '-o',
+      'json',
+      '--artifact-type',
+      'application/vnd.example.sbom',
+      `${host}/${REG}/team/artifact:v1`,
+    );
+    expect(found.code, found.err).toBe(0);
+    const listed = JSON.parse(found.out) as {
+      manifests?: Array<{ artifactType: string }>;
+      referrers?: Array<{ artifactType: string }>;
+    };
+    const refs = listed.manifests ?? listed.referrers ?? [];
+    expect(refs.map((m) => m.artifactType)).toEqual(['application/vnd.example.sbom']);
   });
 
   it('keeps pulling by tag and by digest with the upstream stopped', async () => {
