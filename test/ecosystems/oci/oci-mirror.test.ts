@@ -102,6 +102,34 @@ describe('upstream authentication', () => {
     ]);
   });
 
+  it('answers a Basic challenge with the configured credentials, and only then', async () => {
+    const want = `Basic ${Buffer.from('me:pw').toString('base64')}`;
+    const reg = await upstream((u) =>
+      u.route('/v2/team/app/manifests/v1', (req, res) => {
+        if (req.headers['authorization'] !== want) {
+          return void res
+            .writeHead(401, { 'www-authenticate': 'Basic realm="Registry Realm"' })
+            .end();
+        }
+        res
+          .writeHead(200, { 'content-type': 'application/vnd.oci.image.manifest.v1+json' })
+          .end(MANIFEST);
+      }),
+    );
+    trove = await startTrove(
+      oci({
+        registries: {
+          'with.example.test': { url: reg.url, auth: { username: 'me', password: 'pw' } },
+          'without.example.test': reg.url,
+        },
+      }),
+    );
+    expect((await get(`${trove.url}/v2/with.example.test/team/app/manifests/v1`)).status).toBe(200);
+    const denied = await get(`${trove.url}/v2/without.example.test/team/app/manifests/v1`);
+    expect(denied.status).toBe(401);
+    expect(JSON.parse(denied.body.toString()).errors[0].code).toBe('UNAUTHORIZED');
+  });
+
   it('follows blob redirects server-side without sending the token to the other host', async () => {
     const cdn = await upstream((u) => u.file('/blob', LAYER));
     const { reg } = await tokenRegistry(cdn);
