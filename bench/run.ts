@@ -3,6 +3,7 @@
 //   W2 warm small hits: 1-20 KiB objects, 64 connections (wrk)
 //   W3 warm large-blob throughput (wrk, 4 connections)
 //   W4 peak RSS of Trove while 20 clients download a cold 1 GiB object
+//   W1-OCI / W3-OCI the same for a large OCI layer, against docker-registry's proxy mode
 //   W5 go mod download of a 120-module graph, Trove warm and cold vs nginx static
 // BENCH_QUICK=1 shrinks sizes and durations; BENCH_NGINX_WORKERS sets the peer's workers (1).
 import type { ChildProcess } from 'node:child_process';
@@ -21,6 +22,7 @@ import { curlBurst, curlOnce, median, wrk } from './lib/clients.js';
 import { bigFile, smallFiles } from './lib/data.js';
 import { startOrigin, startPeer, type NginxPorts } from './lib/nginx.js';
 import { GO, download, makeGraph, medianOf } from './lib/go.js';
+import { REGISTRY, blobGets, pushImage, startRegistry } from './lib/oci.js';
 import { freePort, rss, start, stop, waitForPort } from './lib/proc.js';
 
 const quick = process.env['BENCH_QUICK'] === '1';
@@ -281,6 +283,84 @@ async function main(): Promise<void> {
     console.warn(`bench: W5 skipped (${GO} is missing; bash .ci/run installs golang-1.23-go)`);
   }
 
+  // W1/W3 for OCI: 20 concurrent cold pulls of one large layer through Trove and through
+  // docker-registry in proxy mode, each from its own upstream registry (same storage), then
+  // warm layer throughput against nginx serving the same bytes.
+  if (existsSync(REGISTRY)) {
+    console.log('bench: W1-OCI cold layer burst, W3-OCI warm layer');
+    const storage = join(work, 'registry-storage');
+    const upT = await startRegistry(join(work, 'registry-up-trove'), await freePort(), storage);
+    const upP = await startRegistry(join(work, 'registry-up-peer'), await freePort(), storage);
+    children.push(upT.child, upP.child);
+    const layer = readFileSync(join(data, 'w1.bin'));
+    const digest = await pushImage(`http://127.0.0.1:${upT.port}`, 'bench/img', layer);
+    const peerReg = await startRegistry(
+      join(work, 'registry-peer'),
+      await freePort(),
+      join(work, 'registry-peer-storage'),
+      `http://127.0.0.1:${upP.port}`,
+    );
+    children.push(peerReg.child);
+    const ociTrove = await startTrove(
+      'trove-oci',
+      ports.originForTrove,
+      `instances:\n  oci:\n    type: oci\n    registries:\n      upstream.bench: http://127.0.0.1:${upT.port}\n`,
+    );
+    const tUrl = `http://127.0.0.1:${ociTrove.port}/v2/upstream.bench/bench/img/blobs/${digest}`;
+    const pUrl = `http://127.0.0.1:${peerReg.port}/v2/bench/img/blobs/${digest}`;
+    const oT = await curlBurst(tUrl, 20);
+    const oP = await curlBurst(pUrl, 20);
+    const whole = (b: typeof oT) =>
+      b.results.filter((r) => r.status === 200 && r.bytes === layer.length).length;
+    rows.push({
+      workload: 'W1-OCI',
+      metric: `upstream fetches, 20 x ${(layer.length / MB).toFixed(0)} MiB layer`,
+      trove: blobGets(upT.log, digest),
+      nginx: blobGets(upP.log, digest),
+      unit: '',
+      higher: false,
+      target: 'trove = 1 (peer: distribution proxy)',
+    });
+    rows.push({
+      workload: 'W1-OCI',
+      metric: 'complete downloads',
+      trove: whole(oT),
+      nginx: whole(oP),
+      unit: '',
+      higher: true,
+    });
+    rows.push({
+      workload: 'W1-OCI',
+      metric: 'median TTFB (20 clients)',
+      trove: median(oT.results.map((r) => r.ttfb)) * 1000,
+      nginx: median(oP.results.map((r) => r.ttfb)) * 1000,
+      unit: 'ms',
+      higher: false,
+    });
+    rows.push({
+      workload: 'W1-OCI',
+      metric: 'total time (20 clients)',
+      trove: oT.wall,
+      nginx: oP.wall,
+      unit: 's',
+      higher: false,
+    });
+    const w3oT = await wrk(tUrl, { connections: 4, seconds: SECONDS });
+    const w3oN = await wrk(`${S}/w1.bin`, { connections: 4, seconds: SECONDS });
+    rows.push({
+      workload: 'W3-OCI',
+      metric: 'warm layer throughput (vs nginx static)',
+      trove: w3oT.bytesPerSec / 1024 ** 3,
+      nginx: w3oN.bytesPerSec / 1024 ** 3,
+      unit: 'GiB/s',
+      higher: true,
+      target: '>= 0.8x',
+    });
+    await stop(ociTrove.child);
+  } else {
+    console.warn(`bench: W1-OCI skipped (${REGISTRY} is missing; apt-get install docker-registry)`);
+  }
+
   // W4: a fresh Trove; peak RSS while 20 clients pull a cold large object.
   console.log('bench: W4 peak RSS');
   const fresh = await startTrove('trove-w4', ports.originForTrove);
@@ -344,9 +424,9 @@ function print(): void {
   const fmt = (n: number): string =>
     Number.isFinite(n) ? (Math.abs(n) >= 100 ? n.toFixed(0) : n.toFixed(2)) : 'n/a';
   console.log(
-    `\nTrove vs nginx ${WORKERS === 1 ? '(1 worker, as Trove has one event loop)' : `(${WORKERS} workers)`}, ${quick ? 'quick' : 'full'} sizes\n`,
+    `\nTrove vs its peers (nginx ${WORKERS === 1 ? 'with 1 worker, as Trove has one event loop' : `with ${WORKERS} workers`}; docker-registry's proxy mode for W1-OCI), ${quick ? 'quick' : 'full'} sizes\n`,
   );
-  const header = ['workload', 'metric', 'trove', 'nginx', 'unit', 'trove/nginx', 'target'];
+  const header = ['workload', 'metric', 'trove', 'peer', 'unit', 'trove/peer', 'target'];
   const lines = rows.map((r) => [
     r.workload,
     r.metric,
