@@ -39,10 +39,21 @@ export async function startApp(
   // Buffered stdout logging: one write per 4 KiB of log lines (about twenty requests), written
   // on the event loop (no thread hand-off per line), and flushed at least every 250 ms.
   const dest = log ? null : destination({ dest: 1, sync: true, minLength: 4096 });
+  // A log reader that went away (EPIPE) must never stop Trove from serving or shutting down.
+  dest?.on('error', () => undefined);
+  // flush(), not flushSync(): in sync mode it writes at once too, but flushSync retries a broken
+  // pipe forever and would hang shutdown.
+  const flushNow = (): void => {
+    try {
+      dest?.flush();
+    } catch {
+      // stdout is gone; nothing more can be said there
+    }
+  };
   const flusher = dest ? setInterval(() => dest.flush(), 250) : null;
   flusher?.unref();
   // Lines logged after close (the CLI's last words before process.exit) still reach stdout.
-  if (dest) process.once('exit', () => dest.flushSync());
+  if (dest) process.once('exit', flushNow);
   const logger =
     log ?? pino({ level: config.log.level, base: { pid: process.pid } }, dest ?? undefined);
   const dir = resolve(config.storage.dir);
@@ -191,7 +202,7 @@ export async function startApp(
         await engine.access.flush().catch(() => undefined);
         await index.close();
         if (flusher) clearInterval(flusher);
-        dest?.flushSync();
+        flushNow();
         await network.close().catch(() => undefined);
         return clean;
       })();

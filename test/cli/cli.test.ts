@@ -74,6 +74,48 @@ describe('trove validate', () => {
 });
 
 describe('trove serve, stats and gc', () => {
+  it('still shuts down on SIGTERM when whoever read its log has gone (EPIPE)', async () => {
+    const port = await freePort();
+    // `trove serve | head -2`: head reads the first lines and exits, so later writes hit EPIPE.
+    const shell = spawn(
+      'sh',
+      [
+        '-c',
+        `"${process.execPath}" "${MAIN}" serve --port ${port} --cache "${join(dir, 'epipe')}" | head -2 >/dev/null`,
+      ],
+      {
+        stdio: 'ignore',
+      },
+    );
+    await until(
+      async () =>
+        (await get(`http://127.0.0.1:${port}/health`).catch(() => ({ status: 0 }))).status === 200,
+      15_000,
+    );
+    await new Promise((r) => setTimeout(r, 600));
+    const pid = Number(
+      (await runCommand('pgrep', ['-P', String(shell.pid), '-f', 'main.js serve'])).out
+        .trim()
+        .split('\n')[0],
+    );
+    expect(pid).toBeGreaterThan(0);
+    process.kill(pid, 'SIGTERM');
+    const gone = async (): Promise<boolean> => {
+      try {
+        process.kill(pid, 0);
+        return false;
+      } catch {
+        return true;
+      }
+    };
+    const exited = await until(gone, 10_000).then(
+      () => true,
+      () => false,
+    );
+    if (!exited) process.kill(pid, 'SIGKILL');
+    expect(exited).toBe(true);
+  });
+
   it('finishes in-flight downloads on SIGTERM and exits 0; stats and gc read the cache', async () => {
     const big = randomBytes(512 * 1024);
     const release = gate();
