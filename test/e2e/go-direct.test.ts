@@ -151,6 +151,16 @@ describe.skipIf(!enabled)('direct: private modules from git, without a go binary
     expect(viaTrove.code, viaTrove.err + viaTrove.out).toBe(0);
     const want = sums(parseDownloads(reference.out));
     expect(sums(parseDownloads(viaTrove.out))).toEqual(want);
+    // Trove asked each module path's go-import meta once, however many files it fetched.
+    const discoveries = git.requests
+      .filter((r) => r.path.includes('go-get=1') && !r.agent.startsWith('Go-http-client'))
+      .map((r) => r.path)
+      .sort();
+    expect(discoveries).toEqual([
+      '/team/lib/sub/mod?go-get=1',
+      '/team/lib/v2?go-get=1',
+      '/team/lib?go-get=1',
+    ]);
     // The branch query became a pseudo-version; the tagged commit, its tag.
     expect(want.map((w) => w[1])).toEqual([
       'v1.0.0',

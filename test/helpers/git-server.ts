@@ -15,7 +15,12 @@ export interface GitServer {
   url: string;
   host: string;
   /** Every request: method, path and the Authorization it carried. */
-  requests: Array<{ method: string; path: string; authorization: string | undefined }>;
+  requests: Array<{
+    method: string;
+    path: string;
+    authorization: string | undefined;
+    agent: string;
+  }>;
   stop(): Promise<void>;
 }
 
@@ -82,7 +87,12 @@ export async function startGitServer(root: string, o: GitServerOptions): Promise
     // Proxy form ("GET http://host/path") and origin form are both accepted.
     const url = new URL(req.url ?? '/', `http://${o.host}`);
     const authorization = req.headers['authorization'];
-    requests.push({ method: req.method ?? 'GET', path: url.pathname + url.search, authorization });
+    requests.push({
+      method: req.method ?? 'GET',
+      path: url.pathname + url.search,
+      authorization,
+      agent: req.headers['user-agent'] ?? '',
+    });
     if (url.searchParams.get('go-get') === '1') {
       const [owner, repo] = url.pathname.split('/').filter(Boolean);
       const rootPath = `${o.host}/${owner ?? ''}/${repo ?? ''}`;

@@ -22,7 +22,6 @@ import { moduleCheck } from './module-verify.js';
 import { Credentials } from './direct/credentials.js';
 import { DirectOrigin } from './direct/direct-origin.js';
 import { RepoResolver, type RepoRule } from './direct/repo-resolver.js';
-import { unescapeModulePath } from './module-path.js';
 import { compilePatterns, matchesAny, type PrefixPattern } from './patterns.js';
 import { PinnedChain } from './pinned-chain.js';
 import { textResponse } from './responses.js';
@@ -35,11 +34,10 @@ const MAX_SIZE = { zip: 500 * MiB, mod: 16 * MiB, meta: 16 * MiB };
 
 type ModuleEndpoint = Exclude<GoEndpoint, { kind: 'sumdb' }>;
 
-/** The (escaped) module path of a GOPROXY path: the segments before "@v" or "@latest". */
-function moduleOf(segments: readonly string[]): string {
-  const at = segments.findIndex((s) => s.startsWith('@'));
-  const unescaped = unescapeModulePath(segments.slice(0, at < 0 ? undefined : at).join('/'));
-  return unescaped.ok ? unescaped.value : '';
+/** Per request: served from the cache only, and (for private modules) from `direct` only. */
+interface Via {
+  cacheOnly: boolean;
+  origin?: Origin;
 }
 
 function policies(cfg: GoConfig) {
@@ -127,7 +125,7 @@ function createGoInstance(
     cls: ResourceClass,
     policy: Policy,
     maxSize: number,
-    cacheOnly: boolean,
+    via: Via,
   ): Resource => ({
     key: segments.join('/'),
     class: cls,
@@ -135,9 +133,8 @@ function createGoInstance(
     upstreamPath: encodePath(segments),
     keepHeaders: ['content-type'],
     maxSize,
-    ...(cacheOnly ? { cacheOnly } : {}),
-    // Private modules come from version control only, never from the proxies in the chain.
-    ...(isPrivate(moduleOf(segments)) ? { origin: direct } : {}),
+    ...(via.cacheOnly ? { cacheOnly: true } : {}),
+    ...(via.origin ? { origin: via.origin } : {}),
   });
 
   /** .mod and .zip: immutable, and checked against the checksum database before caching. */
@@ -145,7 +142,7 @@ function createGoInstance(
     kind: 'mod' | 'zip',
     ep: { module: string; version: string },
     segments: readonly string[],
-    cacheOnly: boolean,
+    via: Via,
   ): Decision {
     const zip = kind === 'zip';
     const r = resource(
@@ -153,9 +150,9 @@ function createGoInstance(
       zip ? 'artifact' : 'metadata',
       p.immutable,
       zip ? MAX_SIZE.zip : MAX_SIZE.mod,
-      cacheOnly,
+      via,
     );
-    if (verifier && !isPrivate(ep.module) && !matchesAny(unchecked, ep.module)) {
+    if (verifier && !via.origin && !matchesAny(unchecked, ep.module)) {
       r.verify = moduleCheck(verifier, kind, ep.module, ep.version);
     }
     return { kind: 'resource', resource: r };
@@ -164,7 +161,7 @@ function createGoInstance(
   function moduleDecision(
     ep: ModuleEndpoint,
     segments: readonly string[],
-    cacheOnly: boolean,
+    via: Via,
   ): Decision | Promise<Decision> {
     const pinned = 'version' in ep && ep.canonical ? ep.version : undefined;
     const refusal = gate.refusal(ep.module, pinned);
@@ -174,7 +171,7 @@ function createGoInstance(
       segments.findIndex((s) => s.startsWith('@')),
     );
     const query = (segs: readonly string[]): Resource =>
-      resource(segs, 'metadata', p.query, MAX_SIZE.meta, cacheOnly);
+      resource(segs, 'metadata', p.query, MAX_SIZE.meta, via);
     const meta: MetadataContext = {
       load: ctx.load,
       gate,
@@ -186,14 +183,14 @@ function createGoInstance(
       case 'latest':
       case 'info':
         if (ep.kind === 'info' && ep.canonical) {
-          const r = resource(segments, 'metadata', p.immutable, MAX_SIZE.meta, cacheOnly);
+          const r = resource(segments, 'metadata', p.immutable, MAX_SIZE.meta, via);
           return { kind: 'resource', resource: r };
         }
         if (!gate.versioned) return { kind: 'resource', resource: query(segments) };
         return resolvedAnswer(ep.module, query(segments), ep.kind === 'latest', meta);
       case 'mod':
       case 'zip':
-        return artifact(ep.kind, ep, segments, cacheOnly);
+        return artifact(ep.kind, ep, segments, via);
     }
   }
 
@@ -217,7 +214,9 @@ function createGoInstance(
       const header = req.headers['disable-module-fetch'];
       const cacheOnly =
         parsed.cacheOnly || (typeof header === 'string' && header.trim().toLowerCase() === 'true');
-      return moduleDecision(ep, parsed.segments, cacheOnly);
+      // Private modules come from version control only, never from the proxies in the chain.
+      const via: Via = { cacheOnly, ...(isPrivate(ep.module) ? { origin: direct } : {}) };
+      return moduleDecision(ep, parsed.segments, via);
     },
     formatError: textError,
     upstream,

@@ -26,6 +26,8 @@ export type HttpOrigin = (baseUrl: string, authorization: string | undefined) =>
 /** Hosts whose repository roots are always host/owner/repo over HTTPS git. */
 const WELL_KNOWN = new Set(['github.com', 'bitbucket.org']);
 const MAX_META_PAGE = 1024 * 1024;
+/** How long a go-import answer is reused: every .info/.mod/.zip fill needs the repository. */
+const DISCOVERY_TTL = 10 * 60_000;
 
 /** go-import metas: "<root> <vcs> <url>". Attribute order and quotes vary. */
 export function parseGoImports(html: string): Array<{ root: string; vcs: string; url: string }> {
@@ -47,6 +49,7 @@ export function parseGoImports(html: string): Array<{ root: string; vcs: string;
 export class RepoResolver {
   readonly #rules: readonly RepoRule[];
   readonly #http: HttpOrigin;
+  readonly #discovered = new Map<string, { loc: Promise<RepoLocation>; until: number }>();
 
   constructor(rules: readonly RepoRule[], http: HttpOrigin) {
     this.#rules = rules;
@@ -81,7 +84,16 @@ export class RepoResolver {
         credentials: undefined,
       };
     }
-    return this.#discover(modulePath, rule);
+    const hit = this.#discovered.get(modulePath);
+    if (hit && hit.until > Date.now()) return hit.loc;
+    const loc = this.#discover(modulePath, rule);
+    if (this.#discovered.size > 10_000) this.#discovered.clear();
+    this.#discovered.set(modulePath, { loc, until: Date.now() + DISCOVERY_TTL });
+    // Failures are not remembered: the next request asks again.
+    loc.catch(() => {
+      if (this.#discovered.get(modulePath)?.loc === loc) this.#discovered.delete(modulePath);
+    });
+    return loc;
   }
 
   async #discover(modulePath: string, rule: RepoRule | undefined): Promise<RepoLocation> {
