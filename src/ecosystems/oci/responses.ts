@@ -43,8 +43,5 @@ export function formatOciError(err: TroveError): SyntheticResponse {
   const code =
     CODES[err.code] ??
     (err.status === 401 ? 'UNAUTHORIZED' : err.status === 403 ? 'DENIED' : 'UNAVAILABLE');
-  return {
-    ...jsonError(err.status, code, err.message),
-    headers: { ...jsonError(err.status, code, err.message).headers, 'x-trove-error': err.code },
-  };
+  return jsonError(err.status, code, err.message, undefined, { 'x-trove-error': err.code });
 }
