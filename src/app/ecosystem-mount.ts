@@ -71,7 +71,14 @@ export function ecosystemMount(spec: MountSpec, engine: Engine): Mount {
       }
       // Kept by writeHead, whichever answer the engine writes.
       for (const [k, v] of Object.entries(decision.headers ?? {})) res.setHeader(k, v);
-      const out = await engine.serve(req, res, decision.resource, scope);
+      const format = decision.formatError;
+      const own = format
+        ? {
+            ...scope,
+            sendError: (r: ServerResponse, e: TroveError) => writeSynthetic(r, format(e)),
+          }
+        : scope;
+      const out = await engine.serve(req, res, decision.resource, own);
       return { result: out.result, bytes: out.bytes };
     },
   };

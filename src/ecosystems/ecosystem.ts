@@ -37,6 +37,8 @@ export type Decision =
       resource: Resource;
       /** Headers for this answer only (not stored with the object). */
       headers?: Record<string, string>;
+      /** Renders this request's errors, when they need more than the instance's formatError. */
+      formatError?: (err: TroveError) => SyntheticResponse;
     }
   | { kind: 'response'; response: SyntheticResponse };
 

@@ -14,7 +14,12 @@ const hostName = z
   .regex(/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d+)?$/, 'must be a registry host name, e.g. ghcr.io');
 
 const registry = stringOr(
-  httpUrl.transform((url) => ({ url, headers: {} as Record<string, string> })),
+  httpUrl.transform((url) => ({
+    url,
+    headers: {} as Record<string, string>,
+    auth: undefined,
+    passthrough: false,
+  })),
   z
     .object({
       url: httpUrl,
@@ -25,8 +30,19 @@ const registry = stringOr(
           z.object({ bearer: secret }).strict(),
         ])
         .optional(),
+      /** Forward each client's own credentials instead of using Trove's (`auth`). */
+      passthrough: z.boolean().default(false),
     })
-    .strict(),
+    .strict()
+    .superRefine((r, ctx) => {
+      if (r.passthrough && r.auth) {
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: ['passthrough'],
+          message: 'a registry uses either `auth` or `passthrough`, not both',
+        });
+      }
+    }),
 );
 
 export const ociSchema = z
@@ -44,6 +60,8 @@ export const ociSchema = z
     /** How long a tag's manifest is served before the upstream is asked again. */
     tag_fresh_for: duration.default('5m'),
     negative_ttl: duration.default('30s'),
+    /** How long a passthrough registry's answer on a client's access to a repository is reused. */
+    access_cache_for: duration.default('1m'),
     expire_after: duration.optional(),
   })
   .strict();

@@ -2,9 +2,8 @@
 // API v2) for many upstream registries, routed by Host, by a registry name as the first path
 // component, by ?ns= or to the default registry. Blobs and manifests by digest never change
 // and are checked against their digest; a tag's manifest revalidates after `tag_fresh_for`.
-import type { Policy, Resource } from '../../engine/types.js';
+import type { Policy } from '../../engine/types.js';
 import { TroveError } from '../../errors.js';
-import type { Origin } from '../../upstream/upstream-pool.js';
 import type {
   Decision,
   EcosystemInstance,
@@ -14,49 +13,29 @@ import type {
   InstanceContext,
 } from '../ecosystem.js';
 import { hostname } from '../../server/router.js';
-import { memoize } from '../common/memo.js';
-import { MANIFEST_TYPES, normalizeAccept } from './manifests.js';
-import { ociSchema, type OciConfig } from './oci-config.js';
-import { parseOciPath, type OciEndpoint } from './oci-request.js';
-import { API_VERSION, errorDecision, formatOciError } from './responses.js';
-import { DEFAULT_HOST_ROUTES, DEFAULT_REGISTRIES, route, type RoutingTable } from './routing.js';
+import { AccessGate } from './access-gate.js';
 import { referrersAnswer, tagsAnswer, type ApiContext } from './api-answers.js';
-import { TagRevalidation } from './tag-revalidation.js';
-import { RegistryAuth, type Credential } from './token-auth.js';
+import { ClientTokens } from './client-tokens.js';
+import { ociSchema, type OciConfig } from './oci-config.js';
+import { parseOciPath } from './oci-request.js';
+import { Passthrough, type Target } from './passthrough.js';
+import { registries } from './registries.js';
+import { resourceFor, type Policies, type RepoEndpoint } from './resources.js';
+import { API_VERSION, errorDecision, formatOciError } from './responses.js';
+import { DEFAULT_HOST_ROUTES, route, type Route, type RoutingTable } from './routing.js';
 
-const MiB = 1024 * 1024;
+const UNKNOWN: Record<RepoEndpoint['kind'], string> = {
+  blob: 'BLOB_UNKNOWN',
+  manifest: 'MANIFEST_UNKNOWN',
+  tags: 'NAME_UNKNOWN',
+  referrers: 'NAME_UNKNOWN',
+};
 
-function registryOrigins(cfg: OciConfig, ctx: InstanceContext): Map<string, Origin> {
-  const realm = memoize((origin): Origin => ctx.origin([{ url: origin }]));
-  const entries: Array<[string, { url: string; headers: Record<string, string>; auth?: unknown }]> =
-    [
-      ...Object.entries(DEFAULT_REGISTRIES).map(
-        ([k, url]): [string, { url: string; headers: Record<string, string> }] => [
-          k,
-          { url, headers: {} },
-        ],
-      ),
-      ...Object.entries(cfg.registries),
-    ];
-  const out = new Map<string, Origin>();
-  for (const [name, r] of entries) {
-    const auth = r.auth as
-      | { username: string; password: { reveal(): string } }
-      | { bearer: { reveal(): string } }
-      | undefined;
-    const cred: Credential = !auth
-      ? undefined
-      : 'bearer' in auth
-        ? { bearer: auth.bearer.reveal() }
-        : { basic: Buffer.from(`${auth.username}:${auth.password.reveal()}`).toString('base64') };
-    const authed = new RegistryAuth(
-      ctx.upstream([{ url: r.url, headers: r.headers }]),
-      realm,
-      cred,
-    );
-    out.set(name, new TagRevalidation(authed));
-  }
-  return out;
+/** How a passthrough registry is asked whether a client may read what a request reads. */
+function probeFor(ep: RepoEndpoint, repo: string, upstreamPath: string, accept?: string) {
+  return ep.kind === 'blob' || ep.kind === 'manifest'
+    ? { path: upstreamPath, method: 'HEAD' as const, ...(accept ? { accept } : {}) }
+    : { path: `v2/${repo}/tags/list?n=1`, method: 'GET' as const };
 }
 
 function createOciInstance(
@@ -64,9 +43,9 @@ function createOciInstance(
   cfg: OciConfig & InstanceCommon,
   ctx: InstanceContext,
 ): EcosystemInstance {
-  const origins = registryOrigins(cfg, ctx);
+  const regs = registries(cfg, ctx);
   const table: RoutingTable = {
-    registries: new Set(origins.keys()),
+    registries: new Set(regs.keys()),
     defaultRegistry: cfg.default_registry,
     customDomain: cfg.custom_domain,
     hostRoutes: { ...DEFAULT_HOST_ROUTES, ...cfg.host_routes },
@@ -77,88 +56,74 @@ function createOciInstance(
     negativeTtl: cfg.negative_ttl,
   } as const;
   const immutable: Policy = { ...base, mode: 'immutable', freshFor: 0 };
-  const tagPolicy: Policy = { ...base, mode: 'revalidate', freshFor: cfg.tag_fresh_for };
+  const policies: Policies = {
+    immutable,
+    tag: { ...base, mode: 'revalidate', freshFor: cfg.tag_fresh_for },
+  };
+  const passthrough = new Passthrough({
+    registries: regs,
+    tokens: new ClientTokens(),
+    gate: new AccessGate(cfg.access_cache_for),
+  });
 
-  function resourceFor(
-    ep: OciEndpoint,
-    registry: string,
-    repo: string,
+  async function repoRequest(
     req: EcosystemRequest,
-  ): Resource | Decision {
-    const origin = origins.get(registry);
-    if (!origin) return errorDecision(404, 'NAME_UNKNOWN', `no registry ${registry}`);
-    const common = { origin, keepHeaders: ['content-type', 'docker-content-digest', 'link'] };
-    const path = (tail: string): string => `v2/${repo}/${tail}`;
-    switch (ep.kind) {
-      case 'blob':
-        return {
-          ...common,
-          key: `${registry}/${repo}/blobs/${ep.digest}`,
-          class: 'artifact',
-          policy: immutable,
-          upstreamPath: path(`blobs/${ep.digest}`),
-          fixedHeaders: { 'docker-content-digest': ep.digest, ...API_VERSION },
-          ...expectDigest(ep.digest),
-        };
-      case 'manifest': {
-        const accept = normalizeAccept(req.headers['accept']);
-        if (ep.byDigest) {
-          const all = [...new Set([...accept, ...MANIFEST_TYPES])].sort();
-          return {
-            ...common,
-            key: `${registry}/${repo}/manifests/${ep.reference}`,
-            class: 'metadata',
-            policy: immutable,
-            upstreamPath: path(`manifests/${ep.reference}`),
-            upstreamHeaders: { accept: all.join(', ') },
-            fixedHeaders: { 'docker-content-digest': ep.reference, ...API_VERSION },
-            maxSize: 4 * MiB,
-            ...expectDigest(ep.reference),
-          };
-        }
-        return {
-          ...common,
-          key: `${registry}/${repo}/manifests/${ep.reference}#${accept.join(',')}`,
-          class: 'metadata',
-          policy: tagPolicy,
-          upstreamPath: path(`manifests/${ep.reference}`),
-          upstreamHeaders: { accept: accept.join(', ') },
-          fixedHeaders: { ...API_VERSION },
-          digestHeader: 'docker-content-digest',
-          maxSize: 4 * MiB,
-          // A tag's manifest must be the bytes the registry says it is.
-          verify: async (body) => {
-            const said = body.headers['docker-content-digest'];
-            if (said?.startsWith('sha256:') && said !== `sha256:${body.sha256}`) {
-              throw new TroveError(
-                'TROVE_ERR_VERIFY',
-                `manifest digest ${said} does not match its bytes`,
-              );
-            }
-          },
-        };
-      }
-      case 'tags':
-        return {
-          ...common,
-          key: `${registry}/${repo}/tags/list?${normalizeQuery(req.query)}`,
-          class: 'metadata',
-          policy: tagPolicy,
-          upstreamPath: `${path('tags/list')}${req.query ? `?${normalizeQuery(req.query)}` : ''}`,
-          maxSize: 16 * MiB,
-        };
-      case 'referrers':
-        return {
-          ...common,
-          key: `${registry}/${repo}/referrers/${ep.digest}`,
-          class: 'metadata',
-          policy: tagPolicy,
-          upstreamPath: path(`referrers/${ep.digest}`),
-          maxSize: 16 * MiB,
-        };
-      default:
-        return errorDecision(405, 'UNSUPPORTED', 'not a read-only registry operation');
+    ep: RepoEndpoint,
+    r: Extract<Route, { ok: true }>,
+    apiBase: string,
+  ): Promise<Decision> {
+    const reg = regs.get(r.registry);
+    if (!reg) return errorDecision(404, 'NAME_UNKNOWN', `no registry ${r.registry}`);
+    const clientName = ep.name.join('/');
+    let origin = reg.origin;
+    const accept = req.headers['accept'];
+    const resource = (o: typeof origin, e: RepoEndpoint = ep, a = accept) =>
+      resourceFor(e, r.registry, r.repo, req.query, a, o, policies);
+    if (reg.passthrough) {
+      const first = resource(origin);
+      const target: Target = {
+        registry: r.registry,
+        repo: r.repo,
+        name: clientName,
+        probe: probeFor(ep, r.repo, first.upstreamPath, first.upstreamHeaders?.['accept']),
+        unknown: UNKNOWN[ep.kind],
+      };
+      const admitted = await passthrough.admit(req.headers, target, apiBase);
+      if (!admitted.ok) return admitted.answer;
+      origin = admitted.origin;
     }
+    const api: ApiContext = { load: ctx.load, base: `${apiBase}/${clientName}` };
+    if (ep.kind === 'tags') return tagsAnswer(resource(origin), api);
+    if (ep.kind === 'referrers') {
+      // The distribution spec's fallback: an index tagged sha256-<hex>.
+      const fallback = resource(
+        origin,
+        {
+          kind: 'manifest',
+          name: ep.name,
+          reference: ep.digest.replace(':', '-'),
+          byDigest: false,
+        },
+        'application/vnd.oci.image.index.v1+json',
+      );
+      return referrersAnswer(
+        resource(origin),
+        fallback,
+        new URLSearchParams(req.query).get('artifactType'),
+        api,
+      );
+    }
+    const errors = {
+      unknown: UNKNOWN[ep.kind],
+      challenge: passthrough.challenge(apiBase, clientName),
+    };
+    return {
+      kind: 'resource',
+      resource: resource(origin),
+      // containerd's ?ns= is echoed back, as the distribution spec's mirror extension asks.
+      ...(r.via === 'ns' ? { headers: { 'oci-namespace': r.registry } } : {}),
+      formatError: (err) => formatOciError(err, errors),
+    };
   }
 
   return {
@@ -170,7 +135,7 @@ function createOciInstance(
       fetch: () =>
         Promise.reject(new TroveError('TROVE_ERR_UPSTREAM_CONNECT', 'no registry selected')),
     },
-    handle(req: EcosystemRequest): Decision | Promise<Decision> {
+    async handle(req: EcosystemRequest): Promise<Decision> {
       const segs =
         req.prefix === ''
           ? req.segments[0] === 'v2'
@@ -188,7 +153,23 @@ function createOciInstance(
           'Trove is a read-only mirror: push and delete are not supported',
         );
       }
+      const apiBase = req.prefix === '' ? `${req.baseUrl}/v2` : req.baseUrl;
+      const host = hostname(req.headers.host);
+      const ns = new URLSearchParams(req.query).get('ns');
+      const routeName = (n: string[]): Route => route(n, host, ns, table);
+      if (ep.kind === 'token') {
+        const login = routeName(['_']);
+        const response = await passthrough.token(
+          req.headers,
+          req.query,
+          routeName,
+          login.ok ? login.registry : cfg.default_registry,
+        );
+        return { kind: 'response', response };
+      }
       if (ep.kind === 'base') {
+        const refused = passthrough.ping(req.headers, apiBase);
+        if (refused) return { kind: 'response', response: refused };
         return {
           kind: 'response',
           response: {
@@ -198,46 +179,14 @@ function createOciInstance(
           },
         };
       }
-      const ns = new URLSearchParams(req.query).get('ns');
-      const r = route(ep.name, hostname(req.headers.host), ns, table);
+      const r = routeName(ep.name);
       if (!r.ok)
         return errorDecision(404, 'NAME_UNKNOWN', r.reason, {
           registries: [...table.registries].sort(),
         });
-      const resource = resourceFor(ep, r.registry, r.repo, req);
-      if ('kind' in resource) return resource;
-      const api: ApiContext = {
-        load: ctx.load,
-        base: `${req.prefix === '' ? `${req.baseUrl}/v2` : req.baseUrl}/${ep.name.join('/')}`,
-      };
-      if (ep.kind === 'tags') return tagsAnswer(resource, api);
-      if (ep.kind === 'referrers') {
-        const fallback = resourceFor(
-          {
-            kind: 'manifest',
-            name: ep.name,
-            reference: ep.digest.replace(':', '-'),
-            byDigest: false,
-          },
-          r.registry,
-          r.repo,
-          { ...req, headers: { accept: 'application/vnd.oci.image.index.v1+json' } },
-        );
-        return referrersAnswer(
-          resource,
-          'kind' in fallback ? null : fallback,
-          new URLSearchParams(req.query).get('artifactType'),
-          api,
-        );
-      }
-      // containerd's ?ns= is echoed back, as the distribution spec's mirror extension asks.
-      return {
-        kind: 'resource',
-        resource,
-        ...(r.via === 'ns' ? { headers: { 'oci-namespace': r.registry } } : {}),
-      };
+      return repoRequest(req, ep, r, apiBase);
     },
-    formatError: formatOciError,
+    formatError: (err) => formatOciError(err),
     clientSetup: (baseUrl) => {
       const host = baseUrl.replace(/^https?:\/\//, '').replace(/\/v2$/, '');
       return [
@@ -246,23 +195,6 @@ function createOciInstance(
       ].join('\n');
     },
   };
-}
-
-function expectDigest(digest: string): Pick<Resource, 'expect'> {
-  const [alg, hex] = digest.split(':') as [string, string];
-  return alg === 'sha256' || alg === 'sha512'
-    ? { expect: { digests: [{ algorithm: alg, hex }] } }
-    : {};
-}
-
-function normalizeQuery(query: string): string {
-  const p = new URLSearchParams(query);
-  const out = new URLSearchParams();
-  for (const k of ['n', 'last']) {
-    const v = p.get(k);
-    if (v !== null) out.set(k, v);
-  }
-  return out.toString();
 }
 
 export const ociEcosystem: EcosystemType<typeof ociSchema> = {

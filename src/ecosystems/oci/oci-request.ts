@@ -4,6 +4,7 @@
 //   <name>/blobs/<digest>
 //   <name>/tags/list
 //   <name>/referrers/<digest>
+//   auth                       Trove's token realm (passthrough mode)
 // and recognises the push and delete endpoints so they can be refused clearly.
 
 /** distribution/reference: path components of lower-case alphanumerics and separators. */
@@ -13,6 +14,8 @@ const DIGEST = /^(sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$/;
 
 export type OciEndpoint =
   | { kind: 'base' }
+  /** Trove's own token realm, for passthrough mode (/v2/auth). */
+  | { kind: 'token' }
   | { kind: 'manifest'; name: string[]; reference: string; byDigest: boolean }
   | { kind: 'blob'; name: string[]; digest: string }
   | { kind: 'tags'; name: string[] }
@@ -43,6 +46,8 @@ export function parseOciPath(segments: readonly string[]): OciRequest {
   if (segments.length === 0 || (segments.length === 1 && segments[0] === '')) {
     return { ok: true, endpoint: { kind: 'base' } };
   }
+  if (segments.length === 1 && segments[0] === 'auth')
+    return { ok: true, endpoint: { kind: 'token' } };
   const n = segments.length;
   const last = segments[n - 1] as string;
   const prev = segments[n - 2];

@@ -39,9 +39,21 @@ export function errorDecision(
   return { kind: 'response', response: jsonError(status, code, message, detail) };
 }
 
-export function formatOciError(err: TroveError): SyntheticResponse {
+/** What a request adds to its errors: the 404 code for its endpoint, a 401's challenge. */
+export interface ErrorContext {
+  unknown?: string;
+  challenge?: string;
+}
+
+export function formatOciError(err: TroveError, ctx: ErrorContext = {}): SyntheticResponse {
   const code =
+    (err.code === 'TROVE_ERR_NOT_FOUND' ? ctx.unknown : undefined) ??
     CODES[err.code] ??
     (err.status === 401 ? 'UNAUTHORIZED' : err.status === 403 ? 'DENIED' : 'UNAVAILABLE');
-  return jsonError(err.status, code, err.message, undefined, { 'x-trove-error': err.code });
+  const challenge =
+    err.status === 401 && ctx.challenge ? { 'www-authenticate': ctx.challenge } : undefined;
+  return jsonError(err.status, code, err.message, undefined, {
+    'x-trove-error': err.code,
+    ...challenge,
+  });
 }

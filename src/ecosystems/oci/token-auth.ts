@@ -2,7 +2,8 @@
 // `WWW-Authenticate: Bearer realm=…,service=…,scope=…`, ask the realm for a token (with the
 // registry's credentials, when configured) and retry; on `Basic`, retry with the credentials.
 // Tokens are cached by realm, service, scope and credential until `expires_in`.
-import type { Readable } from 'node:stream';
+import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
 import type { FetchInit, Origin, UpstreamResponse } from '../../upstream/upstream-pool.js';
 
 export interface Challenge {
@@ -39,23 +40,47 @@ async function readJson(body: Readable): Promise<Record<string, unknown>> {
   return JSON.parse(Buffer.concat(parts).toString('utf8')) as Record<string, unknown>;
 }
 
+/** What every credential's view of one registry shares: its tokens and last Bearer challenge. */
+interface Shared {
+  tokens: Map<string, Cached>;
+  /** The last Bearer challenge seen, so later requests send a token without a 401 first. */
+  challenge: Challenge | null;
+}
+
+/** Tokens kept per registry before expired ones are swept. */
+const MAX_TOKENS = 4096;
+
 export class RegistryAuth implements Origin {
   readonly #registry: Origin;
   readonly #realm: (url: string) => Origin;
   readonly #cred: Credential;
-  readonly #tokens = new Map<string, Cached>();
-  /** The last Bearer challenge seen, so later requests send a token without a 401 first. */
-  #challenge: Challenge | null = null;
+  readonly #credKey: string;
+  readonly #shared: Shared;
 
-  constructor(registry: Origin, realm: (url: string) => Origin, cred: Credential) {
+  constructor(
+    registry: Origin,
+    realm: (url: string) => Origin,
+    cred: Credential,
+    shared: Shared = { tokens: new Map(), challenge: null },
+  ) {
     this.#registry = registry;
     this.#realm = realm;
     this.#cred = cred;
+    this.#shared = shared;
+    this.#credKey = cred
+      ? createHash('sha256').update(JSON.stringify(cred)).digest('base64url').slice(0, 22)
+      : '';
+  }
+
+  /** The same registry seen with another credential (a client's, in passthrough mode). */
+  as(cred: Credential): RegistryAuth {
+    return new RegistryAuth(this.#registry, this.#realm, cred, this.#shared);
   }
 
   async fetch(path: string, init: FetchInit = {}): Promise<UpstreamResponse> {
     const scope = scopeOf(path);
-    const known = this.#challenge ? this.#cached(this.#challenge, scope) : undefined;
+    const seen = this.#shared.challenge;
+    const known = seen ? this.#cached(seen, scope) : undefined;
     const first = await this.#registry.fetch(
       path,
       withAuth(init, known ? `Bearer ${known}` : this.#basic()),
@@ -65,8 +90,10 @@ export class RegistryAuth implements Origin {
     const bearer = challenges.find((c) => c.scheme === 'bearer' && c.params['realm']);
     if (bearer) {
       first.body.resume();
-      this.#challenge = bearer;
+      this.#shared.challenge = bearer;
       const token = await this.#token(bearer, scope);
+      // The realm refused these credentials: that is the registry's 401, for the caller to judge.
+      if (token === null) return { ...first, body: Readable.from([]) };
       return this.#registry.fetch(path, withAuth(init, `Bearer ${token}`));
     }
     if (
@@ -90,17 +117,20 @@ export class RegistryAuth implements Origin {
   }
 
   #key(c: Challenge, scope: string | undefined): string {
-    return [c.params['realm'], c.params['service'] ?? '', c.params['scope'] ?? scope ?? ''].join(
-      ' ',
-    );
+    return [
+      c.params['realm'],
+      c.params['service'] ?? '',
+      c.params['scope'] ?? scope ?? '',
+      this.#credKey,
+    ].join(' ');
   }
 
   #cached(c: Challenge, scope: string | undefined): string | undefined {
-    const hit = this.#tokens.get(this.#key(c, scope));
+    const hit = this.#shared.tokens.get(this.#key(c, scope));
     return hit && hit.until > Date.now() ? hit.token : undefined;
   }
 
-  async #token(c: Challenge, scope: string | undefined): Promise<string> {
+  async #token(c: Challenge, scope: string | undefined): Promise<string | null> {
     const cached = this.#cached(c, scope);
     if (cached) return cached;
     const url = new URL(c.params['realm'] as string);
@@ -114,20 +144,20 @@ export class RegistryAuth implements Origin {
     });
     if (res.status !== 200) {
       res.body.resume();
-      const err: NodeJS.ErrnoException = new Error(
-        `token endpoint ${url.origin} answered ${res.status}`,
-      );
-      throw err;
+      if (res.status === 401 || res.status === 403) return null;
+      throw new Error(`token endpoint ${url.origin} answered ${res.status}`);
     }
     const body = await readJson(res.body);
     const token = (body['token'] ?? body['access_token']) as string | undefined;
     if (!token) throw new Error(`token endpoint ${url.origin} sent no token`);
     const ttl = typeof body['expires_in'] === 'number' ? body['expires_in'] : 60;
+    const tokens = this.#shared.tokens;
+    if (tokens.size >= MAX_TOKENS) {
+      for (const [k, v] of tokens) if (v.until <= Date.now()) tokens.delete(k);
+      if (tokens.size >= MAX_TOKENS) tokens.clear();
+    }
     // Renew a little early; never cache past the stated lifetime.
-    this.#tokens.set(this.#key(c, scope), {
-      token,
-      until: Date.now() + Math.max(0, ttl - 10) * 1000,
-    });
+    tokens.set(this.#key(c, scope), { token, until: Date.now() + Math.max(0, ttl - 10) * 1000 });
     return token;
   }
 }

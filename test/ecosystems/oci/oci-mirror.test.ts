@@ -356,4 +356,26 @@ describe('registry API answers', () => {
     const del = await get(`${trove.url}/v2/team/app/manifests/v1`, { method: 'DELETE' });
     expect(del.status).toBe(405);
   });
+
+  it('names what is missing: BLOB_UNKNOWN, MANIFEST_UNKNOWN; a 401 carries a challenge', async () => {
+    const reg = await upstream((u) =>
+      u.route('/v2/team/locked/manifests/v1', (_req, res) => void res.writeHead(401).end()),
+    );
+    trove = await startTrove(oci({ registries: { 'docker.io': reg.url } }));
+    const blob = await get(`${trove.url}/v2/team/app/blobs/${sha('nothing')}`);
+    expect([blob.status, JSON.parse(blob.body.toString()).errors[0].code]).toEqual([
+      404,
+      'BLOB_UNKNOWN',
+    ]);
+    const manifest = await get(`${trove.url}/v2/team/app/manifests/v9`);
+    expect([manifest.status, JSON.parse(manifest.body.toString()).errors[0].code]).toEqual([
+      404,
+      'MANIFEST_UNKNOWN',
+    ]);
+    const locked = await get(`${trove.url}/v2/team/locked/manifests/v1`);
+    expect(locked.status).toBe(401);
+    expect(locked.headers['www-authenticate']).toBe(
+      `Bearer realm="${trove.url}/v2/auth",service="trove",scope="repository:team/locked:pull"`,
+    );
+  });
 });
