@@ -161,6 +161,8 @@ export class Engine {
         stale: entry,
       };
     }
+    const twin = resource.sameBodyAs && (await this.#adoptTwin(key, resource, scope, now));
+    if (twin) return { kind: 'hit', entry: twin, result: 'HIT' };
     if (offline) {
       const why = scope.offline ? 'offline mode' : 'cache-only request';
       const error = new TroveError('TROVE_ERR_OFFLINE_MISS', `${why}: not in the cache`, {
@@ -170,6 +172,30 @@ export class Engine {
     }
     const fill = this.#fills.get(key) ?? this.#startFill(key, resource, scope);
     return { kind: 'fill', fill, stale: undefined };
+  }
+
+  /** The entry of another key with the same body (Resource.sameBodyAs), kept under this key. */
+  async #adoptTwin(
+    key: string,
+    resource: Resource,
+    scope: Scope,
+    now: number,
+  ): Promise<IndexEntry | undefined> {
+    const same = resource.sameBodyAs as NonNullable<Resource['sameBodyAs']>;
+    const found = await this.#d.index.withDigest(
+      same.sha256,
+      `${scope.instance}/${same.keyPrefix}`,
+    );
+    if (!found) return undefined;
+    return this.#d.index.createIfAbsent({
+      ...found,
+      key,
+      headers: { ...found.headers, ...resource.fixedHeaders },
+      fetchedAt: now,
+      lastAccess: now,
+      hits: 0,
+      expireAfter: resource.policy.expireAfter,
+    });
   }
 
   /**

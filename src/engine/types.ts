@@ -52,6 +52,12 @@ export interface Resource {
    * whole object (a module zip's h1: hash). Throwing refuses the body: nothing is cached.
    */
   verify?(body: BodyView): Promise<void>;
+  /**
+   * The body is known by its sha256 (a manifest by digest): on a miss, an entry of this
+   * instance under `keyPrefix` with that very body is served, and kept under this key too,
+   * instead of asking the upstream (or failing offline).
+   */
+  sameBodyAs?: { sha256: string; keyPrefix: string };
   /** Largest body accepted (bytes); larger fills fail and are not cached. */
   maxSize?: number;
 }

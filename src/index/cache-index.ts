@@ -65,6 +65,8 @@ export interface CacheIndex {
   lru(limit: number): Promise<IndexEntry[]>;
   /** Entries whose expireAfter has passed since lastAccess. */
   expired(now: number, limit: number): Promise<IndexEntry[]>;
+  /** An ok entry whose key starts with `keyPrefix` and whose body has this digest. */
+  withDigest(digest: string, keyPrefix: string): Promise<IndexEntry | undefined>;
   /** Whether any entry references the digest (for GC). */
   references(digest: string): Promise<boolean>;
   /** Removes every entry that references the digest (its blob is gone); returns how many. */

@@ -79,6 +79,10 @@ export class CachedIndex implements CacheIndex {
     return this.#inner.expired(now, limit);
   }
 
+  withDigest(digest: string, keyPrefix: string): Promise<IndexEntry | undefined> {
+    return this.#inner.withDigest(digest, keyPrefix);
+  }
+
   references(digest: string): Promise<boolean> {
     return this.#inner.references(digest);
   }

@@ -1,8 +1,16 @@
-// OCI fixtures: image layouts written by hand (blobs, manifests, an index), pushed with skopeo
-// into a real docker-registry (CNCF distribution 2.8) on loopback.
+// OCI fixtures: image layouts written by hand (blobs, manifests, an index) or built with umoci,
+// pushed with skopeo into a real docker-registry (CNCF distribution 2.8) on loopback.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -18,18 +26,52 @@ export interface Blob {
 /** An OCI image layout under construction. */
 export class Layout {
   readonly dir: string;
-  readonly #manifests: Array<{
-    mediaType: string;
-    digest: string;
-    size: number;
-    platform?: object;
-    annotations?: object;
-  }> = [];
-
   constructor() {
     this.dir = mkdtempSync(join(tmpdir(), 'trove-oci-'));
     mkdirSync(join(this.dir, 'blobs', 'sha256'), { recursive: true });
     writeFileSync(join(this.dir, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
+    writeFileSync(join(this.dir, 'index.json'), '{"schemaVersion":2,"manifests":[]}');
+  }
+
+  /**
+   * An image built by umoci: a layer per file (a Buffer, or that many random bytes), for one
+   * platform. Returns its manifest's descriptor.
+   */
+  umoci(tag: string, files: Array<[string, Buffer | number]>, arch = 'amd64'): Blob {
+    const ref = `${this.dir}:${tag}`;
+    const umoci = (...args: string[]) => execFileSync('umoci', args, { stdio: 'pipe' });
+    umoci('new', '--image', ref);
+    const src = mkdtempSync(join(tmpdir(), 'trove-umoci-'));
+    for (const [name, content] of files) {
+      const file = join(src, name);
+      if (typeof content === 'number') {
+        const fd = openSync(file, 'w');
+        try {
+          execFileSync('head', ['-c', String(content), '/dev/urandom'], {
+            stdio: ['ignore', fd, 'inherit'],
+          });
+        } finally {
+          closeSync(fd);
+        }
+      } else writeFileSync(file, content);
+      umoci('insert', '--image', ref, file, `/${name}`);
+    }
+    rmSync(src, { recursive: true, force: true });
+    umoci('config', '--image', ref, '--os', 'linux', '--architecture', arch);
+    return this.tagged(tag);
+  }
+
+  /** The descriptor index.json holds for a tag. */
+  tagged(tag: string): Blob {
+    const entry = this.#index().manifests.find(
+      (m) => m.annotations?.['org.opencontainers.image.ref.name'] === tag,
+    );
+    if (!entry) throw new Error(`no ${tag} in index.json`);
+    return { digest: entry.digest, size: entry.size };
+  }
+
+  #index(): { manifests: Array<Blob & { annotations?: Record<string, string> }> } {
+    return JSON.parse(readFileSync(join(this.dir, 'index.json'), 'utf8'));
   }
 
   blob(data: Buffer): Blob {
@@ -95,15 +137,15 @@ export class Layout {
         ),
       );
     }
-    this.#manifests.push({
-      mediaType,
-      ...target,
-      annotations: { 'org.opencontainers.image.ref.name': tag },
-    });
-    writeFileSync(
-      join(this.dir, 'index.json'),
-      JSON.stringify({ schemaVersion: 2, manifests: this.#manifests }),
-    );
+    const manifests = [
+      ...this.#index().manifests,
+      { mediaType, ...target, annotations: { 'org.opencontainers.image.ref.name': tag } },
+    ];
+    writeFileSync(join(this.dir, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests }));
+  }
+
+  remove(): void {
+    rmSync(this.dir, { recursive: true, force: true });
   }
 
   read(digest: string): Buffer {
@@ -148,6 +190,7 @@ export async function startRegistry(htpasswd?: string): Promise<Registry> {
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGTERM');
       await exited;
+      rmSync(dir, { recursive: true, force: true });
     },
   };
 }

@@ -52,6 +52,15 @@ export function resourceFor(
           fixedHeaders: { 'docker-content-digest': ep.reference, ...API_VERSION },
           maxSize: 4 * MiB,
           ...expectDigest(ep.reference),
+          // Bytes already cached under one of this repository's tags are these very bytes.
+          ...(ep.reference.startsWith('sha256:')
+            ? {
+                sameBodyAs: {
+                  sha256: ep.reference.slice(7),
+                  keyPrefix: `${registry}/${repo}/manifests/`,
+                },
+              }
+            : {}),
         };
       }
       return {

@@ -99,6 +99,10 @@ export class SqliteIndex implements CacheIndex {
          WHERE expire_after IS NOT NULL AND last_access + expire_after < ? LIMIT ?`,
       ),
       dropDigest: db.prepare<[string]>(`DELETE FROM entries WHERE digest = ?`),
+      withDigest: db.prepare<[string, string, string], Row>(
+        `SELECT ${COLUMNS} FROM entries
+         WHERE digest = ? AND status = 'ok' AND substr(key, 1, length(?)) = ? LIMIT 1`,
+      ),
       digestPage: db.prepare<[string, number], { digest: string }>(
         `SELECT DISTINCT digest FROM entries WHERE digest > ? ORDER BY digest LIMIT ?`,
       ),
@@ -175,6 +179,11 @@ export class SqliteIndex implements CacheIndex {
 
   async expired(now: number, limit: number): Promise<IndexEntry[]> {
     return this.#stmt.expired.all(now, limit).map(toEntry);
+  }
+
+  async withDigest(digest: string, keyPrefix: string): Promise<IndexEntry | undefined> {
+    const row = this.#stmt.withDigest.get(digest, keyPrefix, keyPrefix);
+    return row ? toEntry(row) : undefined;
   }
 
   async references(digest: string): Promise<boolean> {

@@ -35,6 +35,22 @@ export function indexSuite(name: string, create: () => Promise<CacheIndex>): voi
       await idx.close();
     });
 
+    it('finds an ok entry by digest under a key prefix, never a negative or another prefix', async () => {
+      const idx = await create();
+      await idx.put(entry('oci/reg/team/app/manifests/v1#x', { digest: d('1') }));
+      await idx.put(entry('oci/reg/team/other/manifests/v1#x', { digest: d('2') }));
+      await idx.put(entry('oci/reg/team/app/manifests/gone', { status: 'negative', digest: null }));
+      expect((await idx.withDigest(d('1'), 'oci/reg/team/app/'))?.key).toBe(
+        'oci/reg/team/app/manifests/v1#x',
+      );
+      expect(await idx.withDigest(d('2'), 'oci/reg/team/app/')).toBeUndefined();
+      expect(await idx.withDigest(d('3'), 'oci/')).toBeUndefined();
+      // A prefix is matched literally: % and _ are not wildcards.
+      expect(await idx.withDigest(d('1'), 'oci/reg/team/%')).toBeUndefined();
+      expect(await idx.withDigest(d('1'), 'oci_reg/')).toBeUndefined();
+      await idx.close();
+    });
+
     it('create-if-absent keeps the first copy', async () => {
       const idx = await create();
       const first = await idx.createIfAbsent(entry('k', { digest: d('1') }));

@@ -152,6 +152,32 @@ describe('upstream authentication', () => {
 });
 
 describe('caching', () => {
+  it('serves a manifest by digest from the bytes cached under a tag, upstream unasked', async () => {
+    const type = { 'content-type': 'application/vnd.oci.image.manifest.v1+json' };
+    const reg = await upstream((u) =>
+      u.file('/v2/team/app/manifests/v1', MANIFEST, {
+        ...type,
+        'docker-content-digest': sha(MANIFEST),
+      }),
+    );
+    trove = await startTrove(oci({ registries: { 'reg.example.test': reg.url } }));
+    const base = `${trove.url}/v2/reg.example.test/team`;
+    expect((await get(`${base}/app/manifests/v1`)).status).toBe(200);
+    await reg.stop();
+    for (const method of ['GET', 'HEAD']) {
+      const r = await get(`${base}/app/manifests/${sha(MANIFEST)}`, { method });
+      expect([r.status, r.headers['content-type'], r.headers['docker-content-digest']]).toEqual([
+        200,
+        type['content-type'],
+        sha(MANIFEST),
+      ]);
+      expect(Number(r.headers['content-length'])).toBe(MANIFEST.length);
+      if (method === 'GET') expect(r.body.toString()).toBe(MANIFEST);
+    }
+    // Another repository's tag never answers for this one.
+    expect((await get(`${base}/other/manifests/${sha(MANIFEST)}`)).status).not.toBe(200);
+  });
+
   it('revalidates a tag with HEAD, and fetches a moved tag by its new digest', async () => {
     const v1 = MANIFEST;
     const v2 = JSON.stringify({
