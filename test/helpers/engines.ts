@@ -77,8 +77,13 @@ export async function startDockerd(mirrors: string[]): Promise<Dockerd> {
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   child.stderr?.on('data', (c: Buffer) => (log = (log + c.toString()).slice(-8000)));
+  // The client keeps its logins in a config dir of its own, too.
   const docker = (...args: string[]) =>
-    runCommand('/usr/bin/docker', ['--host', `unix://${sock}`, ...args], { timeoutMs: 300_000 });
+    runCommand(
+      '/usr/bin/docker',
+      ['--config', join(dir, 'client'), '--host', `unix://${sock}`, ...args],
+      { timeoutMs: 300_000 },
+    );
   try {
     await until(async () => {
       if (child.exitCode !== null) throw new Error(`dockerd exited:\n${log}`);

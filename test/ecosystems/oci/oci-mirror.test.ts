@@ -178,6 +178,38 @@ describe('caching', () => {
     expect((await get(`${base}/other/manifests/${sha(MANIFEST)}`)).status).not.toBe(200);
   });
 
+  it('serves a stale tag while the registry answers 429, 500 or nothing', async () => {
+    let status = 200;
+    const reg = await upstream((u) =>
+      u.route('/v2/team/app/manifests/v1', (req, res) => {
+        if (status !== 200) return void res.writeHead(status).end();
+        res.writeHead(200, {
+          'content-type': 'application/vnd.oci.image.manifest.v1+json',
+          'docker-content-digest': sha(MANIFEST),
+        });
+        res.end(req.method === 'HEAD' ? undefined : MANIFEST);
+      }),
+    );
+    trove = await startTrove(oci({ registries: { 'docker.io': reg.url }, tag_fresh_for: '50ms' }));
+    const url = `${trove.url}/v2/team/app/manifests/v1`;
+    expect((await get(url)).status).toBe(200);
+    for (const s of [429, 500]) {
+      status = s;
+      await new Promise((r) => setTimeout(r, 80));
+      const r = await get(url);
+      expect([s, r.status, r.headers['x-cache'], r.body.toString()]).toEqual([
+        s,
+        200,
+        'STALE',
+        MANIFEST,
+      ]);
+      expect(r.headers['docker-content-digest']).toBe(sha(MANIFEST));
+    }
+    await reg.stop();
+    await new Promise((r) => setTimeout(r, 80));
+    expect((await get(url)).body.toString()).toBe(MANIFEST);
+  });
+
   it('revalidates a tag with HEAD, and fetches a moved tag by its new digest', async () => {
     const v1 = MANIFEST;
     const v2 = JSON.stringify({
