@@ -7,13 +7,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { get } from '../helpers/client.js';
+import { freePort } from '../helpers/fake-upstream.js';
 import { Layout, startRegistry, type Blob, type Registry } from '../helpers/oci-fixtures.js';
 import { runCommand } from '../helpers/run.js';
 import { requireTools } from '../helpers/tools.js';
 import { startTrove, type TestTrove } from '../helpers/trove.js';
 
-const enabled = requireTools('skopeo', 'oras', '/usr/bin/docker-registry', 'tar');
+const enabled = requireTools('skopeo', 'oras', '/usr/bin/docker-registry', 'tar', 'unshare');
 const REG = 'registry.trove.test';
+const DOMAIN = 'mirror.test';
 const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 
@@ -25,6 +27,7 @@ describe.skipIf(!enabled)('skopeo through Trove', () => {
   let app: Blob;
   let index: Blob;
   let payload: Blob;
+  let ownPort: number;
 
   const skopeo = (...args: string[]) => runCommand('skopeo', args, { timeoutMs: 120_000 });
   const inspect = async (ref: string): Promise<{ Digest: string }> => {
@@ -66,11 +69,22 @@ describe.skipIf(!enabled)('skopeo through Trove', () => {
       );
       expect(r.code, r.err).toBe(0);
     }
+    ownPort = await freePort();
     trove = await startTrove({
       instances: {
         oci: {
           type: 'oci',
           registries: { [REG]: registry.url, 'docker.io': registry.url },
+          custom_domain: DOMAIN,
+          host_routes: { private: REG },
+        },
+        // A dedicated listener whose bare names go to REG.
+        corp: {
+          type: 'oci',
+          path: '/corp',
+          registries: { [REG]: registry.url },
+          default_registry: REG,
+          bind: `127.0.0.1:${ownPort}`,
         },
       },
     });
@@ -104,6 +118,40 @@ describe.skipIf(!enabled)('skopeo through Trove', () => {
     expect(copied.manifests[0]?.digest).toBe(index.digest);
     const blob = readFileSync(join(out, 'blobs', 'sha256', app.digest.slice(7)));
     expect(blob.equals(layout.read(app.digest))).toBe(true);
+  });
+
+  it('routes by Host under custom_domain, and on a dedicated listener', async () => {
+    const port = trove.url.split(':').pop() as string;
+    // skopeo sees the routed names through an /etc/hosts of its own (a private mount namespace).
+    const hosts = join(mkdtempSync(join(tmpdir(), 'trove-hosts-')), 'hosts');
+    const names = ['docker', 'registry.docker', 'private', 'nowhere'].map((n) => `${n}.${DOMAIN}`);
+    writeFileSync(hosts, `127.0.0.1 localhost ${names.join(' ')}\n`);
+    const routed = (ref: string) =>
+      runCommand(
+        'unshare',
+        [
+          '-m',
+          'sh',
+          '-c',
+          'mount --bind "$0" /etc/hosts && exec skopeo inspect --tls-verify=false --format "{{.Digest}}" "$1"',
+          hosts,
+          `docker://${ref}`,
+        ],
+        { timeoutMs: 120_000 },
+      );
+    for (const [ref, digest] of [
+      [`docker.${DOMAIN}:${port}/alpine:3`, index.digest], // cloudflare-docker-proxy's docker.
+      [`registry.docker.${DOMAIN}:${port}/alpine:3`, index.digest], // go-docker-proxy's scheme
+      [`private.${DOMAIN}:${port}/team/app:v1`, app.digest], // host_routes
+      [`127.0.0.1:${ownPort}/team/app:v1`, app.digest], // the corp instance's own listener
+    ] as const) {
+      const r = await routed(ref);
+      expect(r.code, `${ref}: ${r.err}`).toBe(0);
+      expect(r.out.trim(), ref).toBe(digest);
+    }
+    const unknown = await routed(`nowhere.${DOMAIN}:${port}/team/app:v1`);
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.err).toMatch(/no registry is routed for host nowhere\.mirror\.test/);
   });
 
   it('answers ?ns= (containerd mirrors) and sends the required headers, on GET and HEAD', async () => {
