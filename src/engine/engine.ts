@@ -15,6 +15,7 @@ import { FillCommitter, REASON } from './fill-committer.js';
 import type { MemoryCache } from './memory-cache.js';
 import { readBlob, serveEntry } from './serve-entry.js';
 import { planBody, sendIfBodiless } from './respond.js';
+import { adoptTwin } from './twins.js';
 import type { CacheResult, Resource, ServeOutcome } from './types.js';
 
 /** What the engine needs to know about the instance a request belongs to. */
@@ -161,7 +162,7 @@ export class Engine {
         stale: entry,
       };
     }
-    const twin = resource.sameBodyAs && (await this.#adoptTwin(key, resource, scope, now));
+    const twin = await adoptTwin(this.#d.index, key, resource, scope.instance, now);
     if (twin) return { kind: 'hit', entry: twin, result: 'HIT' };
     if (offline) {
       const why = scope.offline ? 'offline mode' : 'cache-only request';
@@ -172,30 +173,6 @@ export class Engine {
     }
     const fill = this.#fills.get(key) ?? this.#startFill(key, resource, scope);
     return { kind: 'fill', fill, stale: undefined };
-  }
-
-  /** The entry of another key with the same body (Resource.sameBodyAs), kept under this key. */
-  async #adoptTwin(
-    key: string,
-    resource: Resource,
-    scope: Scope,
-    now: number,
-  ): Promise<IndexEntry | undefined> {
-    const same = resource.sameBodyAs as NonNullable<Resource['sameBodyAs']>;
-    const found = await this.#d.index.withDigest(
-      same.sha256,
-      `${scope.instance}/${same.keyPrefix}`,
-    );
-    if (!found) return undefined;
-    return this.#d.index.createIfAbsent({
-      ...found,
-      key,
-      headers: { ...found.headers, ...resource.fixedHeaders },
-      fetchedAt: now,
-      lastAccess: now,
-      hits: 0,
-      expireAfter: resource.policy.expireAfter,
-    });
   }
 
   /**
