@@ -172,7 +172,8 @@ describe.skipIf(!enabled)('skopeo through Trove', () => {
       blob.status,
       blob.headers['docker-content-digest'],
       blob.headers['content-length'],
-    ]).toEqual([200, payload.digest, String(payload.size)]);
+      blob.headers['content-type'],
+    ]).toEqual([200, payload.digest, String(payload.size), 'application/octet-stream']);
   });
 
   it('refuses pushes with the registry error format', async () => {

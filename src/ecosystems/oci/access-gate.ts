@@ -18,6 +18,8 @@ const MAX_ENTRIES = 10_000;
 export class AccessGate {
   readonly #ttlMs: number;
   readonly #seen = new Map<string, Remembered>();
+  /** Probes in flight: concurrent requests of one client for one repository ask once. */
+  readonly #asking = new Map<string, Promise<Access>>();
 
   constructor(ttlMs: number) {
     this.#ttlMs = ttlMs;
@@ -28,6 +30,23 @@ export class AccessGate {
     if (known && known.until > now) {
       return known.granted ? { ok: true } : denied();
     }
+    const asking = this.#asking.get(key);
+    if (asking) return asking;
+    const answer = this.#ask(key, probe, known, now);
+    this.#asking.set(key, answer);
+    try {
+      return await answer;
+    } finally {
+      this.#asking.delete(key);
+    }
+  }
+
+  async #ask(
+    key: string,
+    probe: Probe,
+    known: Remembered | undefined,
+    now: number,
+  ): Promise<Access> {
     let status: number;
     try {
       status = await probe();

@@ -35,7 +35,12 @@ export function resourceFor(
         class: 'artifact',
         policy: policies.immutable,
         upstreamPath: path(`blobs/${ep.digest}`),
-        fixedHeaders: { 'docker-content-digest': ep.digest, ...API_VERSION },
+        // Every blob answer has a type, whatever the registry sent.
+        fixedHeaders: {
+          'content-type': 'application/octet-stream',
+          'docker-content-digest': ep.digest,
+          ...API_VERSION,
+        },
         ...expectDigest(ep.digest),
       };
     case 'manifest': {

@@ -202,6 +202,19 @@ describe('passthrough mode', () => {
     ).toBe(1);
   });
 
+  it('asks once for 20 concurrent cold requests of one client, and fetches the blob once', async () => {
+    const fake = await privateRegistry();
+    await startPassthrough(fake);
+    const alice = tokenOf(await troveToken(basic('alice')));
+    const got = await Promise.all(Array.from({ length: 20 }, () => pull(BLOB_PATH, alice)));
+    expect(got.map((r) => r.body.toString())).toEqual(Array(20).fill(LAYER));
+    expect(got[0]?.headers['content-type']).toBe('application/octet-stream');
+    // One probe: a HEAD without a token (401), then with the token alice's credentials got.
+    expect(fake.reg.requests.filter((r) => r.method === 'HEAD').length).toBe(2);
+    const gets = fake.reg.requests.filter((r) => r.method === 'GET' && r.url?.includes('/blobs/'));
+    expect(gets.length).toBe(1);
+  });
+
   it('checks a login (no scope) against the registry, so a wrong password fails there', async () => {
     const fake = await privateRegistry();
     await startPassthrough(fake);
