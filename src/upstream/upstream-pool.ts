@@ -41,6 +41,8 @@ export interface FetchInit {
   body?: string;
   headers?: Record<string, string>;
   signal?: AbortSignal;
+  /** 'manual' answers a redirect as it is instead of following it. */
+  redirect?: 'follow' | 'manual';
 }
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
@@ -95,7 +97,11 @@ export class UpstreamPool implements Origin {
       // consumer stopped reading) from becoming an uncaught exception.
       res.body.on('error', () => undefined);
       const location = res.headers['location'];
-      if (REDIRECTS.has(res.statusCode) && typeof location === 'string') {
+      if (
+        REDIRECTS.has(res.statusCode) &&
+        typeof location === 'string' &&
+        init.redirect !== 'manual'
+      ) {
         res.body.resume();
         if (hop >= this.#maxRedirects) {
           throw new TroveError(

@@ -53,7 +53,7 @@ export class AccessGate {
     } catch {
       status = 0;
     }
-    if (status >= 200 && status < 300) {
+    if (status >= 200 && status < 400) {
       this.#remember(key, true, now);
       return { ok: true };
     }

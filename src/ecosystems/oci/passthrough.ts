@@ -156,9 +156,11 @@ function toCredential(authorization: string): Credential {
 }
 
 async function probeStatus(origin: Registry['origin'], probe: Target['probe']): Promise<number> {
+  // A redirect (a blob on a CDN) already says the registry let this client in.
   const res = await origin.fetch(probe.path, {
     method: probe.method,
     headers: probe.accept ? { accept: probe.accept } : {},
+    redirect: 'manual',
   });
   res.body.resume();
   return res.status;

@@ -26,6 +26,7 @@ const MANIFEST = JSON.stringify({
   layers: [],
 });
 const LAYER = 'private layer bytes';
+const CDN_LAYER = 'layer bytes on a CDN';
 const USERS: Record<string, string> = { alice: 'pw-a', bob: 'pw-b' };
 /** Who may pull which repository. */
 const GRANTS: Record<string, string[]> = { alice: ['library/alpine'], bob: ['team/other'] };
@@ -98,6 +99,20 @@ async function privateRegistry(): Promise<Fake> {
     `/v2/library/alpine/blobs/${sha(LAYER)}`,
     guarded('library/alpine', (res) =>
       res.writeHead(200, { 'content-length': String(LAYER.length) }).end(LAYER),
+    ),
+  );
+  // A blob kept on a CDN whose signed URLs answer GET only, as S3's do.
+  const cdn = await upstream((u) =>
+    u.route('/signed', (req, res) =>
+      req.method === 'GET'
+        ? void res.writeHead(200, { 'content-length': String(CDN_LAYER.length) }).end(CDN_LAYER)
+        : void res.writeHead(403).end(),
+    ),
+  );
+  reg.route(
+    `/v2/library/alpine/blobs/${sha(CDN_LAYER)}`,
+    guarded('library/alpine', (res) =>
+      res.writeHead(307, { location: `${cdn.url}/signed?sig=x` }).end(),
     ),
   );
   return { reg, auth, tokenRequests };
@@ -213,6 +228,16 @@ describe('passthrough mode', () => {
     expect(fake.reg.requests.filter((r) => r.method === 'HEAD').length).toBe(2);
     const gets = fake.reg.requests.filter((r) => r.method === 'GET' && r.url?.includes('/blobs/'));
     expect(gets.length).toBe(1);
+  });
+
+  it('takes a redirect to a CDN as a grant: signed URLs often refuse HEAD', async () => {
+    const fake = await privateRegistry();
+    await startPassthrough(fake);
+    const alice = tokenOf(await troveToken(basic('alice')));
+    const r = await pull(`alpine/blobs/${sha(CDN_LAYER)}`, alice);
+    expect([r.status, r.body.toString()]).toEqual([200, CDN_LAYER]);
+    const anonymous = await pull(`alpine/blobs/${sha(CDN_LAYER)}`);
+    expect(anonymous.status).toBe(401);
   });
 
   it('checks a login (no scope) against the registry, so a wrong password fails there', async () => {
