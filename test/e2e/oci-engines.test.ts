@@ -1,10 +1,18 @@
 // Real container engines through Trove, against a real docker-registry 2.8 holding images built
 // with umoci: an image with one layer over 100 MiB and a multi-arch index. podman pulls through
-// the path namespace and the default registry; dockerd pulls Docker Hub names through its
+// the path namespace and the default registry; containerd pulls through a hosts.toml mirror,
+// which Trove routes by the ?ns= containerd adds; dockerd pulls Docker Hub names through its
 // `registry-mirrors` pointing at Trove (the daemon has no other way to reach the registry).
 // Digests must equal the upstream's, and cached pulls must work with the registry stopped.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { podman, startDockerd, type Dockerd, type Podman } from '../helpers/engines.js';
+import {
+  podman,
+  startContainerd,
+  startDockerd,
+  type Containerd,
+  type Dockerd,
+  type Podman,
+} from '../helpers/engines.js';
 import { Layout, startRegistry, type Blob, type Registry } from '../helpers/oci-fixtures.js';
 import { runCommand } from '../helpers/run.js';
 import { requireTools } from '../helpers/tools.js';
@@ -17,6 +25,8 @@ const enabled = requireTools(
   '/usr/sbin/dockerd',
   '/usr/bin/docker',
   '/usr/bin/docker-registry',
+  '/usr/bin/containerd',
+  'ctr',
 );
 const REG = 'registry.trove.test';
 const MiB = 1024 * 1024;
@@ -100,6 +110,39 @@ describe.skipIf(!enabled)('container engines through Trove', () => {
       const r = await p.run('pull', '--tls-verify=false', '--arch', 'amd64', ref);
       expect(r.code, r.err).toBe(0);
       expect(await digests(ref)).toContain(index.digest);
+    }, 300_000);
+  });
+
+  describe('containerd (ctr with a hosts.toml mirror, which sends ?ns=)', () => {
+    let c: Containerd;
+    let nsOnly: TestTrove;
+
+    beforeAll(async () => {
+      c = await startContainerd();
+      // Only ?ns= can reach the registry here: a name without it goes to a closed port.
+      nsOnly = await startTrove({
+        instances: {
+          oci: {
+            type: 'oci',
+            registries: { [REG]: registry.url, 'docker.io': 'http://127.0.0.1:9' },
+          },
+        },
+      });
+    }, 120_000);
+
+    afterAll(async () => {
+      await nsOnly?.stop();
+      await c?.stop();
+    });
+
+    it('pulls through Trove as a mirror, routed by ?ns=, digest equal to the upstream', async () => {
+      const hosts = c.mirror(REG, nsOnly.url);
+      const ref = `${REG}/team/big:v1`;
+      const r = await c.ctr('images', 'pull', '--hosts-dir', hosts, ref);
+      expect(r.code, r.err).toBe(0);
+      const listed = await c.ctr('images', 'list');
+      expect(listed.out).toContain(ref);
+      expect(listed.out).toContain(big.digest);
     }, 300_000);
   });
 

@@ -1,7 +1,8 @@
 // Real container engines for end-to-end pulls, each with state of its own under a temp dir:
-// podman (vfs storage) and dockerd (vfs, no iptables, no bridge) with registry-mirrors.
+// podman (vfs storage), dockerd (vfs, no iptables, no bridge) with registry-mirrors, and
+// containerd driven by ctr with a hosts.toml mirror.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { until } from './fake-upstream.js';
@@ -39,6 +40,42 @@ export function podman(): Podman {
   };
 }
 
+interface Daemon {
+  /** Resolves once `check` passes; throws (with the daemon's log) if it exits or times out. */
+  ready(check: () => Promise<boolean>): Promise<void>;
+  /** SIGTERM, then SIGKILL after 20 s. */
+  stop(): Promise<void>;
+}
+
+function spawnDaemon(cmd: string, args: string[]): Daemon {
+  let log = '';
+  const child: ChildProcess = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  child.stderr?.on('data', (c: Buffer) => (log = (log + c.toString()).slice(-8000)));
+  const running = () => child.exitCode === null && child.signalCode === null;
+  const stop = async (): Promise<void> => {
+    if (!running()) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    await exited;
+    clearTimeout(timer);
+  };
+  return {
+    async ready(check) {
+      try {
+        await until(async () => {
+          if (!running()) throw new Error(`${cmd} exited`);
+          return check();
+        }, 60_000);
+      } catch (err) {
+        await stop();
+        throw new Error(`${cmd} did not start: ${String(err)}\n${log}`);
+      }
+    },
+    stop,
+  };
+}
+
 export interface Dockerd {
   docker(...args: string[]): Promise<Ran>;
   stop(): Promise<void>;
@@ -59,24 +96,18 @@ export async function startDockerd(mirrors: string[]): Promise<Dockerd> {
       bridge: 'none',
     }),
   );
-  let log = '';
-  const child: ChildProcess = spawn(
-    '/usr/sbin/dockerd',
-    [
-      '--config-file',
-      join(dir, 'daemon.json'),
-      '--data-root',
-      join(dir, 'data'),
-      '--exec-root',
-      join(dir, 'exec'),
-      '--pidfile',
-      join(dir, 'dockerd.pid'),
-      '--host',
-      `unix://${sock}`,
-    ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  child.stderr?.on('data', (c: Buffer) => (log = (log + c.toString()).slice(-8000)));
+  const started = spawnDaemon('/usr/sbin/dockerd', [
+    '--config-file',
+    join(dir, 'daemon.json'),
+    '--data-root',
+    join(dir, 'data'),
+    '--exec-root',
+    join(dir, 'exec'),
+    '--pidfile',
+    join(dir, 'dockerd.pid'),
+    '--host',
+    `unix://${sock}`,
+  ]);
   // The client keeps its logins in a config dir of its own, too.
   const docker = (...args: string[]) =>
     runCommand(
@@ -84,35 +115,67 @@ export async function startDockerd(mirrors: string[]): Promise<Dockerd> {
       ['--config', join(dir, 'client'), '--host', `unix://${sock}`, ...args],
       { timeoutMs: 300_000 },
     );
-  try {
-    await until(async () => {
-      if (child.exitCode !== null) throw new Error(`dockerd exited:\n${log}`);
-      return existsSync(sock) && (await docker('version')).code === 0;
-    }, 60_000);
-  } catch (err) {
-    child.kill('SIGKILL');
-    throw new Error(`dockerd did not start: ${String(err)}\n${log}`);
-  }
+  await started.ready(async () => existsSync(sock) && (await docker('version')).code === 0);
   return {
     docker,
     async stop() {
       // dockerd stops the containerd it started; make sure of it, by its own pid file.
       const containerd = join(dir, 'exec', 'containerd', 'containerd.pid');
       const inner = existsSync(containerd) ? Number(readFileSync(containerd, 'utf8')) : 0;
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise((r) => child.once('exit', r));
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-        await exited;
-        clearTimeout(timer);
+      await started.stop();
+      // Only if that pid is still dockerd's containerd (not a reused pid).
+      const cmdline = `/proc/${inner}/cmdline`;
+      if (inner > 0 && existsSync(cmdline) && readFileSync(cmdline, 'utf8').includes(dir)) {
+        process.kill(inner, 'SIGKILL');
       }
-      if (inner > 0) {
-        try {
-          process.kill(inner, 'SIGKILL');
-        } catch {
-          // already gone
-        }
-      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface Containerd {
+  ctr(...args: string[]): Promise<Ran>;
+  /** A hosts.toml directory that sends pulls of `registry` to `mirror` (with ?ns=). */
+  mirror(registry: string, mirror: string): string;
+  stop(): Promise<void>;
+}
+
+/** containerd 1.6 on a socket of its own; `ctr` drives it. */
+export async function startContainerd(): Promise<Containerd> {
+  const dir = mkdtempSync(join(tmpdir(), 'trove-containerd-'));
+  const sock = join(dir, 'containerd.sock');
+  writeFileSync(
+    join(dir, 'config.toml'),
+    [
+      'version = 2',
+      `root = "${join(dir, 'root')}"`,
+      `state = "${join(dir, 'state')}"`,
+      'disabled_plugins = ["io.containerd.grpc.v1.cri"]',
+      '[grpc]',
+      `  address = "${sock}"`,
+    ].join('\n'),
+  );
+  const started = spawnDaemon('/usr/bin/containerd', ['--config', join(dir, 'config.toml')]);
+  const ctr = (...args: string[]) =>
+    runCommand('ctr', ['--address', sock, ...args], { timeoutMs: 300_000 });
+  await started.ready(async () => existsSync(sock) && (await ctr('version')).code === 0);
+  return {
+    ctr,
+    mirror(registry, mirror) {
+      const hosts = join(dir, 'hosts');
+      mkdirSync(join(hosts, registry), { recursive: true });
+      writeFileSync(
+        join(hosts, registry, 'hosts.toml'),
+        [
+          `server = "https://${registry}"`,
+          `[host."${mirror}"]`,
+          '  capabilities = ["pull", "resolve"]',
+        ].join('\n'),
+      );
+      return hosts;
+    },
+    async stop() {
+      await started.stop();
       rmSync(dir, { recursive: true, force: true });
     },
   };
