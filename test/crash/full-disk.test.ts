@@ -41,7 +41,9 @@ describe.skipIf(!mounted)('full disk', () => {
     await trove?.stop();
     await up?.stop();
     spawnSync('umount', [mountPoint]);
-    rmSync(mountPoint, { recursive: true, force: true });
+    // A mount namespace another process made meanwhile may still hold a copy of the mount for a
+    // moment (EBUSY): rmSync retries those, bounded.
+    rmSync(mountPoint, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
   });
 
   it('discards the fill, keeps what was cached, and recovers when space is back', async () => {

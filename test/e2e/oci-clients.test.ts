@@ -8,12 +8,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { get } from '../helpers/client.js';
 import { freePort } from '../helpers/fake-upstream.js';
+import { startConnectProxy } from '../helpers/net-fixtures.js';
 import { Layout, startRegistry, type Blob, type Registry } from '../helpers/oci-fixtures.js';
 import { runCommand } from '../helpers/run.js';
 import { requireTools } from '../helpers/tools.js';
 import { startTrove, type TestTrove } from '../helpers/trove.js';
 
-const enabled = requireTools('skopeo', 'oras', '/usr/bin/docker-registry', 'tar', 'unshare');
+const enabled = requireTools('skopeo', 'oras', '/usr/bin/docker-registry', 'tar');
 const REG = 'registry.trove.test';
 const DOMAIN = 'mirror.test';
 const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
@@ -122,22 +123,15 @@ describe.skipIf(!enabled)('skopeo through Trove', () => {
 
   it('routes by Host under custom_domain, and on a dedicated listener', async () => {
     const port = trove.url.split(':').pop() as string;
-    // skopeo sees the routed names through an /etc/hosts of its own (a private mount namespace).
-    const hosts = join(mkdtempSync(join(tmpdir(), 'trove-hosts-')), 'hosts');
+    // skopeo reaches the routed names through an HTTP proxy that knows them (no DNS needed);
+    // the Host header it sends is what Trove routes by.
     const names = ['docker', 'registry.docker', 'private', 'nowhere'].map((n) => `${n}.${DOMAIN}`);
-    writeFileSync(hosts, `127.0.0.1 localhost ${names.join(' ')}\n`);
+    const proxy = await startConnectProxy(Object.fromEntries(names.map((n) => [n, '127.0.0.1'])));
     const routed = (ref: string) =>
       runCommand(
-        'unshare',
-        [
-          '-m',
-          'sh',
-          '-c',
-          'mount --bind "$0" /etc/hosts && exec skopeo inspect --tls-verify=false --format "{{.Digest}}" "$1"',
-          hosts,
-          `docker://${ref}`,
-        ],
-        { timeoutMs: 120_000 },
+        'skopeo',
+        ['inspect', '--tls-verify=false', '--format', '{{.Digest}}', `docker://${ref}`],
+        { timeoutMs: 120_000, env: { HTTP_PROXY: proxy.url, NO_PROXY: '127.0.0.1' } },
       );
     for (const [ref, digest] of [
       [`docker.${DOMAIN}:${port}/alpine:3`, index.digest], // cloudflare-docker-proxy's docker.
@@ -152,6 +146,8 @@ describe.skipIf(!enabled)('skopeo through Trove', () => {
     const unknown = await routed(`nowhere.${DOMAIN}:${port}/team/app:v1`);
     expect(unknown.code).not.toBe(0);
     expect(unknown.err).toMatch(/no registry is routed for host nowhere\.mirror\.test/);
+    expect(proxy.targets).toContain(`docker.${DOMAIN}:${port}`);
+    await proxy.stop();
   });
 
   it('answers ?ns= (containerd mirrors) and sends the required headers, on GET and HEAD', async () => {

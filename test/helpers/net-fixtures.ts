@@ -4,7 +4,11 @@
 import { execFileSync } from 'node:child_process';
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { mkdtempSync, readFileSync } from 'node:fs';
-import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import {
+  createServer as createHttpServer,
+  request as httpRequest,
+  type Server as HttpServer,
+} from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -126,10 +130,37 @@ export async function startSocks5(
   return { url: `socks5://127.0.0.1:${port}`, targets, stop: () => closeServer(server, sockets) };
 }
 
-/** An HTTP proxy that only tunnels (CONNECT), as undici and most clients use it. */
+/**
+ * An HTTP proxy: it tunnels (CONNECT, as undici and most clients use it for https), and forwards
+ * plain absolute-form requests (`GET http://host:port/path`, as Go clients send for http URLs)
+ * with their Host header kept, so names in `names` need no DNS.
+ */
 export async function startConnectProxy(names: NameTable): Promise<ProxyFixture> {
   const targets: string[] = [];
-  const server = createHttpServer((_req, res) => res.writeHead(405).end());
+  const server = createHttpServer((req, res) => {
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '');
+    } catch {
+      return void res.writeHead(405).end();
+    }
+    targets.push(url.host);
+    const forward = httpRequest(
+      {
+        host: names[url.hostname] ?? url.hostname,
+        port: url.port || 80,
+        method: req.method,
+        path: `${url.pathname}${url.search}`,
+        headers: req.headers,
+      },
+      (up) => {
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        up.pipe(res);
+      },
+    );
+    forward.on('error', () => res.writeHead(502).end());
+    req.pipe(forward);
+  });
   server.on('connect', (req, client: Socket, head: Buffer) => {
     const authority = req.url ?? '';
     targets.push(authority);
