@@ -89,7 +89,7 @@ export class Passthrough {
       const status = await probeStatus(login.as(toCredential(authorization)).origin, {
         path: 'v2/',
         method: 'GET',
-      });
+      }).catch(() => 0);
       if (status === 401 || status === 403) {
         return jsonError(401, 'UNAUTHORIZED', `${loginRegistry} did not accept these credentials`);
       }

@@ -247,6 +247,12 @@ describe('passthrough mode', () => {
     const wrong = await troveToken(basic('alice', 'nope'), '');
     expect(wrong.status).toBe(401);
     expect(JSON.parse(wrong.body.toString()).errors[0].code).toBe('UNAUTHORIZED');
+    await fake.reg.stop();
+    const down = await troveToken(basic('alice'), '');
+    expect([down.status, JSON.parse(down.body.toString()).errors[0].code]).toEqual([
+      503,
+      'UNAVAILABLE',
+    ]);
   });
 
   it('keeps serving a client it has seen granted while the registry is down, and no one else', async () => {
