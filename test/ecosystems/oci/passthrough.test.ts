@@ -118,12 +118,19 @@ async function privateRegistry(): Promise<Fake> {
   return { reg, auth, tokenRequests };
 }
 
-async function startPassthrough(fake: Fake, extra: Record<string, unknown> = {}): Promise<void> {
+/** Trove with docker.io (the fake) in passthrough mode, plus `registries` and other settings. */
+async function startPassthrough(
+  fake: Fake,
+  { registries = {}, ...extra }: Record<string, unknown> = {},
+): Promise<void> {
   trove = await startTrove({
     instances: {
       oci: {
         type: 'oci',
-        registries: { 'docker.io': { url: fake.reg.url, passthrough: true } },
+        registries: {
+          'docker.io': { url: fake.reg.url, passthrough: true },
+          ...(registries as object),
+        },
         ...extra,
       },
     },
@@ -274,16 +281,8 @@ describe('passthrough mode', () => {
   it('never forwards credentials to a registry the token was not asked for', async () => {
     const fake = await privateRegistry();
     const other = await privateRegistry();
-    trove = await startTrove({
-      instances: {
-        oci: {
-          type: 'oci',
-          registries: {
-            'docker.io': { url: fake.reg.url, passthrough: true },
-            'other.test': { url: other.reg.url, passthrough: true },
-          },
-        },
-      },
+    await startPassthrough(fake, {
+      registries: { 'other.test': { url: other.reg.url, passthrough: true } },
     });
     const alice = tokenOf(await troveToken(basic('alice')));
     expect((await pull('other.test/library/alpine/manifests/3', alice)).status).toBe(401);
@@ -293,17 +292,7 @@ describe('passthrough mode', () => {
   it('leaves registries without passthrough to Trove, for clients with an anonymous token', async () => {
     const fake = await privateRegistry();
     const open = await upstream((u) => u.file('/v2/team/app/blobs/' + sha('open'), 'open', {}));
-    trove = await startTrove({
-      instances: {
-        oci: {
-          type: 'oci',
-          registries: {
-            'docker.io': { url: fake.reg.url, passthrough: true },
-            'open.test': open.url,
-          },
-        },
-      },
-    });
+    await startPassthrough(fake, { registries: { 'open.test': open.url } });
     const anonymous = tokenOf(await troveToken(undefined, 'repository:open.test/team/app:pull'));
     const r = await pull(`open.test/team/app/blobs/${sha('open')}`, anonymous);
     expect([r.status, r.body.toString()]).toEqual([200, 'open']);
