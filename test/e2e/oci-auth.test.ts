@@ -54,15 +54,7 @@ describe.skipIf(!enabled)('an htpasswd registry through Trove', () => {
     });
     writeFileSync(join(dir, 'htpasswd'), `${users.join('\n')}\n`);
     registry = await startRegistry(join(dir, 'htpasswd'));
-    const pushed = await skopeo(
-      'copy',
-      '--dest-tls-verify=false',
-      '--dest-creds',
-      'alice:pw-a',
-      `oci:${layout.dir}:v1`,
-      `docker://${registry.host}/team/secret:v1`,
-    );
-    expect(pushed.code, pushed.err).toBe(0);
+    await registry.push(layout, [['v1', 'team/secret:v1']], 'alice:pw-a');
     proxied = await startTrove({
       instances: {
         oci: {

@@ -44,6 +44,23 @@ describe.skipIf(!enabled)('skopeo through Trove', () => {
     return { Digest: d.out.trim() };
   };
 
+  /** skopeo copy --all of a ref through Trove into a fresh layout; its index.json's first digest. */
+  const copyOut = async (ref: string): Promise<{ dir: string; digest: string | undefined }> => {
+    const dir = mkdtempSync(join(tmpdir(), 'trove-oci-out-'));
+    const r = await skopeo(
+      'copy',
+      '--all',
+      '--src-tls-verify=false',
+      `docker://${ref}`,
+      `oci:${dir}:x`,
+    );
+    expect(r.code, r.err).toBe(0);
+    const copied = JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8')) as {
+      manifests: Blob[];
+    };
+    return { dir, digest: copied.manifests[0]?.digest };
+  };
+
   beforeAll(async () => {
     layout = new Layout();
     const big = layout.layer('payload.bin', randomBytes(3 * 1024 * 1024));
@@ -55,21 +72,12 @@ describe.skipIf(!enabled)('skopeo through Trove', () => {
       { blob: app, arch: 'amd64' },
       { blob: arm, arch: 'arm64' },
     ]);
-    index = JSON.parse(readFileSync(join(layout.dir, 'index.json'), 'utf8')).manifests[1] as Blob;
+    index = layout.tagged('multi');
     registry = await startRegistry();
-    for (const [src, dest] of [
+    await registry.push(layout, [
       ['app-v1', 'team/app:v1'],
       ['multi', 'library/alpine:3'],
-    ] as const) {
-      const r = await skopeo(
-        'copy',
-        '--all',
-        '--dest-tls-verify=false',
-        `oci:${layout.dir}:${src}`,
-        `docker://${registry.host}/${dest}`,
-      );
-      expect(r.code, r.err).toBe(0);
-    }
+    ]);
     ownPort = await freePort();
     trove = await startTrove({
       instances: {
@@ -104,20 +112,9 @@ describe.skipIf(!enabled)('skopeo through Trove', () => {
   });
 
   it('copies a multi-arch image from the default registry (library/ added), digests equal', async () => {
-    const out = mkdtempSync(join(tmpdir(), 'trove-oci-out-'));
-    const r = await skopeo(
-      'copy',
-      '--all',
-      '--src-tls-verify=false',
-      `docker://${host}/alpine:3`,
-      `oci:${out}:copied`,
-    );
-    expect(r.code, r.err).toBe(0);
-    const copied = JSON.parse(readFileSync(join(out, 'index.json'), 'utf8')) as {
-      manifests: Blob[];
-    };
-    expect(copied.manifests[0]?.digest).toBe(index.digest);
-    const blob = readFileSync(join(out, 'blobs', 'sha256', app.digest.slice(7)));
+    const out = await copyOut(`${host}/alpine:3`);
+    expect(out.digest).toBe(index.digest);
+    const blob = readFileSync(join(out.dir, 'blobs', 'sha256', app.digest.slice(7)));
     expect(blob.equals(layout.read(app.digest))).toBe(true);
   });
 
@@ -241,18 +238,6 @@ describe.skipIf(!enabled)('skopeo through Trove', () => {
     await registry.stop();
     expect(await inspect(`${host}/${REG}/team/app:v1`)).toEqual({ Digest: app.digest });
     expect(await inspect(`${host}/${REG}/team/app@${app.digest}`)).toEqual({ Digest: app.digest });
-    const out = mkdtempSync(join(tmpdir(), 'trove-oci-offline-'));
-    const r = await skopeo(
-      'copy',
-      '--all',
-      '--src-tls-verify=false',
-      `docker://${host}/alpine:3`,
-      `oci:${out}:x`,
-    );
-    expect(r.code, r.err).toBe(0);
-    const copied = JSON.parse(readFileSync(join(out, 'index.json'), 'utf8')) as {
-      manifests: Blob[];
-    };
-    expect(copied.manifests[0]?.digest).toBe(index.digest);
+    expect((await copyOut(`${host}/alpine:3`)).digest).toBe(index.digest);
   });
 });

@@ -14,7 +14,6 @@ import {
   type Podman,
 } from '../helpers/engines.js';
 import { Layout, startRegistry, type Blob, type Registry } from '../helpers/oci-fixtures.js';
-import { runCommand } from '../helpers/run.js';
 import { requireTools } from '../helpers/tools.js';
 import { startTrove, type TestTrove } from '../helpers/trove.js';
 
@@ -53,23 +52,10 @@ describe.skipIf(!enabled)('container engines through Trove', () => {
     ]);
     index = layout.tagged('multi');
     registry = await startRegistry();
-    for (const [src, dest] of [
+    await registry.push(layout, [
       ['big', 'team/big:v1'],
       ['multi', 'library/multi:1'],
-    ] as const) {
-      const r = await runCommand(
-        'skopeo',
-        [
-          'copy',
-          '--all',
-          '--dest-tls-verify=false',
-          `oci:${layout.dir}:${src}`,
-          `docker://${registry.host}/${dest}`,
-        ],
-        { timeoutMs: 300_000 },
-      );
-      expect(r.code, r.err).toBe(0);
-    }
+    ]);
     trove = await startTrove({
       instances: {
         oci: { type: 'oci', registries: { [REG]: registry.url, 'docker.io': registry.url } },

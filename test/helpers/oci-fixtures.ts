@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { freePort, until } from './fake-upstream.js';
+import { runCommand } from './run.js';
 
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
@@ -157,6 +158,8 @@ export interface Registry {
   url: string;
   host: string;
   child: ChildProcess;
+  /** Pushes tags of a layout (all platforms) with skopeo: [layout tag, repo:tag] pairs. */
+  push(layout: Layout, pairs: Array<readonly [string, string]>, creds?: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -181,10 +184,28 @@ export async function startRegistry(htpasswd?: string): Promise<Registry> {
       return false;
     }
   }, 15_000);
+  const host = `127.0.0.1:${port}`;
   return {
     url,
-    host: `127.0.0.1:${port}`,
+    host,
     child,
+    async push(layout, pairs, creds) {
+      for (const [src, dest] of pairs) {
+        const r = await runCommand(
+          'skopeo',
+          [
+            'copy',
+            '--all',
+            '--dest-tls-verify=false',
+            ...(creds ? ['--dest-creds', creds] : []),
+            `oci:${layout.dir}:${src}`,
+            `docker://${host}/${dest}`,
+          ],
+          { timeoutMs: 300_000 },
+        );
+        if (r.code !== 0) throw new Error(`skopeo could not push ${src} to ${dest}: ${r.err}`);
+      }
+    },
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((r) => child.once('exit', r));
