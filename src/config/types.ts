@@ -28,6 +28,12 @@ export const httpUrl = z.string().refine((u) => {
   }
 }, 'must be an http:// or https:// URL');
 
+/** An upstream base: paths are appended to it, so it carries no query or fragment. */
+export const baseUrl = httpUrl.refine(
+  (u) => !/[?#]/.test(u),
+  'must not have a query or fragment (paths are appended to it)',
+);
+
 /** host:port, [v6]:port or a bare port. */
 export const listenAddress = z.union([z.string(), z.number()]).transform((v, ctx) => {
   const text = String(v);
@@ -118,7 +124,7 @@ export const policyFields = {
 
 const upstreamObject = z
   .object({
-    url: httpUrl,
+    url: baseUrl,
     headers: z.record(z.string()).default({}),
     auth: z
       .union([
@@ -130,7 +136,7 @@ const upstreamObject = z
   .strict();
 
 export const upstreamEntry = z
-  .union([httpUrl, upstreamObject])
+  .union([baseUrl, upstreamObject])
   .transform((v) => (typeof v === 'string' ? { url: v, headers: {} } : v));
 /** An upstream after validation; ecosystems with chain semantics (Go) also set `fallthrough`. */
 export type UpstreamEntry = z.output<typeof upstreamEntry> & {

@@ -4,6 +4,7 @@ import { request, type Dispatcher } from 'undici';
 import type { Readable } from 'node:stream';
 import { TroveError } from '../errors.js';
 import { isConnectFailure, transportError } from './errors.js';
+import { directoryBase, underBase, upstreamChosen } from './upstream-url.js';
 
 /**
  * When to move on to the next upstream after this one:
@@ -49,11 +50,13 @@ const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
 export class UpstreamPool implements Origin {
   readonly targets: readonly UpstreamTarget[];
+  readonly #bases: readonly URL[];
   readonly #dispatcher: Dispatcher;
   readonly #maxRedirects: number;
 
   constructor(targets: UpstreamTarget[], dispatcher: Dispatcher, maxRedirects = 5) {
-    this.targets = targets.map((t) => ({ ...t, url: t.url.endsWith('/') ? t.url : `${t.url}/` }));
+    this.#bases = targets.map((t) => directoryBase(t.url));
+    this.targets = targets.map((t, i) => ({ ...t, url: (this.#bases[i] as URL).href }));
     this.#dispatcher = dispatcher;
     this.#maxRedirects = maxRedirects;
   }
@@ -64,9 +67,10 @@ export class UpstreamPool implements Origin {
    */
   fetch(path: string, init: FetchInit = {}): Promise<UpstreamResponse> {
     return chainFetch(
-      this.targets.map((t) => ({
+      this.targets.map((t, n) => ({
         fallthrough: t.fallthrough ?? 'unavailable',
-        fetch: (p: string, i: FetchInit) => this.#follow(t, new URL(p, t.url), i),
+        // Appended, never resolved: the path cannot name another scheme, host or base path.
+        fetch: (p: string, i: FetchInit) => this.#follow(t, underBase(this.#bases[n] as URL, p), i),
       })),
       path,
       init,
@@ -109,7 +113,7 @@ export class UpstreamPool implements Origin {
             `too many redirects from ${start.origin}`,
           );
         }
-        url = new URL(location, url);
+        url = upstreamChosen(location, url, 'redirect');
         continue;
       }
       return {

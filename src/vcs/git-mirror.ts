@@ -53,6 +53,9 @@ export class GitMirror {
   #queue: Promise<unknown> = Promise.resolve();
 
   constructor(url: string, authorization: string | undefined, settings: GitSettings) {
+    if (!/^https?:\/\/[^\s]+$/i.test(url) || !URL.canParse(url)) {
+      throw new TroveError('TROVE_ERR_UPSTREAM_STATUS', `git remotes must be http(s) URLs: ${url}`);
+    }
     this.url = url;
     this.#s = settings;
     this.#authorization = authorization;
@@ -211,6 +214,9 @@ export class GitMirror {
       PATH: process.env['PATH'],
       HOME: this.#s.dir,
       GIT_TERMINAL_PROMPT: '0',
+      // Only http(s) transports, for the remote and for every redirect or submodule it names:
+      // never ext::, file://, ssh or git://.
+      GIT_ALLOW_PROTOCOL: 'http:https',
       GIT_CONFIG_NOSYSTEM: '1',
       GIT_CONFIG_GLOBAL: '/dev/null',
       GIT_CONFIG_COUNT: String(config.length),

@@ -51,6 +51,10 @@ describe('config errors name the file, key and reason', () => {
       'FILE: instances.f.upstreams[0]: must be an http:// or https:// URL',
     ],
     [
+      'instances:\n  f:\n    type: file\n    upstreams: [\'http://x/base?token=1\']\n',
+      'FILE: instances.f.upstreams[0]: must not have a query or fragment (paths are appended to it)',
+    ],
+    [
       'instances:\n  f:\n    type: file\n    upstreams: [http://x]\n    fresh_for: soon\n',
       'FILE: instances.f.fresh_for: "soon" is not a duration (use e.g. 500ms, 30s, 5m, 1h, 7d)',
     ],

@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { FetchInit, Origin, UpstreamResponse } from '../../upstream/upstream-pool.js';
+import { upstreamChosen } from '../../upstream/upstream-url.js';
 
 export interface Challenge {
   scheme: string;
@@ -91,7 +92,7 @@ export class RegistryAuth implements Origin {
     if (bearer) {
       first.body.resume();
       this.#shared.challenge = bearer;
-      const token = await this.#token(bearer, scope);
+      const token = await this.#token(bearer, scope, first.url);
       // The realm refused these credentials: that is the registry's 401, for the caller to judge.
       if (token === null) return { ...first, body: Readable.from([]) };
       return this.#registry.fetch(path, withAuth(init, `Bearer ${token}`));
@@ -130,10 +131,11 @@ export class RegistryAuth implements Origin {
     return hit && hit.until > Date.now() ? hit.token : undefined;
   }
 
-  async #token(c: Challenge, scope: string | undefined): Promise<string | null> {
+  async #token(c: Challenge, scope: string | undefined, from: string): Promise<string | null> {
     const cached = this.#cached(c, scope);
     if (cached) return cached;
-    const url = new URL(c.params['realm'] as string);
+    // The registry names its realm: http(s) only, no credentials in it, no https -> http.
+    const url = upstreamChosen(c.params['realm'] as string, URL.canParse(from) ? new URL(from) : undefined, 'token realm');
     if (c.params['service']) url.searchParams.set('service', c.params['service']);
     // Every scope the registry asked for, plus the one this request needs.
     const scopes = new Set([...(c.params['scope']?.split(' ') ?? []), ...(scope ? [scope] : [])]);
