@@ -8,6 +8,8 @@ import { Engine } from '../engine/engine.js';
 import { MemoryCache } from '../engine/memory-cache.js';
 import type { EcosystemRegistry } from '../ecosystems/registry.js';
 import { CachedIndex } from '../index/cached-index.js';
+import { GuardedIndex } from '../index/guarded-index.js';
+import type { CacheIndex } from '../index/cache-index.js';
 import { SqliteIndex } from '../index/sqlite/sqlite-index.js';
 import { Metrics } from '../observability/metrics.js';
 import { closeGracefully, listen, type Listener } from '../server/listeners.js';
@@ -18,6 +20,8 @@ import { Router } from '../server/router.js';
 import { FsBlobStore } from '../storage/fs/fs-blob-store.js';
 import { createNetwork } from '../upstream/network/dispatcher.js';
 import { GitMirrors } from '../vcs/git-mirrors.js';
+import { readiness } from './readiness.js';
+import { scheduleScrub } from './scrub-timer.js';
 import { removeTempFiles, sweepLostBlobs } from './recovery.js';
 import { mountInstances } from './instances.js';
 
@@ -31,10 +35,16 @@ export interface App {
   close(): Promise<boolean>;
 }
 
+/** Seams for fault-injection tests: wrap the index driver before the guard sees it. */
+export interface AppSeams {
+  index?(driver: CacheIndex): CacheIndex;
+}
+
 export async function startApp(
   config: Config,
   registry: EcosystemRegistry,
   log?: Logger,
+  seams: AppSeams = {},
 ): Promise<App> {
   // Buffered stdout logging: one write per 4 KiB of log lines (about twenty requests), written
   // on the event loop (no thread hand-off per line), and flushed at least every 250 ms.
@@ -60,12 +70,17 @@ export async function startApp(
   mkdirSync(dir, { recursive: true });
   const blobs = new FsBlobStore(dir);
   await blobs.init();
-  const index = new CachedIndex(
-    new SqliteIndex(config.storage.index.path ?? resolve(dir, 'index.db')),
-  );
+  const metrics = new Metrics();
+  // A short lock wait: better-sqlite3 waits synchronously, so the guard retries with timers.
+  const driver = new SqliteIndex(config.storage.index.path ?? resolve(dir, 'index.db'), {
+    busyTimeoutMs: 20,
+  });
+  const guarded = new GuardedIndex(seams.index?.(driver) ?? driver, {
+    onError: (operation, code) => metrics.indexErrors.inc({ operation, code }),
+  });
+  const index = new CachedIndex(guarded);
   await removeTempFiles(blobs, logger);
 
-  const metrics = new Metrics();
   const memory = new MemoryCache(
     config.storage.memory.max_bytes,
     config.storage.memory.max_object_size,
@@ -77,6 +92,7 @@ export async function startApp(
     metrics,
     log: logger,
     maxSize: config.storage.max_size ?? null,
+    verifyHits: config.storage.verify_hits,
     tempPath: () => blobs.tempPath(),
   });
   const up = config.upstream;
@@ -114,10 +130,7 @@ export async function startApp(
     isShuttingDown: () => shuttingDown,
   };
   const system = {
-    ready: async () => {
-      await blobs.ping();
-      await index.ping();
-    },
+    ready: () => readiness(blobs, guarded),
     metrics: config.metrics.enabled ? metrics.registry : null,
     metricsToken: config.metrics.token?.reveal() ?? null,
   };
@@ -162,6 +175,11 @@ export async function startApp(
     logger.error({ err }, 'missing-blob sweep failed'),
   );
   metrics.observeStore(() => index.stats());
+  const scrubber = scheduleScrub(
+    { index, blobs, engine, metrics, log: logger },
+    config.storage.scrub.interval,
+    config.storage.scrub.rate,
+  );
 
   const addr = listeners[0]?.address();
   const shownHost =
@@ -193,6 +211,7 @@ export async function startApp(
         shuttingDown = true;
         for (const t of timers) clearInterval(t);
         await sweep;
+        await scrubber.stop();
         const clean = await closeGracefully(
           listeners,
           inFlight,

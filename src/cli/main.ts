@@ -1,10 +1,11 @@
 #!/usr/bin/env node
-// trove: serve | validate | stats | gc | default-config
+// trove: serve | validate | stats | gc | verify | default-config
 import { Command, Option } from 'commander';
 import { defaultRegistry } from '../ecosystems/registry.js';
 import { isTroveError } from '../errors.js';
 import { runGc, runStats } from './maintenance.js';
 import { runServe, runValidate, type CommonOptions } from './serve.js';
+import { runVerify } from './verify.js';
 import { defaultConfigYaml } from '../config/default-config.js';
 
 const program = new Command()
@@ -52,6 +53,12 @@ withConfig(program.command('stats').description('objects, bytes and hit ratio pe
 withConfig(program.command('gc').description('expire entries and delete unreferenced blobs'))
   .option('--grace <duration>', 'spare blobs younger than this', '1h')
   .action((opts: CommonOptions & { grace: string }) => runGc(registry, opts));
+withConfig(program.command('verify').description('check the index and re-hash every cached blob'))
+  .option('--repair', 'drop damaged or missing blobs and their entries (they refetch on demand)')
+  .option('--rate <size>', 'bytes read per second at most, e.g. 100MiB (default: no limit)')
+  .action((opts: CommonOptions & { repair?: boolean; rate?: string }) =>
+    runVerify(registry, opts),
+  );
 program
   .command('default-config')
   .description('print the embedded default configuration')

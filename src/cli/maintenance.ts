@@ -11,7 +11,7 @@ import { parseDuration } from '../util/units.js';
 import { TroveError } from '../errors.js';
 import { load, type CommonOptions } from './serve.js';
 
-function open(registry: EcosystemRegistry, opts: CommonOptions) {
+export function open(registry: EcosystemRegistry, opts: CommonOptions) {
   const { config } = load(registry, opts);
   const dir = resolve(config.storage.dir);
   return {
@@ -22,7 +22,7 @@ function open(registry: EcosystemRegistry, opts: CommonOptions) {
   };
 }
 
-const human = (n: number): string => {
+export const human = (n: number): string => {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
   let i = 0;
   for (; n >= 1024 && i < units.length - 1; i++) n /= 1024;

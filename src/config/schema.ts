@@ -55,6 +55,17 @@ export function buildSchema(registry: EcosystemRegistry) {
             .strict()
             .default({}),
           gc_interval: duration.default('1h'),
+          /** Hash every whole-body hit against its digest as it streams. */
+          verify_hits: z.boolean().default(true),
+          scrub: z
+            .object({
+              /** Time between background passes over every blob; 0 turns the scrub off. */
+              interval: duration.default('7d'),
+              /** Bytes re-hashed per second at most. */
+              rate: size.default('32MiB'),
+            })
+            .strict()
+            .default({}),
         })
         .strict()
         .default({}),

@@ -30,8 +30,12 @@ export interface Scope {
   sendError(res: ServerResponse, err: TroveError): void;
 }
 
-/** Bodies up to this size with a `verify` check are answered only once verified. */
-const HOLD_FOR_VERIFY = 4 * 1024 * 1024;
+/**
+ * Bodies up to this size are held until complete when a failure could still be answered
+ * cleanly: with a whole-object `verify` check (a refusal is an error, not a cut stream), and
+ * for a refresh with a stale copy (a refresh that breaks mid-body serves the stale copy).
+ */
+const HOLD = 4 * 1024 * 1024;
 
 type Lookup =
   | { kind: 'negative'; status: number; reason?: string | undefined }
@@ -50,6 +54,8 @@ export interface EngineDeps {
   metrics: Metrics;
   log: Logger;
   maxSize: number | null;
+  /** Hash whole-body hits against their digest (default true). */
+  verifyHits?: boolean;
   /** A fresh temp path on the same filesystem as the blob store's local staging area. */
   tempPath(): string;
   now?: () => number;
@@ -66,7 +72,13 @@ export class Engine {
   constructor(deps: EngineDeps) {
     this.#d = deps;
     this.#now = deps.now ?? Date.now;
-    this.access = new AccessBatcher(deps.index);
+    const m = deps.metrics;
+    this.access = new AccessBatcher(deps.index, {
+      onBacklog: (n) => m.bookkeepingBacklog.set(n),
+      onDropped: (n) => m.bookkeepingDropped.inc(n),
+      onError: (err) =>
+        deps.log.warn({ err }, 'hit bookkeeping not written; kept for the next try'),
+    });
     this.evictor = new Evictor(
       deps.index,
       deps.blobs,
@@ -120,7 +132,20 @@ export class Engine {
     if (resource.policy.mode === 'bypass' && !offline) {
       return this.#bypass(req, res, resource, scope);
     }
-    const step = await this.#lookup(resource, scope);
+    let step: Lookup;
+    try {
+      step = await this.#lookup(resource, scope);
+    } catch (err) {
+      // The index cannot say what is cached: pass the request through rather than fail it.
+      const e = toTroveError(err);
+      if (e.code !== 'TROVE_ERR_INDEX' && e.code !== 'TROVE_ERR_STORAGE_FULL') throw e;
+      if (offline) return this.#error(res, scope, e);
+      this.#d.log.warn(
+        { key: resource.key, msg: e.message },
+        'index lookup failed; passing through',
+      );
+      return this.#bypass(req, res, resource, scope);
+    }
     switch (step.kind) {
       case 'negative':
         return this.#negative(res, scope, step.status, step.reason);
@@ -180,28 +205,45 @@ export class Engine {
    * (filtered version lists, checksum records). Meant for small objects.
    */
   async load(resource: Resource, scope: Scope, attempt = 0): Promise<Loaded> {
-    const step = await this.#lookup(resource, scope);
+    let step: Lookup;
+    try {
+      step = await this.#lookup(resource, scope);
+    } catch (err) {
+      if (toTroveError(err).code !== 'TROVE_ERR_INDEX' || scope.offline) throw err;
+      step = { kind: 'fill', fill: this.#privateFill(resource, scope), stale: undefined };
+    }
     if (step.kind === 'negative') return step;
     if (step.kind === 'offline') throw step.error;
-    let entry: IndexEntry | undefined;
-    let result: CacheResult;
-    if (step.kind === 'hit') {
-      entry = step.entry;
-      result = step.result;
-    } else {
+    if (step.kind === 'fill') {
       const o = await step.fill.outcome;
       if (o.kind === 'negative') return { kind: 'negative', status: o.status, reason: o.reason };
-      const err = o.kind === 'error' ? o.error : await step.fill.settled;
-      if (err && !step.stale) throw err;
-      entry = err ? step.stale : await this.#d.index.get(step.fill.key);
-      result = err ? 'STALE' : o.kind === 'not-modified' ? 'REVALIDATED' : 'MISS';
+      if (o.kind === 'body') {
+        const got = await step.fill.wholeBody().catch((e: unknown) => toTroveError(e));
+        if (Buffer.isBuffer(got)) {
+          return {
+            kind: 'body',
+            body: got,
+            result: step.stale ? 'EXPIRED' : 'MISS',
+            headers: o.headers,
+          };
+        }
+        if (!step.stale) throw got;
+      } else if (o.kind === 'error' && !step.stale) throw o.error;
     }
-    const body = entry?.digest ? await readBlob(this.#d.blobs, this.#d.memory, entry.digest) : null;
-    if (entry && body) {
+    const entry = step.kind === 'hit' ? step.entry : step.stale;
+    const result: CacheResult =
+      step.kind === 'hit'
+        ? step.result
+        : step.fill.error || step.fill.uncommitted
+          ? 'STALE'
+          : 'REVALIDATED';
+    const body = entry?.digest ? await readBlob(this.#d.blobs, this.#d.memory, entry) : 'missing';
+    if (entry && Buffer.isBuffer(body)) {
       this.access.access(entry.key, this.#now(), true);
       return { kind: 'body', body, result, headers: entry.headers };
     }
-    if (entry) await this.evictor.remove([entry.key], 'missing_blob');
+    if (entry && body === 'corrupt') this.#corrupt(entry, 'size or sha256 mismatch on load');
+    if (entry) await this.#forget(entry, body === 'corrupt' ? 'corrupt' : 'missing_blob');
     if (attempt >= 2) throw new TroveError('TROVE_ERR_STORAGE', `cannot load ${resource.key}`);
     return this.load(resource, scope, attempt + 1);
   }
@@ -232,7 +274,28 @@ export class Engine {
         m.upstreamErrors.inc({ instance: scope.instance, code: err.code });
         this.#d.log.warn({ key, code: err.code, msg: err.message }, 'fill failed; nothing cached');
       }
+      const lost = fill.uncommitted;
+      if (lost) {
+        m.uncommitted.inc({ instance: scope.instance, code: lost.code });
+        const trouble = lost.code !== 'TROVE_ERR_UPSTREAM_BODY';
+        this.#d.log[trouble ? 'error' : 'warn'](
+          { key, code: lost.code, msg: lost.message },
+          'served the upstream answer but did not cache it',
+        );
+      }
     });
+    return fill;
+  }
+
+  /** A fill of its own that caches nothing (bypass, or an index that cannot be asked). */
+  #privateFill(resource: Resource, scope: Scope): Fill {
+    const fill = new Fill(`bypass:${scope.instance}/${resource.key}`);
+    void fill.run(
+      resource.origin ?? scope.upstream,
+      resource,
+      this.#committer.discardHooks(scope.instance),
+    );
+    void fill.settled.then(() => fill.retire());
     return fill;
   }
 
@@ -248,30 +311,16 @@ export class Engine {
     const o: FillOutcome = await fill.outcome;
     switch (o.kind) {
       case 'body': {
-        // A small body with a whole-object check is held until the check passes, so a refusal
-        // reaches the client as a clear error rather than a cut stream.
-        if (resource.verify && o.size !== null && o.size <= HOLD_FOR_VERIFY) {
-          const err = await fill.settled;
-          if (err) return this.#error(res, scope, err);
-          // The fill is committed (and may be retired): serve the stored copy.
-          const stored = await this.#d.index.get(fill.key);
-          if (stored?.status === 'ok') {
-            return this.#hit(
-              req,
-              res,
-              stored,
-              stale ? 'EXPIRED' : 'MISS',
-              resource,
-              scope,
-              attempt,
-            );
-          }
-          return this.#retry(req, res, resource, scope, attempt, 'entry vanished after a fill');
-        }
-        return this.#streamFill(req, res, fill, o, stale ? 'EXPIRED' : 'MISS');
+        const hold = resource.verify || stale ? HOLD : 0;
+        const failed = (err: TroveError): Promise<ServeOutcome> | ServeOutcome =>
+          stale
+            ? this.#hit(req, res, stale, 'STALE', resource, scope, attempt)
+            : this.#error(res, scope, err);
+        return this.#streamFill(req, res, fill, o, stale ? 'EXPIRED' : 'MISS', hold, failed);
       }
       case 'not-modified': {
-        const fresh = await this.#d.index.get(fill.key);
+        // The stale copy is current; if the index cannot be read back, it is still that copy.
+        const fresh = await this.#d.index.get(fill.key).catch(() => stale);
         if (fresh?.status === 'ok')
           return this.#hit(req, res, fresh, 'REVALIDATED', resource, scope, attempt);
         return this.#retry(req, res, resource, scope, attempt, 'entry vanished after 304');
@@ -284,28 +333,47 @@ export class Engine {
     }
   }
 
+  /**
+   * Streams a fill to one client. A body of up to `hold` bytes is held until it is complete,
+   * so that a failure is answered by `failed` (an error, or a stale copy) instead of a cut.
+   */
   async #streamFill(
     req: IncomingMessage,
     res: ServerResponse,
     fill: Fill,
     o: Extract<FillOutcome, { kind: 'body' }>,
     result: CacheResult,
+    hold: number,
+    failed: (err: TroveError) => Promise<ServeOutcome> | ServeOutcome,
   ): Promise<ServeOutcome> {
-    const plan = planBody(
-      req,
-      {
-        headers: o.headers,
-        size: o.size,
-        etag: o.validators.etag,
-        lastModified: o.validators.lastModified,
-      },
-      { 'x-cache': result },
-    );
-    if (sendIfBodiless(req, res, plan)) return { result, status: plan.status, bytes: 0 };
-    if (plan.kind === 'none') throw new Error('unreachable');
-    res.writeHead(plan.status, plan.headers);
-    const bytes = await streamFill(fill, res, plan.start, plan.end);
-    return { result, status: plan.status, bytes };
+    if (!fill.tryAcquire()) {
+      return failed(fill.error ?? new TroveError('TROVE_ERR_INTERNAL', 'fill closed early'));
+    }
+    try {
+      if (hold > 0 && (o.size === null || o.size <= hold)) {
+        await fill.held(hold);
+        if (fill.error) return await failed(fill.error);
+      }
+      // A body already complete has a known length, even when the upstream sent none.
+      const size = o.size ?? (fill.done ? fill.received : null);
+      const plan = planBody(
+        req,
+        {
+          headers: o.headers,
+          size,
+          etag: o.validators.etag,
+          lastModified: o.validators.lastModified,
+        },
+        { 'x-cache': result },
+      );
+      if (sendIfBodiless(req, res, plan)) return { result, status: plan.status, bytes: 0 };
+      if (plan.kind === 'none') throw new Error('unreachable');
+      res.writeHead(plan.status, plan.headers);
+      const bytes = await streamFill(fill, res, plan.start, plan.end);
+      return { result, status: plan.status, bytes };
+    } finally {
+      fill.release();
+    }
   }
 
   async #hit(
@@ -318,19 +386,40 @@ export class Engine {
     attempt: number,
   ): Promise<ServeOutcome> {
     this.access.access(entry.key, this.#now(), true);
-    const served = await serveEntry(
-      req,
-      res,
-      entry,
-      result,
-      this.#d.blobs,
-      this.#d.memory,
-      this.#now(),
+    const served = await serveEntry(req, res, entry, result, {
+      blobs: this.#d.blobs,
+      memory: this.#d.memory,
+      now: this.#now(),
+      verify: this.#d.verifyHits ?? true,
+    });
+    if (served.kind === 'served' && served.damaged) {
+      this.#corrupt(entry, served.damaged);
+      await this.#forget(entry, 'corrupt');
+    }
+    if (served.kind === 'served') return served.outcome;
+    // The blob is gone or damaged (deleted by hand, a crash between rename and fsync, a bad
+    // disk): forget it and refetch, before any header went out.
+    if (served.kind === 'corrupt') this.#corrupt(entry, served.why);
+    await this.#forget(entry, served.kind === 'corrupt' ? 'corrupt' : 'missing_blob');
+    return this.#retry(req, res, resource, scope, attempt, `blob ${served.kind}`);
+  }
+
+  #corrupt(entry: IndexEntry, why: string): void {
+    this.#d.metrics.corruptBlobs.inc({ found_by: 'hit' });
+    this.#d.log.error(
+      { key: entry.key, digest: entry.digest, why },
+      'cached blob is damaged; dropped',
     );
-    if (served !== 'missing') return served;
-    // The blob is gone (deleted by hand, or a crash between rename and fsync): refetch.
-    await this.evictor.remove([entry.key], 'missing_blob');
-    return this.#retry(req, res, resource, scope, attempt, 'blob missing');
+  }
+
+  /** Drops an entry whose blob is gone or damaged; a damaged blob takes every entry with it. */
+  async #forget(entry: IndexEntry, reason: 'missing_blob' | 'corrupt'): Promise<void> {
+    try {
+      if (reason === 'corrupt' && entry.digest) await this.evictor.dropBlob(entry.digest);
+      else await this.evictor.remove([entry.key], reason);
+    } catch (err) {
+      this.#d.log.error({ err, key: entry.key }, 'could not drop an entry whose blob is bad');
+    }
   }
 
   #retry(
@@ -368,16 +457,11 @@ export class Engine {
     resource: Resource,
     scope: Scope,
   ): Promise<ServeOutcome> {
-    const fill = new Fill(`bypass:${scope.instance}/${resource.key}`);
-    void fill.run(
-      resource.origin ?? scope.upstream,
-      resource,
-      this.#committer.discardHooks(scope.instance),
-    );
-    void fill.settled.then(() => fill.retire());
+    const fill = this.#privateFill(resource, scope);
     const o = await fill.outcome;
-    if (o.kind === 'body') return this.#streamFill(req, res, fill, o, 'BYPASS');
-    if (o.kind === 'error') return this.#error(res, scope, o.error);
+    const failed = (err: TroveError): ServeOutcome => this.#error(res, scope, err);
+    if (o.kind === 'body') return this.#streamFill(req, res, fill, o, 'BYPASS', 0, failed);
+    if (o.kind === 'error') return failed(o.error);
     const status = o.kind === 'negative' ? o.status : 502;
     scope.sendError(res, new TroveError('TROVE_ERR_NOT_FOUND', 'not found upstream', { status }));
     return { result: 'BYPASS', status, bytes: 0 };

@@ -33,6 +33,15 @@ export class Evictor {
     this.metrics.evictions.inc({ reason }, keys.length);
   }
 
+  /** Removes a damaged blob and every entry that names it, so the next request refetches. */
+  async dropBlob(digest: string): Promise<number> {
+    const entries = await this.index.dropDigest(digest);
+    this.memory.delete(digest);
+    await this.blobs.delete(digest);
+    this.metrics.evictions.inc({ reason: 'corrupt' }, entries);
+    return entries;
+  }
+
   /** Runs eviction now, or once more after the run in progress. */
   enforce(): Promise<void> {
     if (this.#running) {

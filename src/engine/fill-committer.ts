@@ -10,6 +10,7 @@ import type { Evictor } from './evictor.js';
 import type { FillHooks, FillOutcome, SpooledBody } from './fill.js';
 import type { MemoryCache } from './memory-cache.js';
 import type { Resource } from './types.js';
+import { storageError } from '../storage/storage-error.js';
 
 /** Where a negative entry keeps the upstream's reason. */
 export const REASON = 'x-trove-reason';
@@ -59,7 +60,33 @@ export class FillCommitter {
       body.size <= this.d.memory.maxObject
         ? (body.inMemory() ?? (await readFile(body.path)))
         : null;
-    await this.d.blobs.importFile(body.path, { digest: body.digest, size: body.size });
+    try {
+      await this.d.blobs.importFile(body.path, { digest: body.digest, size: body.size });
+    } catch (err) {
+      // Nothing was indexed; the spool file goes (its open handle still serves the readers).
+      await unlink(body.path).catch(() => undefined);
+      throw storageError(err, 'moving the body into the blob store');
+    }
+    try {
+      await this.#index(key, instance, resource, body, small);
+    } catch (err) {
+      // The blob is in place but unindexed: drop it unless another entry shares it. When the
+      // index cannot even say, GC collects it later.
+      await this.#dropIfUnreferenced(body.digest).catch(() => undefined);
+      throw err;
+    }
+    void this.evictor
+      .enforce()
+      .catch((err: unknown) => this.d.log.error({ err }, 'eviction failed'));
+  }
+
+  async #index(
+    key: string,
+    instance: string,
+    resource: Resource,
+    body: SpooledBody,
+    small: Buffer | null,
+  ): Promise<void> {
     const now = this.now();
     const entry: IndexEntry = {
       key,
@@ -95,9 +122,6 @@ export class FillCommitter {
       if (old?.digest && old.digest !== entry.digest) await this.#dropIfUnreferenced(old.digest);
     }
     if (small) this.d.memory.set(body.digest, small);
-    void this.evictor
-      .enforce()
-      .catch((err: unknown) => this.d.log.error({ err }, 'eviction failed'));
   }
 
   async #record(

@@ -3,32 +3,34 @@
 // client neither throttles the upstream nor the other clients.
 import type { ServerResponse } from 'node:http';
 import type { Fill } from './fill.js';
+import { WritePacer } from './write-pacer.js';
 
-const CHUNK = 1024 * 1024;
-
-/** Writes bytes [start, end] (end inclusive, or to the end of the body) of the fill to res. */
+/**
+ * Writes bytes [start, end] (end inclusive, or to the end of the body) of the fill to res. The
+ * caller holds a reader reference (Fill.tryAcquire) for the duration.
+ */
 export async function streamFill(
   fill: Fill,
   res: ServerResponse,
   start = 0,
   end?: number,
 ): Promise<number> {
-  fill.acquire();
   let pos = start;
   let sent = 0;
+  const pacer = new WritePacer();
   try {
     for (;;) {
       if (res.destroyed) return sent;
       const stop = end === undefined ? fill.readable : Math.min(fill.readable, end + 1);
       if (pos < stop) {
-        const buf = await fill.read(pos, Math.min(CHUNK, stop - pos));
+        const buf = await fill.read(pos, Math.min(pacer.size, stop - pos));
         if (buf.length === 0) {
           await fill.progress();
           continue;
         }
         pos += buf.length;
         sent += buf.length;
-        if (!res.write(buf)) await drained(res);
+        await pacer.write(res, buf);
         continue;
       }
       if (fill.error) {
@@ -45,19 +47,5 @@ export async function streamFill(
   } catch {
     res.destroy();
     return sent;
-  } finally {
-    fill.release();
   }
-}
-
-function drained(res: ServerResponse): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      res.off('drain', done);
-      res.off('close', done);
-      resolve();
-    };
-    res.on('drain', done);
-    res.on('close', done);
-  });
 }

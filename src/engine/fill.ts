@@ -6,8 +6,10 @@ import { TroveError } from '../errors.js';
 import type { Origin, UpstreamResponse } from '../upstream/upstream-pool.js';
 import { consumeBody } from '../upstream/consume-body.js';
 import { transportError } from '../upstream/errors.js';
+import { storageError } from '../storage/storage-error.js';
 import { findMismatch, MultiHash } from './digests.js';
 import { ChunkWindow } from './chunk-window.js';
+import { confirmable, frame } from './body-framing.js';
 import { declaredDigests } from './http-digest.js';
 import type { BodyView, Resource } from './types.js';
 
@@ -55,6 +57,7 @@ export class Fill {
   written = 0;
   #done = false;
   #error: TroveError | null = null;
+  #uncommitted: TroveError | null = null;
   #fh: FileHandle | null = null;
   #readers = 0;
   #retired = false;
@@ -84,6 +87,13 @@ export class Fill {
   get error(): TroveError | null {
     return this.#error;
   }
+  /**
+   * Why a complete, verified body could not be stored (storage or index failure). Its clients
+   * still get the whole body from the spool file; nothing is cached.
+   */
+  get uncommitted(): TroveError | null {
+    return this.#uncommitted;
+  }
 
   /** Waits until more bytes are readable, or the fill ends. */
   progress(): Promise<void> {
@@ -91,10 +101,38 @@ export class Fill {
     return new Promise((resolve) => this.#wake.push(resolve));
   }
 
-  /** Registers a reader; the spool file stays open until every reader has released it. */
-  acquire(): void {
-    if (!this.#fh) throw new Error('fill has no body');
+  /**
+   * Registers a reader; the spool file stays open until every reader has released it. False
+   * when the spool is already closed (the fill failed, or was retired with no readers left).
+   */
+  tryAcquire(): boolean {
+    if (!this.#fh) return false;
     this.#readers++;
+    return true;
+  }
+
+  /** Waits until the body is complete, has failed, or has passed `limit` bytes. */
+  async held(limit: number): Promise<void> {
+    while (!this.#done && !this.#error && this.received <= limit) await this.progress();
+  }
+
+  /** The whole body once complete and verified (for small objects); throws the fill's error. */
+  async wholeBody(): Promise<Buffer> {
+    if (!this.tryAcquire()) throw this.#error ?? new Error('fill has no body');
+    try {
+      await this.held(Number.POSITIVE_INFINITY);
+      if (this.#error) throw this.#error;
+      const parts: Buffer[] = [];
+      for (let pos = 0; pos < this.received;) {
+        const chunk = await this.read(pos, this.received - pos);
+        if (chunk.length === 0) throw new Error('spool file ended early');
+        parts.push(chunk);
+        pos += chunk.length;
+      }
+      return Buffer.concat(parts);
+    } finally {
+      this.release();
+    }
   }
   release(): void {
     this.#readers--;
@@ -172,13 +210,14 @@ export class Fill {
     await this.#spool(res, resource, hooks, validators, spool ?? openSpool(hooks.tempPath()));
   }
 
+  /** A 304 or a 404/410: the upstream's answer stands even when the index cannot record it. */
   async #settleWithout(outcome: FillOutcome, hooks: FillHooks): Promise<void> {
     try {
       await hooks.record(outcome);
-      this.#resolveOutcome(outcome);
     } catch (err) {
-      this.#fail(new TroveError('TROVE_ERR_STORAGE', 'index update failed', { cause: err }), false);
+      this.#uncommitted = storageError(err, 'recording the upstream answer');
     }
+    this.#resolveOutcome(outcome);
   }
 
   async #spool(
@@ -188,19 +227,18 @@ export class Fill {
     validators: Validators,
     spool: Promise<Spool>,
   ): Promise<void> {
-    const declared = res.headers['content-length'];
-    const size = declared !== undefined && /^\d+$/.test(declared) ? Number(declared) : null;
+    const framed = frame(res, bufferLimit(res.headers));
     const limit = resource.maxSize ?? Number.POSITIVE_INFINITY;
-    if (size !== null && size > limit) {
-      res.body.destroy();
-      void spool.then(dropSpool);
-      const msg = `upstream declares ${size} bytes, limit is ${limit}`;
-      return this.#fail(new TroveError('TROVE_ERR_TOO_LARGE', msg), false);
+    if ('error' in framed) return this.#refuse(res, spool, framed.error);
+    if (framed.size !== null && framed.size > limit) {
+      const msg = `upstream declares ${framed.size} bytes, limit is ${limit}`;
+      return this.#refuse(res, spool, new TroveError('TROVE_ERR_TOO_LARGE', msg));
     }
+    const { size, body } = framed;
     const opened = await spool;
     if ('error' in opened) {
-      res.body.destroy();
-      return this.#fail(storageError(opened.error), false);
+      body.destroy();
+      return this.#fail(storageError(opened.error, 'opening the spool file'), false);
     }
     const { path, fh } = opened;
     this.#fh = fh;
@@ -210,7 +248,8 @@ export class Fill {
     };
     this.#resolveOutcome({ kind: 'body', headers, size, validators });
     // Checksums the ecosystem knows, plus any the upstream declares in HTTP headers.
-    const expected = [...(resource.expect?.digests ?? []), ...declaredDigests(res.headers)];
+    const declared = declaredDigests(res.headers);
+    const expected = [...(resource.expect?.digests ?? []), ...declared];
     const hash = new MultiHash(expected);
     try {
       const onData = (chunk: Buffer): void => {
@@ -223,7 +262,7 @@ export class Fill {
         hooks.onUpstreamBytes?.(chunk.length);
         this.#notify();
       };
-      await consumeBody(res.body, bufferLimit(res.headers), onData, async (chunk) => {
+      await consumeBody(body, bufferLimit(res.headers), onData, async (chunk) => {
         await writeAll(fh, chunk, this.written);
         this.written += chunk.length;
         this.#window.trim(this.written);
@@ -252,14 +291,36 @@ export class Fill {
       await fh.sync();
       const total = this.received;
       const inMemory = (): Buffer | null => this.#window.prefix(total);
-      await hooks.commit({ path, digest, size: total, headers, validators: stored, inMemory });
+      if (framed.unframed && !confirmable(resource, declared.length)) {
+        // Served to its clients, but a cut connection would have looked the same: not cached.
+        await unlink(path).catch(() => undefined);
+        this.#uncommitted = new TroveError(
+          'TROVE_ERR_UPSTREAM_BODY',
+          'the upstream sent neither a length nor chunked framing, so the body is not cached',
+        );
+      } else {
+        try {
+          await hooks.commit({ path, digest, size: total, headers, validators: stored, inMemory });
+        } catch (err) {
+          // The body is whole and verified: its clients get all of it, only the cache misses out.
+          this.#uncommitted = storageError(err, 'storing the body');
+        }
+      }
       this.#done = true;
       this.#notify();
     } catch (err) {
+      body.destroy();
       res.body.destroy();
       await unlink(path).catch(() => undefined);
       this.#fail(err instanceof TroveError ? err : spoolError(err), true);
     }
+  }
+
+  /** Fails before any byte: the body is dropped unread and the spool file removed. */
+  #refuse(res: UpstreamResponse, spool: Promise<Spool>, error: TroveError): void {
+    res.body.destroy();
+    void spool.then(dropSpool);
+    this.#fail(error, false);
   }
 
   #bodyDone(): Promise<void> {
@@ -381,29 +442,22 @@ function statusError(res: UpstreamResponse): TroveError {
       'upstream answered 429 Too Many Requests',
     );
   }
-  if (res.status >= 500) {
-    return new TroveError('TROVE_ERR_UPSTREAM_STATUS', `upstream answered ${res.status}`);
-  }
-  // Other 4xx (401, 403, …) are the upstream's answer about this object: pass the status on.
-  return new TroveError('TROVE_ERR_UPSTREAM_STATUS', `upstream answered ${res.status}`, {
-    status: res.status,
-  });
-}
-
-function storageError(err: unknown): TroveError {
-  const code = (err as NodeJS.ErrnoException).code;
-  if (code === 'ENOSPC' || code === 'EDQUOT') {
-    return new TroveError('TROVE_ERR_STORAGE_FULL', 'no space left for the download', {
-      cause: err,
+  if (res.status >= 400 && res.status < 500) {
+    // Other 4xx (401, 403, …) are the upstream's answer about this object: pass the status on.
+    return new TroveError('TROVE_ERR_UPSTREAM_STATUS', `upstream answered ${res.status}`, {
+      status: res.status,
     });
   }
-  return new TroveError('TROVE_ERR_STORAGE', `spool file failed: ${code ?? String(err)}`, {
-    cause: err,
-  });
+  // 5xx, and answers that make no sense for a plain GET: a 206 (a range nobody asked for), a
+  // 304 to an unconditional request, other 2xx and 3xx. None is the object; none is passed on.
+  const why = res.status >= 500 ? '' : ' to a plain GET';
+  return new TroveError('TROVE_ERR_UPSTREAM_STATUS', `upstream answered ${res.status}${why}`);
 }
 
 function spoolError(err: unknown): TroveError {
   const code = (err as NodeJS.ErrnoException).code;
-  if (code && /^(ENOSPC|EDQUOT|EIO|EROFS|EBADF|EACCES)$/.test(code)) return storageError(err);
+  if (code && /^(ENOSPC|EDQUOT|EIO|EROFS|EBADF|EACCES)$/.test(code)) {
+    return storageError(err, 'writing the spool file');
+  }
   return transportError(err, 'upstream body failed');
 }

@@ -1,15 +1,35 @@
-// Serves a committed entry: from memory when small and hot, else from the blob store.
+// Serves a committed entry: from memory when small and hot, else from the blob store. A blob is
+// never trusted blindly: its stored size is checked against the entry before any header goes
+// out, and a whole-body read is hashed as it streams, with the last chunk held back until the
+// digest matches. A damaged blob is therefore either refetched before the answer starts or cut
+// before its end, so a client can never take it for a good copy.
+import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Readable } from 'node:stream';
 import type { IndexEntry } from '../index/cache-index.js';
-import type { BlobStore } from '../storage/blob-store.js';
+import type { BlobReader, BlobStore } from '../storage/blob-store.js';
 import type { MemoryCache } from './memory-cache.js';
 import { planBody, sendIfBodiless, spanLength } from './respond.js';
 import type { CacheResult, ServeOutcome } from './types.js';
+import { WritePacer } from './write-pacer.js';
 
 /** A strong validator for objects whose upstream sent none: the content digest itself. */
 export function entryEtag(entry: IndexEntry): string {
   return entry.etag ?? `"sha256-${(entry.digest ?? '').slice(0, 32)}"`;
+}
+
+export type Served =
+  /** `damaged` says why the body was cut before its end (the blob is bad and must go). */
+  | { kind: 'served'; outcome: ServeOutcome; damaged?: string }
+  /** Nothing was sent: the blob is gone, or its size is wrong. */
+  | { kind: 'missing' }
+  | { kind: 'corrupt'; why: string };
+
+export interface HitContext {
+  blobs: BlobStore;
+  memory: MemoryCache;
+  now: number;
+  /** Hash whole-body reads against the digest (storage.verify_hits). */
+  verify: boolean;
 }
 
 export async function serveEntry(
@@ -17,10 +37,8 @@ export async function serveEntry(
   res: ServerResponse,
   entry: IndexEntry,
   result: CacheResult,
-  blobs: BlobStore,
-  memory: MemoryCache,
-  now: number,
-): Promise<ServeOutcome | 'missing'> {
+  c: HitContext,
+): Promise<Served> {
   const digest = entry.digest as string;
   const plan = planBody(
     req,
@@ -30,86 +48,133 @@ export async function serveEntry(
       etag: entryEtag(entry),
       lastModified: entry.lastModified,
     },
-    { 'x-cache': result, age: String(Math.max(0, Math.floor((now - entry.fetchedAt) / 1000))) },
+    { 'x-cache': result, age: String(Math.max(0, Math.floor((c.now - entry.fetchedAt) / 1000))) },
   );
-  const cached = memory.get(digest);
-  if (!cached && plan.kind !== 'none') {
-    // Confirm the blob exists before committing to a status line.
-    if (!(await blobs.stat(digest))) return 'missing';
-  }
-  if (sendIfBodiless(req, res, plan)) return { result, status: plan.status, bytes: 0 };
-  if (plan.kind === 'none') throw new Error('unreachable');
-  const bytes = spanLength(plan, entry.size);
-  if (cached) {
+  const served = (status: number, bytes: number): Served => ({
+    kind: 'served',
+    outcome: { result, status, bytes },
+  });
+  const cached = c.memory.get(digest);
+  if (cached || plan.kind === 'none') {
+    if (sendIfBodiless(req, res, plan)) return served(plan.status, 0);
+    if (plan.kind === 'none' || !cached) throw new Error('unreachable');
     res.writeHead(plan.status, plan.headers);
     res.end(plan.kind === 'range' ? cached.subarray(plan.start, (plan.end as number) + 1) : cached);
-    return { result, status: plan.status, bytes };
+    return served(plan.status, spanLength(plan, entry.size));
   }
-  const range = plan.kind === 'range' ? { start: plan.start, end: plan.end as number } : undefined;
-  if (entry.size === 0) {
-    res.writeHead(plan.status, plan.headers).end();
-    return { result, status: plan.status, bytes: 0 };
-  }
-  const stream = blobs.createReadStream(digest, range);
-  if (!(await opened(stream))) return 'missing';
-  res.writeHead(plan.status, plan.headers);
-  if (entry.size <= memory.maxObject && plan.kind === 'full') {
-    const parts: Buffer[] = [];
-    stream.on('data', (c: Buffer) => parts.push(c));
-    stream.once('end', () => memory.set(digest, Buffer.concat(parts)));
-  }
-  await pipe(stream, res);
-  return { result, status: plan.status, bytes };
-}
-
-/** Waits until a read stream is readable (or fails to open). */
-function opened(stream: Readable): Promise<boolean> {
-  return new Promise((resolve) => {
-    const ok = (): void => {
-      stream.off('error', bad);
-      resolve(true);
-    };
-    const bad = (): void => {
-      stream.off('ready', ok);
-      resolve(false);
-    };
-    stream.once('ready', ok);
-    stream.once('error', bad);
-  });
-}
-
-function pipe(src: Readable, res: ServerResponse): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => resolve();
-    src.once('error', () => {
-      res.destroy();
-      done();
+  const blob = await c.blobs.open(digest);
+  if (!blob) return { kind: 'missing' };
+  try {
+    if (blob.size !== entry.size) {
+      return { kind: 'corrupt', why: `stored size ${blob.size}, expected ${entry.size}` };
+    }
+    if (sendIfBodiless(req, res, plan)) return served(plan.status, 0);
+    const whole = plan.kind === 'full';
+    const sent = await pump(blob, res, plan.start, plan.end ?? entry.size - 1, {
+      digest: whole && c.verify ? digest : null,
+      keep: whole && entry.size <= c.memory.maxObject ? (b) => c.memory.set(digest, b) : null,
+      begin: () => res.writeHead(plan.status, plan.headers),
     });
-    res.once('close', () => {
-      src.destroy();
-      done();
-    });
-    src.once('end', done);
-    src.pipe(res);
-  });
+    // Found before the status line went out (a body that fits in the first read): refetch.
+    if (sent.damaged && !sent.begun) return { kind: 'corrupt', why: sent.damaged };
+    const out = served(plan.status, sent.bytes);
+    if (sent.damaged && out.kind === 'served') out.damaged = sent.damaged;
+    return out;
+  } finally {
+    await blob.close();
+  }
 }
 
-/** A whole blob in memory (from the memory cache when hot); null when the blob is gone. */
+interface PumpOptions {
+  /** Verify the bytes against this sha256; the last chunk waits for the verdict. */
+  digest: string | null;
+  /** Receives the whole body once it is verified (small objects, for the memory cache). */
+  keep: ((body: Buffer) => void) | null;
+  /** Sends the status line and headers, just before the first body byte. */
+  begin(): void;
+}
+
+interface Pumped {
+  bytes: number;
+  /** Why the blob is bad, when it is. */
+  damaged?: string;
+  /** Whether the status line went out (else nothing was sent). */
+  begun: boolean;
+}
+
+/**
+ * Streams bytes [start, end] of a blob. The first chunk is read before the status line goes
+ * out, so a small damaged blob is caught while the request can still be refetched; later
+ * damage cuts the response before its end.
+ */
+async function pump(
+  blob: BlobReader,
+  res: ServerResponse,
+  start: number,
+  end: number,
+  o: PumpOptions,
+): Promise<Pumped> {
+  const hash = o.digest ? createHash('sha256') : null;
+  const kept: Buffer[] | null = o.keep ? [] : null;
+  const pacer = new WritePacer();
+  let pos = start;
+  let bytes = 0;
+  let begun = false;
+  const cut = (why: string): Pumped => {
+    if (begun) res.destroy();
+    return { bytes, damaged: why, begun };
+  };
+  try {
+    while (pos <= end) {
+      if (res.destroyed) return { bytes, begun };
+      const want = Math.min(pacer.size, end - pos + 1);
+      const chunk = await blob.read(pos, want);
+      if (chunk.length < want) return cut(`blob ended at ${pos + chunk.length} of ${end + 1}`);
+      pos += chunk.length;
+      hash?.update(chunk);
+      kept?.push(chunk);
+      if (pos > end && hash && o.digest) {
+        const got = hash.digest('hex');
+        if (got !== o.digest) return cut(`sha256 is ${got}`);
+      }
+      if (!begun) {
+        o.begin();
+        begun = true;
+      }
+      await pacer.write(res, chunk);
+      bytes += chunk.length;
+    }
+  } catch (err) {
+    return cut(`read failed: ${(err as Error).message}`);
+  }
+  if (!begun) o.begin();
+  if (kept && o.keep) o.keep(Buffer.concat(kept));
+  res.end();
+  return { bytes, begun: true };
+}
+
+/**
+ * A whole blob in memory (from the memory cache when hot), checked against the entry's size
+ * and digest. `missing` when the blob is gone, `corrupt` when it does not match.
+ */
 export async function readBlob(
   blobs: BlobStore,
   memory: MemoryCache,
-  digest: string,
-): Promise<Buffer | null> {
+  entry: IndexEntry,
+): Promise<Buffer | 'missing' | 'corrupt'> {
+  const digest = entry.digest as string;
   const cached = memory.get(digest);
   if (cached) return cached;
-  const parts: Buffer[] = [];
+  const blob = await blobs.open(digest);
+  if (!blob) return 'missing';
   try {
-    for await (const chunk of blobs.createReadStream(digest)) parts.push(chunk as Buffer);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw err;
+    if (blob.size !== entry.size) return 'corrupt';
+    const buf = await blob.read(0, blob.size);
+    if (buf.length !== entry.size) return 'corrupt';
+    if (createHash('sha256').update(buf).digest('hex') !== digest) return 'corrupt';
+    memory.set(digest, buf);
+    return buf;
+  } finally {
+    await blob.close();
   }
-  const buf = Buffer.concat(parts);
-  memory.set(digest, buf);
-  return buf;
 }

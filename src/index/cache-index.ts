@@ -46,6 +46,9 @@ export interface IndexStats {
   instances: InstanceStats[];
 }
 
+/** What a readiness probe exercises: a read of the entries, or a committed write. */
+export type ProbeKind = 'read' | 'write';
+
 export interface CacheIndex {
   get(key: string): Promise<IndexEntry | undefined>;
   /** Inserts or replaces the entry. */
@@ -77,6 +80,7 @@ export interface CacheIndex {
   /** Adds request-result counters (hit, miss, …) per instance. */
   addCounters(instance: string, counts: Record<string, number>): Promise<void>;
   stats(): Promise<IndexStats>;
-  ping(): Promise<void>;
+  /** Throws when the index cannot serve reads (or commit writes), for /ready. */
+  ping(kind?: ProbeKind): Promise<void>;
   close(): Promise<void>;
 }

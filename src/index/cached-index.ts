@@ -2,7 +2,7 @@
 // through this wrapper updates or drops the cached copy. It assumes this process is the only
 // writer for the keys it serves; `trove gc` running beside it can only delete, which the
 // engine notices as a missing blob and refetches.
-import type { Access, CacheIndex, IndexEntry, IndexStats } from './cache-index.js';
+import type { Access, CacheIndex, IndexEntry, IndexStats, ProbeKind } from './cache-index.js';
 
 export class CachedIndex implements CacheIndex {
   readonly #inner: CacheIndex;
@@ -108,8 +108,8 @@ export class CachedIndex implements CacheIndex {
     return this.#inner.stats();
   }
 
-  ping(): Promise<void> {
-    return this.#inner.ping();
+  ping(kind?: ProbeKind): Promise<void> {
+    return this.#inner.ping(kind);
   }
 
   close(): Promise<void> {

@@ -41,6 +41,39 @@ export class Metrics {
     labelNames: ['instance', 'code'] as const,
     registers: [this.registry],
   });
+  readonly indexErrors = new Counter({
+    name: 'trove_index_errors_total',
+    help: 'Index operations that failed after retries, by operation and driver code',
+    labelNames: ['operation', 'code'] as const,
+    registers: [this.registry],
+  });
+  readonly bookkeepingBacklog = new Gauge({
+    name: 'trove_bookkeeping_backlog_keys',
+    help: 'Keys whose access bookkeeping waits for the index to accept writes',
+    registers: [this.registry],
+  });
+  readonly bookkeepingDropped = new Counter({
+    name: 'trove_bookkeeping_dropped_total',
+    help: 'Accesses not recorded because the backlog was full',
+    registers: [this.registry],
+  });
+  readonly uncommitted = new Counter({
+    name: 'trove_fills_uncommitted_total',
+    help: 'Complete fills served to their clients but not cached (a storage or index failure, or an unframed body)',
+    labelNames: ['instance', 'code'] as const,
+    registers: [this.registry],
+  });
+  readonly corruptBlobs = new Counter({
+    name: 'trove_corrupt_blobs_total',
+    help: 'Cached blobs found not to match their digest or size, and dropped',
+    labelNames: ['found_by'] as const,
+    registers: [this.registry],
+  });
+  readonly scrubbedBytes = new Counter({
+    name: 'trove_scrub_bytes_total',
+    help: 'Bytes of cached blobs re-hashed by the background scrub',
+    registers: [this.registry],
+  });
   #storeStats: (() => Promise<{ bytes: number; objects: number }>) | null = null;
   readonly storeBytes = new Gauge({
     name: 'trove_store_bytes',
@@ -73,7 +106,10 @@ export class Metrics {
   /** One index query per scrape, shared by both store gauges (they collect concurrently). */
   #scrapeStore(): Promise<{ bytes: number; objects: number } | null> {
     if (!this.#storeStats) return Promise.resolve(null);
-    this.#pending ??= this.#storeStats().finally(() => setImmediate(() => (this.#pending = null)));
+    // An index that cannot answer leaves the gauges at their last values; /metrics still works.
+    this.#pending ??= this.#storeStats()
+      .catch(() => null)
+      .finally(() => setImmediate(() => (this.#pending = null)));
     return this.#pending;
   }
 

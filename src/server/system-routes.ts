@@ -5,7 +5,8 @@ import { timingSafeEqual } from 'node:crypto';
 import type { ErrorCode } from '../errors.js';
 
 export interface SystemDeps {
-  ready(): Promise<void>;
+  /** Each readiness check by name: 'ok', or why it failed. */
+  ready(): Promise<Record<string, string>>;
   metrics: Registry | null;
   metricsToken: string | null;
 }
@@ -53,16 +54,11 @@ export async function systemRoute(
       return true;
     case '/ready':
     case '/_trove/ready':
-      try {
-        await d.ready();
-        send(res, 200, 'application/json', '{"status":"ready"}');
-      } catch (err) {
-        send(
-          res,
-          503,
-          'application/json',
-          JSON.stringify({ status: 'unavailable', error: String((err as Error).message) }),
-        );
+      {
+        const checks = await d.ready().catch((err: unknown) => ({ ready: String(err) }));
+        const ok = Object.values(checks).every((v) => v === 'ok');
+        const body = JSON.stringify({ status: ok ? 'ready' : 'unavailable', checks });
+        send(res, ok ? 200 : 503, 'application/json', body);
       }
       return true;
     case '/metrics':

@@ -1,7 +1,5 @@
 // BlobStore: content-addressed bytes. The sha256 digest is the identity, so writes are
 // idempotent and identical artifacts from different ecosystems share one copy.
-import type { Readable } from 'node:stream';
-
 export interface BlobInfo {
   /** Lower-case hex sha256. */
   digest: string;
@@ -13,10 +11,13 @@ export interface BlobListing extends BlobInfo {
   modifiedMs: number;
 }
 
-export interface ByteRange {
-  start: number;
-  /** Inclusive, as in HTTP Range. */
-  end: number;
+/** An open blob: positional reads of what is stored now. */
+export interface BlobReader {
+  /** Bytes stored (checked against the index before any header goes out). */
+  readonly size: number;
+  /** Up to `length` bytes at `position`; shorter only at the end of what is stored. */
+  read(position: number, length: number): Promise<Buffer>;
+  close(): Promise<void>;
 }
 
 export interface BlobStore {
@@ -27,7 +28,8 @@ export interface BlobStore {
    * (or uploaded, then removed). Adopting a digest that already exists is a no-op.
    */
   importFile(path: string, blob: BlobInfo): Promise<void>;
-  createReadStream(digest: string, range?: ByteRange): Readable;
+  /** Opens a blob for reading; undefined when it does not exist. */
+  open(digest: string): Promise<BlobReader | undefined>;
   stat(digest: string): Promise<BlobInfo | undefined>;
   delete(digest: string): Promise<void>;
   list(): AsyncIterable<BlobListing>;

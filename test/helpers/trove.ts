@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { startApp, type App } from '../../src/app/create-app.js';
+import { startApp, type App, type AppSeams } from '../../src/app/create-app.js';
 import { buildSchema } from '../../src/config/schema.js';
 import { defaultRegistry, type EcosystemRegistry } from '../../src/ecosystems/registry.js';
 
@@ -16,7 +16,7 @@ export interface TestTrove {
 
 export async function startTrove(
   config: Record<string, unknown>,
-  opts: { dir?: string; registry?: EcosystemRegistry; keepDir?: boolean } = {},
+  opts: { dir?: string; registry?: EcosystemRegistry; keepDir?: boolean; seams?: AppSeams } = {},
 ): Promise<TestTrove> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'trove-test-'));
   const registry = opts.registry ?? defaultRegistry();
@@ -30,6 +30,7 @@ export async function startTrove(
     parsed,
     registry,
     pino({ level: process.env['TROVE_TEST_LOG'] ?? 'silent' }),
+    opts.seams,
   );
   return {
     app,

@@ -62,6 +62,13 @@ describe('system endpoints', () => {
     expect((await get(`${trove.url}/health`)).status).toBe(200);
     expect(JSON.parse((await get(`${trove.url}/ready`)).body.toString())).toEqual({
       status: 'ready',
+      checks: {
+        index_read: 'ok',
+        index_write: 'ok',
+        blob_write: 'ok',
+        index_recent_reads: 'ok',
+        index_recent_writes: 'ok',
+      },
     });
     const home = await get(`${trove.url}/`);
     expect(home.headers['content-type']).toMatch(/text\/html/);

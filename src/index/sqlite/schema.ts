@@ -60,4 +60,7 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (instance, result)
   ) WITHOUT ROWID;
   `,
+  `
+  CREATE TABLE probe (id INTEGER PRIMARY KEY CHECK (id = 1), at INTEGER NOT NULL);
+  `,
 ];

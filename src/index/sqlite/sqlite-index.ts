@@ -1,7 +1,14 @@
 // SQLite Index (WAL). better-sqlite3 is synchronous; statements are tiny and indexed, so they
 // run inline. Blob byte totals are kept by triggers so eviction never scans the table.
 import Database from 'better-sqlite3';
-import type { Access, CacheIndex, IndexEntry, IndexStats, InstanceStats } from '../cache-index.js';
+import type {
+  Access,
+  CacheIndex,
+  IndexEntry,
+  IndexStats,
+  InstanceStats,
+  ProbeKind,
+} from '../cache-index.js';
 import { MIGRATIONS } from './schema.js';
 
 interface Row {
@@ -57,15 +64,24 @@ const COLUMNS =
 const VALUES =
   '@key, @instance, @status, @digest, @size, @upstream_status, @headers, @fetched_at, @etag, @last_modified, @last_access, @hits, @expire_after';
 
+export interface SqliteOptions {
+  /**
+   * How long one statement waits for another connection's write lock (ms). better-sqlite3 is
+   * synchronous, so this wait holds the event loop: the server keeps it short and retries with
+   * timers (see guarded-index.ts); command-line tools can wait longer.
+   */
+  busyTimeoutMs?: number;
+}
+
 export class SqliteIndex implements CacheIndex {
   readonly #db: Database.Database;
   readonly #stmt;
 
-  constructor(path: string) {
+  constructor(path: string, options: SqliteOptions = {}) {
     this.#db = new Database(path);
+    this.#db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
     this.#db.pragma('journal_mode = WAL');
     this.#db.pragma('synchronous = NORMAL');
-    this.#db.pragma('busy_timeout = 5000');
     this.#migrate();
     const db = this.#db;
     this.#stmt = {
@@ -107,6 +123,10 @@ export class SqliteIndex implements CacheIndex {
         `SELECT DISTINCT digest FROM entries WHERE digest > ? ORDER BY digest LIMIT ?`,
       ),
       total: db.prepare<[], { bytes: number }>(`SELECT bytes FROM totals WHERE id = 1`),
+      probeRead: db.prepare<[], { key: string }>(
+        `SELECT key FROM entries ORDER BY key DESC LIMIT 1`,
+      ),
+      probeWrite: db.prepare<[number]>(`INSERT OR REPLACE INTO probe (id, at) VALUES (1, ?)`),
       addCounter: db.prepare<[string, string, number]>(
         `INSERT INTO counters (instance, result, n) VALUES (?, ?, ?)
          ON CONFLICT(instance, result) DO UPDATE SET n = n + excluded.n`,
@@ -134,28 +154,34 @@ export class SqliteIndex implements CacheIndex {
   }
 
   async createIfAbsent(entry: IndexEntry): Promise<IndexEntry> {
-    return this.#db.transaction(() => {
-      this.#stmt.insertIgnore.run(toRow(entry));
-      return toEntry(this.#stmt.get.get(entry.key) as Row);
-    })();
+    return this.#db
+      .transaction(() => {
+        this.#stmt.insertIgnore.run(toRow(entry));
+        return toEntry(this.#stmt.get.get(entry.key) as Row);
+      })
+      .immediate();
   }
 
   async delete(keys: string[]): Promise<string[]> {
-    return this.#db.transaction(() => {
-      const candidates = new Set<string>();
-      for (const key of keys) {
-        const d = this.#stmt.digestOf.get(key)?.digest;
-        if (d) candidates.add(d);
-        this.#stmt.del.run(key);
-      }
-      return [...candidates].filter((d) => (this.#stmt.refs.get(d)?.n ?? 0) === 0);
-    })();
+    return this.#db
+      .transaction(() => {
+        const candidates = new Set<string>();
+        for (const key of keys) {
+          const d = this.#stmt.digestOf.get(key)?.digest;
+          if (d) candidates.add(d);
+          this.#stmt.del.run(key);
+        }
+        return [...candidates].filter((d) => (this.#stmt.refs.get(d)?.n ?? 0) === 0);
+      })
+      .immediate();
   }
 
   async touch(accesses: readonly Access[]): Promise<void> {
-    this.#db.transaction(() => {
-      for (const a of accesses) this.#stmt.touch.run(a.at, a.hits, a.key);
-    })();
+    this.#db
+      .transaction(() => {
+        for (const a of accesses) this.#stmt.touch.run(a.at, a.hits, a.key);
+      })
+      .immediate();
   }
 
   async refresh(
@@ -210,11 +236,13 @@ export class SqliteIndex implements CacheIndex {
   }
 
   async addCounters(instance: string, counts: Record<string, number>): Promise<void> {
-    this.#db.transaction(() => {
-      for (const [result, n] of Object.entries(counts)) {
-        if (n > 0) this.#stmt.addCounter.run(instance, result, n);
-      }
-    })();
+    this.#db
+      .transaction(() => {
+        for (const [result, n] of Object.entries(counts)) {
+          if (n > 0) this.#stmt.addCounter.run(instance, result, n);
+        }
+      })
+      .immediate();
   }
 
   async stats(): Promise<IndexStats> {
@@ -257,8 +285,17 @@ export class SqliteIndex implements CacheIndex {
     };
   }
 
-  async ping(): Promise<void> {
-    this.#db.prepare('SELECT 1').get();
+  /** SQLite's own structural check of the whole file: [] when sound, else its findings. */
+  integrity(): string[] {
+    const rows = this.#db.pragma('quick_check') as Array<{ quick_check: string }>;
+    const found = rows.map((r) => r.quick_check);
+    return found.length === 1 && found[0] === 'ok' ? [] : found;
+  }
+
+  /** A read walks the entries' b-tree to a leaf; a write commits a row (WAL append). */
+  async ping(kind: ProbeKind = 'read'): Promise<void> {
+    if (kind === 'read') this.#stmt.probeRead.get();
+    else this.#stmt.probeWrite.run(Date.now());
   }
 
   async close(): Promise<void> {

@@ -1,18 +1,17 @@
 // Filesystem BlobStore: blobs/sha256/ab/cd/<hex>. Writes go to tmp/, are fsynced, then renamed,
 // so a crash leaves either no blob or a whole one (plus a temp file that start-up removes).
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { mkdir, open, readdir, rename, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import {
   assertDigest,
   type BlobInfo,
   type BlobListing,
+  type BlobReader,
   type BlobStore,
-  type ByteRange,
   SHA256_HEX,
 } from '../blob-store.js';
 
@@ -77,13 +76,34 @@ export class FsBlobStore implements BlobStore {
     await fsyncPath(join(dest, '..'));
   }
 
-  createReadStream(digest: string, range?: ByteRange): Readable {
-    const path = this.localPath(digest);
-    // Large reads: fewer syscalls and event-loop turns per byte for big artifacts.
-    const highWaterMark = 1024 * 1024;
-    return range
-      ? createReadStream(path, { start: range.start, end: range.end, highWaterMark })
-      : createReadStream(path, { highWaterMark });
+  async open(digest: string): Promise<BlobReader | undefined> {
+    let fh: FileHandle;
+    try {
+      fh = await open(this.localPath(digest), 'r');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw err;
+    }
+    try {
+      const { size } = await fh.stat();
+      return {
+        size,
+        async read(position, length) {
+          const buf = Buffer.allocUnsafe(length);
+          let n = 0;
+          while (n < length) {
+            const { bytesRead } = await fh.read(buf, n, length - n, position + n);
+            if (bytesRead === 0) break;
+            n += bytesRead;
+          }
+          return n === length ? buf : buf.subarray(0, n);
+        },
+        close: () => fh.close().catch(() => undefined),
+      };
+    } catch (err) {
+      await fh.close().catch(() => undefined);
+      throw err;
+    }
   }
 
   async stat(digest: string): Promise<BlobInfo | undefined> {
@@ -114,11 +134,24 @@ export class FsBlobStore implements BlobStore {
     }
   }
 
+  /** What a commit does, on a probe file: write and fsync in tmp/, rename into blobs/, remove. */
   async ping(): Promise<void> {
-    const probe = join(this.tmpDir, `.ready-${process.pid}`);
-    const fh = await open(probe, 'w');
-    await fh.close();
-    await unlink(probe);
+    const name = `.ready-${process.pid}-${randomBytes(4).toString('hex')}`;
+    const tmp = join(this.tmpDir, name);
+    const dest = join(this.#blobDir, name);
+    try {
+      const fh = await open(tmp, 'wx');
+      try {
+        await fh.write('ready');
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      await rename(tmp, dest);
+      await unlink(dest);
+    } finally {
+      await rm(tmp, { force: true });
+    }
   }
 }
 
