@@ -10,6 +10,7 @@ import type { EcosystemRegistry } from '../ecosystems/registry.js';
 import { CachedIndex } from '../index/cached-index.js';
 import { GuardedIndex } from '../index/guarded-index.js';
 import type { CacheIndex } from '../index/cache-index.js';
+import type { BlobStore } from '../storage/blob-store.js';
 import { SqliteIndex } from '../index/sqlite/sqlite-index.js';
 import { Metrics } from '../observability/metrics.js';
 import { closeGracefully, listen, type Listener } from '../server/listeners.js';
@@ -35,9 +36,10 @@ export interface App {
   close(): Promise<boolean>;
 }
 
-/** Seams for fault-injection tests: wrap the index driver before the guard sees it. */
+/** Seams for fault-injection tests: wrap the index driver (under the guard) or the blob store. */
 export interface AppSeams {
   index?(driver: CacheIndex): CacheIndex;
+  blobs?(store: BlobStore): BlobStore;
 }
 
 export async function startApp(
@@ -68,8 +70,9 @@ export async function startApp(
     log ?? pino({ level: config.log.level, base: { pid: process.pid } }, dest ?? undefined);
   const dir = resolve(config.storage.dir);
   mkdirSync(dir, { recursive: true });
-  const blobs = new FsBlobStore(dir);
-  await blobs.init();
+  const fsBlobs = new FsBlobStore(dir);
+  await fsBlobs.init();
+  const blobs = seams.blobs?.(fsBlobs) ?? fsBlobs;
   const metrics = new Metrics();
   // A short lock wait: better-sqlite3 waits synchronously, so the guard retries with timers.
   const driver = new SqliteIndex(config.storage.index.path ?? resolve(dir, 'index.db'), {
@@ -79,7 +82,7 @@ export async function startApp(
     onError: (operation, code) => metrics.indexErrors.inc({ operation, code }),
   });
   const index = new CachedIndex(guarded);
-  await removeTempFiles(blobs, logger);
+  await removeTempFiles(fsBlobs, logger);
 
   const memory = new MemoryCache(
     config.storage.memory.max_bytes,
@@ -93,7 +96,7 @@ export async function startApp(
     log: logger,
     maxSize: config.storage.max_size ?? null,
     verifyHits: config.storage.verify_hits,
-    tempPath: () => blobs.tempPath(),
+    tempPath: () => fsBlobs.tempPath(),
   });
   const up = config.upstream;
   const network = createNetwork(
@@ -107,7 +110,7 @@ export async function startApp(
 
   const git = new GitMirrors({
     dir: resolve(dir, 'git'),
-    tempPath: () => blobs.tempPath(),
+    tempPath: () => fsBlobs.tempPath(),
     proxy: { http: up.proxy?.http?.url, https: up.proxy?.https?.url },
     noProxy: up.no_proxy,
     caFile: up.ca_file?.path,

@@ -15,6 +15,7 @@ import { FillCommitter, REASON } from './fill-committer.js';
 import type { MemoryCache } from './memory-cache.js';
 import { readBlob, serveEntry } from './serve-entry.js';
 import { planBody, sendIfBodiless } from './respond.js';
+import { SpaceReserver } from './space-reserver.js';
 import { adoptTwin } from './twins.js';
 import type { CacheResult, Resource, ServeOutcome } from './types.js';
 
@@ -87,7 +88,12 @@ export class Engine {
       deps.log,
       deps.metrics,
     );
-    this.#committer = new FillCommitter(deps, this.evictor, this.#now);
+    this.#committer = new FillCommitter(
+      deps,
+      this.evictor,
+      this.#now,
+      new SpaceReserver(() => deps.blobs.free()),
+    );
   }
 
   /** Resolves when every fill in flight has finished (for graceful shutdown). */

@@ -9,6 +9,7 @@ import type { BlobStore } from '../storage/blob-store.js';
 import type { Evictor } from './evictor.js';
 import type { FillHooks, FillOutcome, SpooledBody } from './fill.js';
 import type { MemoryCache } from './memory-cache.js';
+import type { SpaceReserver } from './space-reserver.js';
 import type { Resource } from './types.js';
 import { storageError } from '../storage/storage-error.js';
 
@@ -29,11 +30,13 @@ export class FillCommitter {
     private readonly d: Deps,
     private readonly evictor: Evictor,
     private readonly now: () => number,
+    private readonly space: SpaceReserver,
   ) {}
 
   hooks(key: string, instance: string, resource: Resource): FillHooks {
     return {
       tempPath: () => this.d.tempPath(),
+      reserve: (size, written) => this.space.reserve(size, written),
       commit: (body) => this.#commit(key, instance, resource, body),
       record: (outcome) => this.#record(key, instance, resource, outcome),
       onUpstreamBytes: (n) => this.d.metrics.bytesFetched.inc({ instance }, n),
@@ -44,6 +47,7 @@ export class FillCommitter {
   discardHooks(instance: string): FillHooks {
     return {
       tempPath: () => this.d.tempPath(),
+      reserve: (size, written) => this.space.reserve(size, written),
       commit: (body) => unlink(body.path),
       record: async () => undefined,
       onUpstreamBytes: (n) => this.d.metrics.bytesFetched.inc({ instance }, n),

@@ -38,6 +38,11 @@ export interface FillHooks {
   tempPath(): string;
   /** Called with a verified spooled body; moves it into storage and writes the index. */
   commit(body: SpooledBody): Promise<void>;
+  /**
+   * Reserves room for a body of known length before its first byte; the returned function
+   * releases it. Rejects (TROVE_ERR_STORAGE_FULL) when it does not fit.
+   */
+  reserve?(size: number, written: () => number): Promise<() => void>;
   /** Called for 304 and 404/410 outcomes, before waiters are released. */
   record(outcome: FillOutcome): Promise<void>;
   onUpstreamBytes?(n: number): void;
@@ -58,6 +63,7 @@ export class Fill {
   #done = false;
   #error: TroveError | null = null;
   #uncommitted: TroveError | null = null;
+  #release: (() => void) | null = null;
   #fh: FileHandle | null = null;
   #readers = 0;
   #retired = false;
@@ -235,6 +241,13 @@ export class Fill {
       return this.#refuse(res, spool, new TroveError('TROVE_ERR_TOO_LARGE', msg));
     }
     const { size, body } = framed;
+    if (size !== null && hooks.reserve) {
+      try {
+        this.#release = await hooks.reserve(size, () => this.written);
+      } catch (err) {
+        return this.#refuse(res, spool, storageError(err, 'reserving room for the body'));
+      }
+    }
     const opened = await spool;
     if ('error' in opened) {
       body.destroy();
@@ -307,6 +320,7 @@ export class Fill {
         }
       }
       this.#done = true;
+      this.#release?.();
       this.#notify();
     } catch (err) {
       body.destroy();
@@ -330,6 +344,7 @@ export class Fill {
 
   #fail(error: TroveError, afterOutcome: boolean): void {
     this.#error = error;
+    this.#release?.();
     this.#window.clear();
     if (!afterOutcome) this.#resolveOutcome({ kind: 'error', error });
     this.#notify();

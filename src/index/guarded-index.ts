@@ -35,9 +35,13 @@ export function indexError(operation: string, err: unknown): TroveError {
   if (err instanceof TroveError) return err;
   const code = driverCode(err);
   const message = `index ${operation} failed: ${err instanceof Error ? err.message : String(err)} (${code})`;
-  return new TroveError(FULL_CODES.has(code) ? 'TROVE_ERR_STORAGE_FULL' : 'TROVE_ERR_INDEX', message, {
-    cause: err,
-  });
+  return new TroveError(
+    FULL_CODES.has(code) ? 'TROVE_ERR_STORAGE_FULL' : 'TROVE_ERR_INDEX',
+    message,
+    {
+      cause: err,
+    },
+  );
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

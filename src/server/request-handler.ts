@@ -30,6 +30,15 @@ function plainError(res: ServerResponse, err: TroveError, extra = ''): void {
   res.end(body);
 }
 
+function hostCount(raw: readonly string[]): number {
+  let n = 0;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i] as string;
+    if (name.length === 4 && name.toLowerCase() === 'host') n++;
+  }
+  return n;
+}
+
 export function createRequestHandler(o: HandlerOptions) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const started = process.hrtime.bigint();
@@ -58,6 +67,14 @@ export function createRequestHandler(o: HandlerOptions) {
         return plainError(
           res,
           new TroveError('TROVE_ERR_SHUTTING_DOWN', 'Trove is shutting down; retry shortly'),
+        );
+      }
+      if (hostCount(req.rawHeaders) > 1) {
+        // RFC 9112 §3.2: more than one Host is a 400; which one a proxy in front of Trove
+        // routed by cannot be known, so neither is trusted.
+        return plainError(
+          res,
+          new TroveError('TROVE_ERR_BAD_REQUEST', 'bad request: more than one Host header'),
         );
       }
       const url = req.url ?? '/';

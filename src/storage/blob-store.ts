@@ -33,6 +33,8 @@ export interface BlobStore {
   stat(digest: string): Promise<BlobInfo | undefined>;
   delete(digest: string): Promise<void>;
   list(): AsyncIterable<BlobListing>;
+  /** Bytes that new blobs may still take (free disk space); null when unbounded or unknown. */
+  free(): Promise<number | null>;
   /** Throws when the store cannot be used (for /ready). */
   ping(): Promise<void>;
 }

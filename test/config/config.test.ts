@@ -51,7 +51,7 @@ describe('config errors name the file, key and reason', () => {
       'FILE: instances.f.upstreams[0]: must be an http:// or https:// URL',
     ],
     [
-      'instances:\n  f:\n    type: file\n    upstreams: [\'http://x/base?token=1\']\n',
+      "instances:\n  f:\n    type: file\n    upstreams: ['http://x/base?token=1']\n",
       'FILE: instances.f.upstreams[0]: must not have a query or fragment (paths are appended to it)',
     ],
     [

@@ -155,9 +155,14 @@ export function indexSuite(name: string, create: () => Promise<CacheIndex>): voi
       await idx.close();
     });
 
-    it('answers ping', async () => {
+    it('answers read and write probes without changing what it holds', async () => {
       const idx = await create();
+      await idx.put(entry('k'));
       await expect(idx.ping()).resolves.toBeUndefined();
+      await expect(idx.ping('read')).resolves.toBeUndefined();
+      await expect(idx.ping('write')).resolves.toBeUndefined();
+      expect((await idx.stats()).objects).toBe(1);
+      expect(await idx.get('k')).toEqual(entry('k'));
       await idx.close();
     });
   });

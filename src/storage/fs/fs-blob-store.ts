@@ -2,7 +2,17 @@
 // so a crash leaves either no blob or a whole one (plus a temp file that start-up removes).
 import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, open, readdir, rename, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
+import {
+  mkdir,
+  open,
+  readdir,
+  rename,
+  rm,
+  stat,
+  statfs,
+  unlink,
+  type FileHandle,
+} from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
@@ -132,6 +142,11 @@ export class FsBlobStore implements BlobStore {
         }
       }
     }
+  }
+
+  async free(): Promise<number | null> {
+    const s = await statfs(this.tmpDir);
+    return s.bavail * s.bsize;
   }
 
   /** What a commit does, on a probe file: write and fsync in tmp/, rename into blobs/, remove. */

@@ -107,6 +107,12 @@ export function blobStoreSuite(name: string, create: () => Promise<BlobStore>): 
       await expect(store.stat('../../etc/passwd')).rejects.toThrow();
     });
 
+    it('says how much room is left, or that it does not know', async () => {
+      const store = await create();
+      const free = await store.free();
+      expect(free === null || (Number.isInteger(free) && free >= 0)).toBe(true);
+    });
+
     it('answers ping when healthy', async () => {
       const store = await create();
       await expect(store.ping()).resolves.toBeUndefined();
