@@ -1,30 +1,16 @@
 // No configuration key is silently ignored: a typo (`upstream:` for `upstreams:` in a go
 // instance would quietly fall back to proxy.golang.org) is an error naming the key, in every
 // top-level section, every nested mapping and every instance type.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config/load.js';
+import { configProblems } from '../helpers/config-problems.js';
 import { buildSchema } from '../../src/config/schema.js';
 import { defaultRegistry } from '../../src/ecosystems/registry.js';
 
 const registry = defaultRegistry();
-const dir = mkdtempSync(join(tmpdir(), 'trove-strict-'));
 
-function problems(config: Record<string, unknown>): string[] {
-  const f = join(dir, `c${Math.random().toString(36).slice(2)}.yaml`);
-  writeFileSync(f, stringify(config));
-  try {
-    loadConfig(registry, { file: f, env: {} });
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as ConfigError).problems.map((p) => p.replace(f, 'FILE'));
-  }
-  return [];
-}
+const problems = (config: Record<string, unknown>): string[] => configProblems(stringify(config));
 
 /** The smallest valid instance of each type. */
 const minimal: Record<string, Record<string, unknown>> = {

@@ -1,10 +1,6 @@
 // GOPRIVATE-style patterns, version ranges, the gatekeeper, version lists and go config errors.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../../src/config/load.js';
-import { defaultRegistry } from '../../../src/ecosystems/registry.js';
+import { configProblems } from '../../helpers/config-problems.js';
 import { Gatekeeper } from '../../../src/ecosystems/go/gatekeeper.js';
 import { compilePatterns, matchesAny } from '../../../src/ecosystems/go/patterns.js';
 import { isPseudoVersion } from '../../../src/ecosystems/go/semver.js';
@@ -105,18 +101,7 @@ describe('version lists', () => {
 });
 
 describe('go config errors', () => {
-  const registry = defaultRegistry();
-  const problems = (yaml: string): string[] => {
-    const f = join(mkdtempSync(join(tmpdir(), 'trove-go-cfg-')), 'c.yaml');
-    writeFileSync(f, yaml);
-    try {
-      loadConfig(registry, { file: f, env: {} });
-    } catch (err) {
-      expect(err).toBeInstanceOf(ConfigError);
-      return (err as ConfigError).problems.map((p) => p.replace(f, 'FILE'));
-    }
-    return [];
-  };
+  const problems = configProblems;
   const cases: Array<[string, string]> = [
     [
       'upstreams: "https://a.example,ftp://b"',
