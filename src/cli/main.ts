@@ -56,9 +56,7 @@ withConfig(program.command('gc').description('expire entries and delete unrefere
 withConfig(program.command('verify').description('check the index and re-hash every cached blob'))
   .option('--repair', 'drop damaged or missing blobs and their entries (they refetch on demand)')
   .option('--rate <size>', 'bytes read per second at most, e.g. 100MiB (default: no limit)')
-  .action((opts: CommonOptions & { repair?: boolean; rate?: string }) =>
-    runVerify(registry, opts),
-  );
+  .action((opts: CommonOptions & { repair?: boolean; rate?: string }) => runVerify(registry, opts));
 program
   .command('default-config')
   .description('print the embedded default configuration')

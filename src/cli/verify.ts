@@ -20,7 +20,9 @@ export async function runVerify(
   try {
     const structure = index.integrity();
     problems += structure.length;
-    out(structure.length === 0 ? 'index: ok' : `index: damaged: ${structure.slice(0, 5).join('; ')}`);
+    out(
+      structure.length === 0 ? 'index: ok' : `index: damaged: ${structure.slice(0, 5).join('; ')}`,
+    );
     const report = await scrub(index, blobs, {
       rate,
       repair: opts.repair === true,

@@ -17,10 +17,7 @@ export interface Framed {
   unframed: boolean;
 }
 
-export function frame(
-  res: UpstreamResponse,
-  highWater: number,
-): Framed | { error: TroveError } {
+export function frame(res: UpstreamResponse, highWater: number): Framed | { error: TroveError } {
   const declared = res.headers['content-length'];
   const length = declared !== undefined && /^\d+$/.test(declared) ? Number(declared) : null;
   const coding = contentCoding(res.headers);

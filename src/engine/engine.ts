@@ -33,8 +33,9 @@ export interface Scope {
 
 /**
  * Bodies up to this size are held until complete when a failure could still be answered
- * cleanly: with a whole-object `verify` check (a refusal is an error, not a cut stream), and
- * for a refresh with a stale copy (a refresh that breaks mid-body serves the stale copy).
+ * cleanly: with a whole-object `verify` check or small digest-checked metadata (a refusal is an
+ * error, not a cut stream), and for a refresh with a stale copy (a refresh that breaks mid-body
+ * serves the stale copy).
  */
 const HOLD = 4 * 1024 * 1024;
 
@@ -156,6 +157,7 @@ export class Engine {
       case 'negative':
         return this.#negative(res, scope, step.status, step.reason);
       case 'offline':
+        res.setHeader('x-cache', 'OFFLINE');
         scope.sendError(res, step.error);
         return { result: 'OFFLINE', status: step.error.status, bytes: 0 };
       case 'hit':
@@ -317,7 +319,11 @@ export class Engine {
     const o: FillOutcome = await fill.outcome;
     switch (o.kind) {
       case 'body': {
-        const hold = resource.verify || stale ? HOLD : 0;
+        // Small metadata with a digest to match (a manifest by digest) is held too: a refusal
+        // then reaches the client as the protocol's error, not as a cut.
+        const checked =
+          resource.class === 'metadata' && (resource.expect?.digests?.length ?? 0) > 0;
+        const hold = resource.verify || stale || checked ? HOLD : 0;
         const failed = (err: TroveError): Promise<ServeOutcome> | ServeOutcome =>
           stale
             ? this.#hit(req, res, stale, 'STALE', resource, scope, attempt)
@@ -442,6 +448,7 @@ export class Engine {
   }
 
   #negative(res: ServerResponse, scope: Scope, status: number, reason?: string): ServeOutcome {
+    res.setHeader('x-cache', 'NEGATIVE');
     const message = reason ? `not found upstream: ${reason}` : 'not found upstream';
     scope.sendError(res, new TroveError('TROVE_ERR_NOT_FOUND', message, { status }));
     return { result: 'NEGATIVE', status, bytes: 0 };

@@ -193,6 +193,43 @@ describe('negative cache', () => {
     expect(up.count('/nope')).toBe(2);
   });
 
+  it('negative_ttl 0 remembers nothing; a rule can shorten it for some paths only', async () => {
+    up = await new FakeUpstream().start();
+    trove = await startTrove(
+      fileInstance(up.url, {
+        negative_ttl: '10m',
+        rules: [{ match: 'fresh/**', negative_ttl: '0s' }],
+      }),
+    );
+    for (let i = 0; i < 3; i++) {
+      expect((await get(`${trove.url}/files/fresh/x`)).status).toBe(404);
+      expect((await get(`${trove.url}/files/kept/x`)).status).toBe(404);
+    }
+    expect([up.count('/fresh/x'), up.count('/kept/x')]).toEqual([3, 1]);
+    up.file('/kept/x', 'appeared');
+    up.file('/fresh/x', 'appeared');
+    expect((await get(`${trove.url}/files/fresh/x`)).body.toString()).toBe('appeared');
+    // Still within its 10 minutes: the remembered 404 stands.
+    expect((await get(`${trove.url}/files/kept/x`)).status).toBe(404);
+  });
+
+  it('an expired 404 is served as remembered while offline', async () => {
+    up = await new FakeUpstream().start();
+    trove = await startTrove(fileInstance(up.url, { negative_ttl: '50ms' }), { keepDir: true });
+    expect((await get(`${trove.url}/files/nope`)).status).toBe(404);
+    const dir = trove.dir;
+    await trove.stop();
+    await sleep(80);
+    up.file('/nope', 'exists now');
+    trove = await startTrove(
+      { ...fileInstance(up.url, { negative_ttl: '50ms' }), offline: true },
+      { dir },
+    );
+    const r = await get(`${trove.url}/files/nope`);
+    expect([r.status, r.headers['x-cache']]).toEqual([404, 'NEGATIVE']);
+    expect(up.count('/nope')).toBe(1);
+  });
+
   it('keeps 410 as 410', async () => {
     up = await new FakeUpstream().route('/gone', (_q, s) => void s.writeHead(410).end()).start();
     trove = await startTrove(fileInstance(up.url));

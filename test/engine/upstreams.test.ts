@@ -50,6 +50,29 @@ describe('redirects', () => {
     expect((await get(`${trove.url}/files/x`)).headers['x-cache']).toBe('HIT');
   });
 
+  it('keeps credentials on same-origin redirects only: another port is another origin', async () => {
+    const other = await upstream();
+    other.file('/blob', 'elsewhere');
+    const origin = await upstream();
+    origin.file('/final', 'same origin');
+    origin.route('/same', (_q, s) => void s.writeHead(301, { location: '/final' }).end());
+    const port = new URL(other.url).port;
+    origin.route(
+      '/port',
+      (_q, s) => void s.writeHead(302, { location: `http://127.0.0.1:${port}/blob` }).end(),
+    );
+    trove = await startTrove(
+      fileInstance(origin.url, {
+        upstreams: [{ url: origin.url, headers: { authorization: 'Basic c2VjcmV0' } }],
+      }),
+    );
+    expect((await get(`${trove.url}/files/same`)).body.toString()).toBe('same origin');
+    expect((await get(`${trove.url}/files/port`)).body.toString()).toBe('elsewhere');
+    const final = origin.requests.find((r) => r.url === '/final');
+    expect(final?.headers['authorization']).toBe('Basic c2VjcmV0');
+    expect(other.requests.map((r) => r.headers['authorization'])).toEqual([undefined]);
+  });
+
   it('gives up after max_redirects', async () => {
     const loop = await upstream();
     loop.route('/x', (_q, s) => void s.writeHead(302, { location: '/x' }).end());

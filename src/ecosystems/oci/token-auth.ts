@@ -135,7 +135,11 @@ export class RegistryAuth implements Origin {
     const cached = this.#cached(c, scope);
     if (cached) return cached;
     // The registry names its realm: http(s) only, no credentials in it, no https -> http.
-    const url = upstreamChosen(c.params['realm'] as string, URL.canParse(from) ? new URL(from) : undefined, 'token realm');
+    const url = upstreamChosen(
+      c.params['realm'] as string,
+      URL.canParse(from) ? new URL(from) : undefined,
+      'token realm',
+    );
     if (c.params['service']) url.searchParams.set('service', c.params['service']);
     // Every scope the registry asked for, plus the one this request needs.
     const scopes = new Set([...(c.params['scope']?.split(' ') ?? []), ...(scope ? [scope] : [])]);

@@ -114,6 +114,31 @@ describe('GOPROXY protocol', () => {
     expect(post.status).toBe(405);
   });
 
+  it('passes !-escaped paths and versions to the upstream as they are, one cache key each', async () => {
+    const up = await upstream((u) =>
+      u
+        .file('/github.com/!azure/!s!d!k/@v/v1.0.0-!r!c1.info', '{"Version":"v1.0.0-RC1"}')
+        .file('/github.com/!azure/!s!d!k/@v/list', 'v1.0.0-RC1\n'),
+    );
+    trove = await startTrove(goInstance({ upstreams: up.url }));
+    for (let i = 0; i < 2; i++) {
+      const info = await get(`${trove.url}/github.com/!azure/!s!d!k/@v/v1.0.0-!r!c1.info`);
+      expect([info.status, info.body.toString()]).toEqual([200, '{"Version":"v1.0.0-RC1"}']);
+    }
+    expect(up.count('/github.com/!azure/!s!d!k/@v/v1.0.0-!r!c1.info')).toBe(1);
+    // Upper case is how the escape is spelled wrongly: refused, never asked upstream.
+    for (const bad of [
+      '/github.com/Azure/SDK/@v/list',
+      '/github.com/!Azure/sdk/@v/list',
+      '/github.com/!azure/!s!d!k/@v/v1.0.0-RC1.info',
+    ]) {
+      expect((await get(`${trove.url}${bad}`)).status, bad).toBe(400);
+    }
+    expect(up.requests.map((r) => r.url)).toEqual([
+      '/github.com/!azure/!s!d!k/@v/v1.0.0-!r!c1.info',
+    ]);
+  });
+
   it('answers upstream trouble with 502/504, never 404', async () => {
     const up = await upstream((u) =>
       u.route('/example.com/mod/@v/v1.0.0.mod', (_q, s) => void s.writeHead(500).end()),

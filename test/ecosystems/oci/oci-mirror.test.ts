@@ -342,6 +342,49 @@ describe('registry API answers', () => {
     expect(reg.count('/v2/team/app/manifests/v1')).toBe(2);
   });
 
+  it('keeps the stale tag when the moved tag manifest, fetched by digest, does not match it', async () => {
+    const v2 = JSON.stringify({ schemaVersion: 2, layers: [], annotations: { v: '2' } });
+    const type = { 'content-type': 'application/vnd.oci.image.manifest.v1+json' };
+    let current = MANIFEST;
+    const reg = await upstream((u) =>
+      u
+        .route('/v2/team/app/manifests/v1', (req, res) => {
+          res.writeHead(200, {
+            ...type,
+            'docker-content-digest': sha(current),
+            'content-length': Buffer.byteLength(current),
+          });
+          res.end(req.method === 'HEAD' ? undefined : current);
+        })
+        // The registry names v2's digest but serves other bytes under it.
+        .file(`/v2/team/app/manifests/${sha(v2)}`, 'tampered', {
+          ...type,
+          'docker-content-digest': sha(v2),
+        }),
+    );
+    trove = await startTrove(
+      oci({ registries: { 'reg.example.test': reg.url }, tag_fresh_for: '50ms' }),
+    );
+    const url = `${trove.url}/v2/reg.example.test/team/app/manifests/v1`;
+    expect((await get(url)).body.toString()).toBe(MANIFEST);
+    current = v2;
+    for (let i = 0; i < 3; i++) {
+      await new Promise((r) => setTimeout(r, 80));
+      const r = await get(url);
+      expect([r.status, r.body.toString(), r.headers['docker-content-digest']]).toEqual([
+        200,
+        MANIFEST,
+        sha(MANIFEST),
+      ]);
+    }
+    const byDigest = await get(`${trove.url}/v2/reg.example.test/team/app/manifests/${sha(v2)}`);
+    expect([byDigest.status, JSON.parse(byDigest.body.toString()).errors[0].code]).toEqual([
+      502,
+      'DIGEST_INVALID',
+    ]);
+    expect(reg.count(`/v2/team/app/manifests/${sha(v2)}`)).toBeGreaterThanOrEqual(2);
+  });
+
   it('routes by Host under custom_domain, and lists the routes for an unknown host', async () => {
     const reg = await upstream((u) =>
       u.file('/v2/owner/img/manifests/v1', MANIFEST, {

@@ -30,6 +30,8 @@ const CDN_LAYER = 'layer bytes on a CDN';
 const USERS: Record<string, string> = { alice: 'pw-a', bob: 'pw-b' };
 /** Who may pull which repository. */
 const GRANTS: Record<string, string[]> = { alice: ['library/alpine'], bob: ['team/other'] };
+/** Lifetime of the fake realm's tokens (s): a grant lasts as long as its token. */
+let tokenTtl = 300;
 const basic = (user: string, pw = USERS[user] ?? ''): string =>
   `Basic ${Buffer.from(`${user}:${pw}`).toString('base64')}`;
 
@@ -59,7 +61,7 @@ async function privateRegistry(): Promise<Fake> {
         .filter((r) => (GRANTS[user] ?? []).includes(r));
       res
         .writeHead(200, { 'content-type': 'application/json' })
-        .end(JSON.stringify({ token: `${user}|${repos.join(',')}`, expires_in: 300 }));
+        .end(JSON.stringify({ token: `${user}|${repos.join(',')}`, expires_in: tokenTtl }));
     }),
   );
   const reg = await upstream();
@@ -220,6 +222,38 @@ describe('passthrough mode', () => {
     expect(
       fake.reg.requests.filter(
         (r) => r.method === 'GET' && r.url?.includes('/blobs/') && r.headers['authorization'],
+      ).length,
+    ).toBe(1);
+  });
+
+  it('asks again once access_cache_for has passed, and a grant the registry revoked is refused', async () => {
+    const fake = await privateRegistry();
+    await startPassthrough(fake, { access_cache_for: '150ms' });
+    tokenTtl = 0;
+    const alice = tokenOf(await troveToken(basic('alice')));
+    expect((await pull(BLOB_PATH, alice)).body.toString()).toBe(LAYER);
+    const granted = GRANTS['alice'];
+    GRANTS['alice'] = [];
+    try {
+      // Still within access_cache_for: the cached grant stands.
+      expect((await pull(BLOB_PATH, alice)).status).toBe(200);
+      await new Promise((r) => setTimeout(r, 200));
+      for (const path of [BLOB_PATH, MANIFEST_PATH]) {
+        const refused = await pull(path, alice);
+        expect(refused.status, path).toBe(401);
+        expect(refused.body.toString()).not.toContain(LAYER);
+      }
+    } finally {
+      GRANTS['alice'] = granted ?? [];
+      tokenTtl = 300;
+    }
+    // The blob came once (with a token) and was never fetched again meanwhile.
+    expect(
+      fake.reg.requests.filter(
+        (r) =>
+          r.method === 'GET' &&
+          r.url?.includes('/blobs/') &&
+          r.headers['authorization']?.startsWith('Bearer '),
       ).length,
     ).toBe(1);
   });
