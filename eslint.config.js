@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'cache/**', 'bench/.work/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'cache/**', 'bench/.work/**', 'reliability/.work/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -1,0 +1,52 @@
+// The mounts the fuzz and fault runs aim at, one per ecosystem. A new ecosystem adds its mount
+// here: its instance config against the run's origin, and sample paths to mutate.
+export interface Mount {
+  name: string;
+  /** Request prefix on Trove. */
+  prefix: string;
+  /** Upstream path prefixes its requests may use; any other path is an escape. */
+  bases: string[];
+  /** The instance's YAML (two-space indented under `instances:`), given the origin URL. */
+  yaml(origin: string): string;
+  /** Valid-looking paths below the prefix, for mutation. */
+  samples: string[];
+}
+
+export const MOUNTS: Mount[] = [
+  {
+    name: 'files',
+    prefix: '/files/',
+    bases: ['/base/'],
+    yaml: (o) =>
+      `  files:\n    type: file\n    upstreams: ['${o}/base/']\n    include_query: true\n`,
+    samples: ['obj-0.bin', 'obj-3.bin', 'dir/sub/file.tar.gz', 'a/b/c?x=1'],
+  },
+  {
+    name: 'go',
+    prefix: '/go/',
+    bases: ['/gobase/'],
+    yaml: (o) =>
+      `  go:\n    type: go\n    path: /go\n    upstreams: ['${o}/gobase/']\n    verify: false\n`,
+    samples: [
+      'example.com/mod/@v/list',
+      'example.com/mod/@v/v1.0.0.info',
+      'example.com/mod/@v/v1.0.0.zip',
+      'example.com/!my!mod/@latest',
+      'sumdb/sum.golang.org/supported',
+    ],
+  },
+  {
+    name: 'oci',
+    prefix: '/v2/',
+    bases: ['/v2/'],
+    yaml: (o) =>
+      `  oci:\n    type: oci\n    registries:\n      docker.io: '${o}'\n      reg.test: '${o}'\n`,
+    samples: [
+      'library/alpine/manifests/3',
+      'reg.test/team/app/manifests/v1',
+      `team/app/blobs/sha256:${'a'.repeat(64)}`,
+      'team/app/tags/list?n=10&last=x',
+      'library/alpine/referrers/sha256:' + 'b'.repeat(64),
+    ],
+  },
+];
