@@ -5,6 +5,7 @@
 //   W4 peak RSS of Trove while 20 clients download a cold 1 GiB object
 //   W1-OCI / W3-OCI the same for a large OCI layer, against docker-registry's proxy mode
 //   W5 go mod download of a 120-module graph, Trove warm and cold vs nginx static
+//   W6 RSS growth under 1,000 clients that stall on a large hit
 // BENCH_QUICK=1 shrinks sizes and durations; BENCH_NGINX_WORKERS sets the peer's workers (1).
 import type { ChildProcess } from 'node:child_process';
 import {
@@ -18,7 +19,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { curlBurst, curlOnce, median, wrk } from './lib/clients.js';
+import { curlBurst, curlOnce, median, stalledReaders, wrk } from './lib/clients.js';
 import { bigFile, smallFiles } from './lib/data.js';
 import { startOrigin, startPeer, type NginxPorts } from './lib/nginx.js';
 import { GO, download, makeGraph, medianOf } from './lib/go.js';
@@ -32,6 +33,7 @@ const W4_SIZE = (quick ? 100 : 1024) * MB;
 const SECONDS = quick ? 3 : 10;
 const WORKERS = Number(process.env['BENCH_NGINX_WORKERS'] ?? 1);
 const GO_MODULES = quick ? 30 : 120;
+const STALLED = quick ? 200 : 1000;
 const root = resolve(import.meta.dirname, '..', '..', '..');
 const work = join(root, 'bench', '.work', 'run');
 const data = join(root, 'bench', '.work', 'data');
@@ -244,6 +246,32 @@ async function main(): Promise<void> {
     unit: 'GiB/s',
     higher: true,
     target: '>= 0.8x',
+  });
+
+  // W6: memory under clients that ask for the large hit and never read it.
+  console.log(`bench: W6 ${STALLED} stalled readers`);
+  const peerPid = Number(readFileSync(join(work, 'nginx-peer', 'nginx.pid'), 'utf8'));
+  const stalledPeak = async (url: string, sample: () => number): Promise<number> => {
+    const before = sample();
+    const close = await stalledReaders(url, STALLED);
+    let peak = before;
+    for (let i = 0; i < 30; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      peak = Math.max(peak, sample());
+    }
+    close();
+    return peak - before;
+  };
+  const w6T = await stalledPeak(`${T}/w1.bin`, () => rss(trove.child.pid as number));
+  const w6N = await stalledPeak(`${S}/w1.bin`, () => nginxRss(peerPid));
+  rows.push({
+    workload: 'W6',
+    metric: `RSS growth, ${STALLED} stalled readers of a ${W1_SIZE / MB} MiB hit`,
+    trove: w6T / MB,
+    nginx: w6N / MB,
+    unit: 'MiB',
+    higher: false,
+    target: `trove <= 64 KiB per reader (${(w6T / STALLED / 1024).toFixed(0)} KiB)`,
   });
   await stop(trove.child);
 

@@ -94,3 +94,24 @@ export async function wrk(
   if (!Number.isFinite(rps)) throw new Error(`could not parse wrk output:\n${r.out}${r.err}`);
   return { rps, p99ms: p99, bytesPerSec: transfer, errors };
 }
+
+/**
+ * Opens `n` connections that ask for `url` and never read the answer (a stalled download);
+ * returns the function that closes them.
+ */
+export async function stalledReaders(url: string, n: number): Promise<() => void> {
+  const { connect } = await import('node:net');
+  const u = new URL(url);
+  const sockets: import('node:net').Socket[] = [];
+  for (let i = 0; i < n; i++) {
+    const s = connect(Number(u.port), u.hostname);
+    s.on('error', () => undefined);
+    s.write(`GET ${u.pathname} HTTP/1.1\r\nHost: ${u.host}\r\n\r\n`);
+    s.pause();
+    sockets.push(s);
+    if (i % 100 === 99) await new Promise((r) => setTimeout(r, 20));
+  }
+  return () => {
+    for (const s of sockets) s.destroy();
+  };
+}

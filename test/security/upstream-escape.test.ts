@@ -223,6 +223,35 @@ describe('oci token realms', () => {
   });
 });
 
+describe('oci blob redirects', () => {
+  it('a registry redirecting a blob to file: or to credentials in a URL gets a 502, the canary nothing', async () => {
+    const digest = `sha256:${'c'.repeat(64)}`;
+    const reg = await upstream((u) =>
+      u
+        .route(
+          `/v2/team/app/blobs/${digest}`,
+          (_req, res) => void res.writeHead(307, { location: 'file:///etc/passwd' }).end(),
+        )
+        .route(
+          `/v2/team/other/blobs/${digest}`,
+          (_req, res) =>
+            void res
+              .writeHead(307, { location: `http://me:pw@127.0.0.1:${canaryPort}/blob` })
+              .end(),
+        ),
+    );
+    trove = await startTrove({
+      instances: { oci: { type: 'oci', registries: { 'reg.test': reg.url } } },
+    });
+    const before = canaryConnections;
+    for (const repo of ['team/app', 'team/other']) {
+      const r = await get(`${trove.url}/v2/reg.test/${repo}/blobs/${digest}`);
+      expect(r.status, repo).toBe(502);
+    }
+    expect(canaryConnections).toBe(before);
+  });
+});
+
 describe('go instances', () => {
   it('scheme-like module paths never reach another host, and the base path is kept', async () => {
     const up = await echoUpstream();
