@@ -10,11 +10,10 @@ import type { Origin } from '../upstream/upstream-pool.js';
 import { AccessBatcher } from './access-batcher.js';
 import { Evictor } from './evictor.js';
 import { Fill, type FillOutcome } from './fill.js';
-import { streamFill } from './fill-reader.js';
+import { serveFill } from './fill-reader.js';
 import { FillCommitter, REASON } from './fill-committer.js';
 import type { MemoryCache } from './memory-cache.js';
 import { readBlob, serveEntry } from './serve-entry.js';
-import { planBody, sendIfBodiless } from './respond.js';
 import { SpaceReserver } from './space-reserver.js';
 import { adoptTwin } from './twins.js';
 import type { CacheResult, Resource, ServeOutcome } from './types.js';
@@ -328,7 +327,7 @@ export class Engine {
           stale
             ? this.#hit(req, res, stale, 'STALE', resource, scope, attempt)
             : this.#error(res, scope, err);
-        return this.#streamFill(req, res, fill, o, stale ? 'EXPIRED' : 'MISS', hold, failed);
+        return serveFill(req, res, fill, o, stale ? 'EXPIRED' : 'MISS', hold, failed);
       }
       case 'not-modified': {
         // The stale copy is current; if the index cannot be read back, it is still that copy.
@@ -342,49 +341,6 @@ export class Engine {
       case 'error':
         if (stale) return this.#hit(req, res, stale, 'STALE', resource, scope, attempt);
         return this.#error(res, scope, o.error);
-    }
-  }
-
-  /**
-   * Streams a fill to one client. A body of up to `hold` bytes is held until it is complete,
-   * so that a failure is answered by `failed` (an error, or a stale copy) instead of a cut.
-   */
-  async #streamFill(
-    req: IncomingMessage,
-    res: ServerResponse,
-    fill: Fill,
-    o: Extract<FillOutcome, { kind: 'body' }>,
-    result: CacheResult,
-    hold: number,
-    failed: (err: TroveError) => Promise<ServeOutcome> | ServeOutcome,
-  ): Promise<ServeOutcome> {
-    if (!fill.tryAcquire()) {
-      return failed(fill.error ?? new TroveError('TROVE_ERR_INTERNAL', 'fill closed early'));
-    }
-    try {
-      if (hold > 0 && (o.size === null || o.size <= hold)) {
-        await fill.held(hold);
-        if (fill.error) return await failed(fill.error);
-      }
-      // A body already complete has a known length, even when the upstream sent none.
-      const size = o.size ?? (fill.done ? fill.received : null);
-      const plan = planBody(
-        req,
-        {
-          headers: o.headers,
-          size,
-          etag: o.validators.etag,
-          lastModified: o.validators.lastModified,
-        },
-        { 'x-cache': result },
-      );
-      if (sendIfBodiless(req, res, plan)) return { result, status: plan.status, bytes: 0 };
-      if (plan.kind === 'none') throw new Error('unreachable');
-      res.writeHead(plan.status, plan.headers);
-      const bytes = await streamFill(fill, res, plan.start, plan.end);
-      return { result, status: plan.status, bytes };
-    } finally {
-      fill.release();
     }
   }
 
@@ -473,7 +429,7 @@ export class Engine {
     const fill = this.#privateFill(resource, scope);
     const o = await fill.outcome;
     const failed = (err: TroveError): ServeOutcome => this.#error(res, scope, err);
-    if (o.kind === 'body') return this.#streamFill(req, res, fill, o, 'BYPASS', 0, failed);
+    if (o.kind === 'body') return serveFill(req, res, fill, o, 'BYPASS', 0, failed);
     if (o.kind === 'error') return failed(o.error);
     const status = o.kind === 'negative' ? o.status : 502;
     scope.sendError(res, new TroveError('TROVE_ERR_NOT_FOUND', 'not found upstream', { status }));

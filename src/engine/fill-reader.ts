@@ -1,8 +1,11 @@
 // Streams a fill in progress to one client. Each client reads at its own pace: from the fill's
 // in-memory window while it keeps up, from the spool file when it falls behind. So a slow
 // client neither throttles the upstream nor the other clients.
-import type { ServerResponse } from 'node:http';
-import type { Fill } from './fill.js';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { TroveError } from '../errors.js';
+import type { Fill, FillOutcome } from './fill.js';
+import { planBody, sendIfBodiless } from './respond.js';
+import type { CacheResult, ServeOutcome } from './types.js';
 import { WritePacer } from './write-pacer.js';
 
 /**
@@ -47,5 +50,48 @@ export async function streamFill(
   } catch {
     res.destroy();
     return sent;
+  }
+}
+
+/**
+ * Streams a fill to one client. A body of up to `hold` bytes is held until it is complete,
+ * so that a failure is answered by `failed` (an error, or a stale copy) instead of a cut.
+ */
+export async function serveFill(
+  req: IncomingMessage,
+  res: ServerResponse,
+  fill: Fill,
+  o: Extract<FillOutcome, { kind: 'body' }>,
+  result: CacheResult,
+  hold: number,
+  failed: (err: TroveError) => Promise<ServeOutcome> | ServeOutcome,
+): Promise<ServeOutcome> {
+  if (!fill.tryAcquire()) {
+    return failed(fill.error ?? new TroveError('TROVE_ERR_INTERNAL', 'fill closed early'));
+  }
+  try {
+    if (hold > 0 && (o.size === null || o.size <= hold)) {
+      await fill.held(hold);
+      if (fill.error) return await failed(fill.error);
+    }
+    // A body already complete has a known length, even when the upstream sent none.
+    const size = o.size ?? (fill.done ? fill.received : null);
+    const plan = planBody(
+      req,
+      {
+        headers: o.headers,
+        size,
+        etag: o.validators.etag,
+        lastModified: o.validators.lastModified,
+      },
+      { 'x-cache': result },
+    );
+    if (sendIfBodiless(req, res, plan)) return { result, status: plan.status, bytes: 0 };
+    if (plan.kind === 'none') throw new Error('unreachable');
+    res.writeHead(plan.status, plan.headers);
+    const bytes = await streamFill(fill, res, plan.start, plan.end);
+    return { result, status: plan.status, bytes };
+  } finally {
+    fill.release();
   }
 }

@@ -1,7 +1,7 @@
 // One upstream fetch for one key. The body is spooled to a temp file while it is hashed;
 // every waiting client tails that file at its own pace (see fill-reader.ts). The fill belongs
 // to the engine, not to the request that started it, so client disconnects never cancel it.
-import { open, unlink, type FileHandle } from 'node:fs/promises';
+import { unlink, type FileHandle } from 'node:fs/promises';
 import { TroveError } from '../errors.js';
 import type { Origin, UpstreamResponse } from '../upstream/upstream-pool.js';
 import { consumeBody } from '../upstream/consume-body.js';
@@ -11,7 +11,9 @@ import { findMismatch, MultiHash } from './digests.js';
 import { ChunkWindow } from './chunk-window.js';
 import { confirmable, frame } from './body-framing.js';
 import { declaredDigests } from './http-digest.js';
-import type { BodyView, Resource } from './types.js';
+import { bodyView, dropSpool, openSpool, spoolError, writeAll, type Spool } from './spool-file.js';
+import type { Resource } from './types.js';
+import { bufferLimit, notFoundReason, pickHeaders, statusError } from './upstream-answer.js';
 
 export interface Validators {
   etag: string | null;
@@ -366,113 +368,4 @@ export class Fill {
       await fh.close().catch(() => undefined);
     }
   }
-}
-
-/** The spool file: one handle for writing and for every reader's positional reads. */
-type Spool = { path: string; fh: FileHandle } | { path: string; error: unknown };
-
-function openSpool(path: string): Promise<Spool> {
-  return open(path, 'wx+').then(
-    (fh) => ({ path, fh }),
-    (error: unknown) => ({ path, error }),
-  );
-}
-
-async function dropSpool(s: Spool): Promise<void> {
-  if ('error' in s) return;
-  await s.fh.close().catch(() => undefined);
-  await unlink(s.path).catch(() => undefined);
-}
-
-function bodyView(
-  fh: FileHandle,
-  size: number,
-  sha256: string,
-  headers: Record<string, string>,
-): BodyView {
-  return {
-    size,
-    sha256,
-    headers,
-    async read(position, length) {
-      const len = Math.max(0, Math.min(length, size - position));
-      const buf = Buffer.allocUnsafe(len);
-      const { bytesRead } = await fh.read(buf, 0, len, position);
-      return bytesRead === len ? buf : buf.subarray(0, bytesRead);
-    },
-  };
-}
-
-/**
- * The first line of a short text/plain 404/410 body ("not found: … unknown revision"), so
- * clients see the upstream's reason, not only the status.
- */
-async function notFoundReason(res: UpstreamResponse): Promise<string | undefined> {
-  if (!/^text\/plain/i.test(res.headers['content-type'] ?? '')) {
-    res.body.resume();
-    return undefined;
-  }
-  let text = '';
-  try {
-    for await (const chunk of res.body) {
-      text += (chunk as Buffer).toString('utf8');
-      if (text.length > 1024) break;
-    }
-  } catch {
-    return undefined;
-  } finally {
-    res.body.destroy();
-  }
-  const line = (text.split('\n')[0] ?? '').replace(/[^\x20-\x7e]/g, '').trim();
-  return line ? line.slice(0, 300) : undefined;
-}
-
-/** How far the spool may fall behind the network before the body is paused (see consume-body). */
-function bufferLimit(headers: Record<string, string>): number {
-  const closing = /(^|,)\s*close\s*(,|$)/i.test(headers['connection'] ?? '');
-  return closing ? 64 * 1024 * 1024 : 2 * 1024 * 1024;
-}
-
-async function writeAll(fh: FileHandle, chunk: Buffer, position: number): Promise<void> {
-  let off = 0;
-  while (off < chunk.length) {
-    const { bytesWritten } = await fh.write(chunk, off, chunk.length - off, position + off);
-    off += bytesWritten;
-  }
-}
-
-function pickHeaders(all: Record<string, string>, keep: readonly string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const name of keep) {
-    const v = all[name];
-    if (v !== undefined) out[name] = v;
-  }
-  return out;
-}
-
-function statusError(res: UpstreamResponse): TroveError {
-  if (res.status === 429) {
-    return new TroveError(
-      'TROVE_ERR_UPSTREAM_RATE_LIMIT',
-      'upstream answered 429 Too Many Requests',
-    );
-  }
-  if (res.status >= 400 && res.status < 500) {
-    // Other 4xx (401, 403, …) are the upstream's answer about this object: pass the status on.
-    return new TroveError('TROVE_ERR_UPSTREAM_STATUS', `upstream answered ${res.status}`, {
-      status: res.status,
-    });
-  }
-  // 5xx, and answers that make no sense for a plain GET: a 206 (a range nobody asked for), a
-  // 304 to an unconditional request, other 2xx and 3xx. None is the object; none is passed on.
-  const why = res.status >= 500 ? '' : ' to a plain GET';
-  return new TroveError('TROVE_ERR_UPSTREAM_STATUS', `upstream answered ${res.status}${why}`);
-}
-
-function spoolError(err: unknown): TroveError {
-  const code = (err as NodeJS.ErrnoException).code;
-  if (code && /^(ENOSPC|EDQUOT|EIO|EROFS|EBADF|EACCES)$/.test(code)) {
-    return storageError(err, 'writing the spool file');
-  }
-  return transportError(err, 'upstream body failed');
 }
