@@ -27,7 +27,10 @@ export function scheduleScrub(
       onBytes: (n) => d.metrics.scrubbedBytes.inc(n),
       onDamaged: (digest, why) => {
         d.metrics.corruptBlobs.inc({ found_by: 'scrub' });
-        d.log.error({ digest, why }, 'scrub found a damaged blob; dropped');
+        d.log.error(
+          { digest, why, code: 'TROVE_ERR_CORRUPT' },
+          'scrub found a damaged blob; dropped',
+        );
       },
       drop: (digest) => d.engine.evictor.dropBlob(digest),
     })

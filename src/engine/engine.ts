@@ -375,7 +375,7 @@ export class Engine {
   #corrupt(entry: IndexEntry, why: string): void {
     this.#d.metrics.corruptBlobs.inc({ found_by: 'hit' });
     this.#d.log.error(
-      { key: entry.key, digest: entry.digest, why },
+      { key: entry.key, digest: entry.digest, why, code: 'TROVE_ERR_CORRUPT' },
       'cached blob is damaged; dropped',
     );
   }
