@@ -55,8 +55,8 @@ export function buildSchema(registry: EcosystemRegistry) {
             .strict()
             .default({}),
           gc_interval: duration.default('1h'),
-          /** Hash every whole-body hit against its digest as it streams. */
-          verify_hits: z.boolean().default(true),
+          /** Which whole-body hits are hashed against their digest as they stream. */
+          verify_hits: z.enum(['always', 'changed', 'off']).default('changed'),
           scrub: z
             .object({
               /** Time between background passes over every blob; 0 turns the scrub off. */

@@ -15,6 +15,7 @@ import { FillCommitter, REASON } from './fill-committer.js';
 import type { MemoryCache } from './memory-cache.js';
 import { readBlob, serveEntry } from './serve-entry.js';
 import { SpaceReserver } from './space-reserver.js';
+import { VerifiedBlobs, type VerifyHits } from './verified-blobs.js';
 import { adoptTwin } from './twins.js';
 import type { CacheResult, Resource, ServeOutcome } from './types.js';
 
@@ -55,8 +56,8 @@ export interface EngineDeps {
   metrics: Metrics;
   log: Logger;
   maxSize: number | null;
-  /** Hash whole-body hits against their digest (default true). */
-  verifyHits?: boolean;
+  /** Which whole-body hits are hashed against their digest (default `changed`). */
+  verifyHits?: VerifyHits;
   /** A fresh temp path on the same filesystem as the blob store's local staging area. */
   tempPath(): string;
   now?: () => number;
@@ -69,10 +70,12 @@ export class Engine {
   readonly access: AccessBatcher;
   readonly evictor: Evictor;
   readonly #committer: FillCommitter;
+  readonly #verified: VerifiedBlobs;
 
   constructor(deps: EngineDeps) {
     this.#d = deps;
     this.#now = deps.now ?? Date.now;
+    this.#verified = new VerifiedBlobs(deps.verifyHits ?? 'changed', this.#now);
     const m = deps.metrics;
     this.access = new AccessBatcher(deps.index, {
       onBacklog: (n) => m.bookkeepingBacklog.set(n),
@@ -234,6 +237,10 @@ export class Engine {
             headers: o.headers,
           };
         }
+        // Retired between the lookup and now: it is complete, so the index has it (or refetch).
+        if (step.fill.done && !step.fill.error && attempt < 2) {
+          return this.load(resource, scope, attempt + 1);
+        }
         if (!step.stale) throw got;
       } else if (o.kind === 'error' && !step.stale) throw o.error;
     }
@@ -323,10 +330,15 @@ export class Engine {
         const checked =
           resource.class === 'metadata' && (resource.expect?.digests?.length ?? 0) > 0;
         const hold = resource.verify || stale || checked ? HOLD : 0;
-        const failed = (err: TroveError): Promise<ServeOutcome> | ServeOutcome =>
-          stale
+        const failed = (err: TroveError): Promise<ServeOutcome> | ServeOutcome => {
+          // Retired between the lookup and now (complete, so the index has it): look again.
+          if (fill.done && !fill.error) {
+            return this.#retry(req, res, resource, scope, attempt, 'fill retired');
+          }
+          return stale
             ? this.#hit(req, res, stale, 'STALE', resource, scope, attempt)
             : this.#error(res, scope, err);
+        };
         return serveFill(req, res, fill, o, stale ? 'EXPIRED' : 'MISS', hold, failed);
       }
       case 'not-modified': {
@@ -358,7 +370,7 @@ export class Engine {
       blobs: this.#d.blobs,
       memory: this.#d.memory,
       now: this.#now(),
-      verify: this.#d.verifyHits ?? true,
+      verified: this.#verified,
     });
     if (served.kind === 'served' && served.damaged) {
       this.#corrupt(entry, served.damaged);
@@ -373,6 +385,7 @@ export class Engine {
   }
 
   #corrupt(entry: IndexEntry, why: string): void {
+    if (entry.digest) this.#verified.forget(entry.digest);
     this.#d.metrics.corruptBlobs.inc({ found_by: 'hit' });
     this.#d.log.error(
       { key: entry.key, digest: entry.digest, why, code: 'TROVE_ERR_CORRUPT' },

@@ -10,6 +10,7 @@ import type { BlobReader, BlobStore } from '../storage/blob-store.js';
 import type { MemoryCache } from './memory-cache.js';
 import { planBody, sendIfBodiless, spanLength } from './respond.js';
 import type { CacheResult, ServeOutcome } from './types.js';
+import type { VerifiedBlobs } from './verified-blobs.js';
 import { WritePacer } from './write-pacer.js';
 
 /** A strong validator for objects whose upstream sent none: the content digest itself. */
@@ -28,8 +29,8 @@ export interface HitContext {
   blobs: BlobStore;
   memory: MemoryCache;
   now: number;
-  /** Hash whole-body reads against the digest (storage.verify_hits). */
-  verify: boolean;
+  /** Which whole-body reads are hashed against the digest (storage.verify_hits). */
+  verified: VerifiedBlobs;
 }
 
 export async function serveEntry(
@@ -70,13 +71,16 @@ export async function serveEntry(
     }
     if (sendIfBodiless(req, res, plan)) return served(plan.status, 0);
     const whole = plan.kind === 'full';
+    const hash = whole && c.verified.needsHash(digest, blob.identity);
     const sent = await pump(blob, res, plan.start, plan.end ?? entry.size - 1, {
-      digest: whole && c.verify ? digest : null,
+      digest: hash ? digest : null,
       keep: whole && entry.size <= c.memory.maxObject ? (b) => c.memory.set(digest, b) : null,
       begin: () => res.writeHead(plan.status, plan.headers),
     });
     // Found before the status line went out (a body that fits in the first read): refetch.
     if (sent.damaged && !sent.begun) return { kind: 'corrupt', why: sent.damaged };
+    if (hash && !sent.damaged && sent.bytes === entry.size)
+      c.verified.verified(digest, blob.identity);
     const out = served(plan.status, sent.bytes);
     if (sent.damaged && out.kind === 'served') out.damaged = sent.damaged;
     return out;

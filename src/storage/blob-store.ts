@@ -15,6 +15,11 @@ export interface BlobListing extends BlobInfo {
 export interface BlobReader {
   /** Bytes stored (checked against the index before any header goes out). */
   readonly size: number;
+  /**
+   * A token that changes whenever the stored bytes may have changed (the fs driver: inode,
+   * size, modification and change times), so a verified blob need not be hashed again.
+   */
+  readonly identity?: string;
   /** Up to `length` bytes at `position`; shorter only at the end of what is stored. */
   read(position: number, length: number): Promise<Buffer>;
   close(): Promise<void>;

@@ -151,6 +151,25 @@ describe('damaged blobs', () => {
     );
   });
 
+  it('a blob changed on disk after its first verified hit is hashed again on the next', async () => {
+    const { up, dir } = await filled();
+    const t = await restart(up, dir);
+    const body = objects['large3'] as Buffer;
+    expect((await get(`${t.url}/files/large3`)).body.equals(body)).toBe(true);
+    const path = blobPath(dir, body);
+    const bytes = readFileSync(path);
+    bytes[bytes.length - 3] = (bytes[bytes.length - 3] as number) ^ 1;
+    writeFileSync(path, bytes);
+    const bad = await get(`${t.url}/files/large3`);
+    expect([bad.status, bad.complete]).toEqual([200, false]);
+    const good = await get(`${t.url}/files/large3`);
+    expect([good.complete, good.headers['x-cache'], good.body.equals(body)]).toEqual([
+      true,
+      'MISS',
+      true,
+    ]);
+  });
+
   it('the background scrub finds a damaged blob nobody asked for, at a bounded rate', async () => {
     const { up, dir } = await filled();
     const t = await restart(up, dir, { scrub: { interval: '300ms', rate: '64MiB' } });

@@ -95,9 +95,11 @@ export class FsBlobStore implements BlobStore {
       throw err;
     }
     try {
-      const { size } = await fh.stat();
+      const st = await fh.stat({ bigint: true });
+      const size = Number(st.size);
       return {
         size,
+        identity: `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`,
         async read(position, length) {
           const buf = Buffer.allocUnsafe(length);
           let n = 0;
