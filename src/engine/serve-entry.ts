@@ -128,13 +128,20 @@ async function pump(
     if (begun) res.destroy();
     return { bytes, damaged: why, begun };
   };
+  type Read = { want: number; buf: Promise<Buffer> };
+  const read = (at: number): Read => {
+    const want = Math.min(pacer.size, end - at + 1);
+    return { want, buf: blob.read(at, want) };
+  };
+  let next: Read | null = read(pos);
   try {
     while (pos <= end) {
       if (res.destroyed) return { bytes, begun };
-      const want = Math.min(pacer.size, end - pos + 1);
-      const chunk = await blob.read(pos, want);
-      if (chunk.length < want) return cut(`blob ended at ${pos + chunk.length} of ${end + 1}`);
+      const r: Read = next ?? read(pos);
+      const chunk = await r.buf;
+      if (chunk.length < r.want) return cut(`blob ended at ${pos + chunk.length} of ${end + 1}`);
       pos += chunk.length;
+      next = null;
       hash?.update(chunk);
       kept?.push(chunk);
       if (pos > end && hash && o.digest) {
@@ -147,9 +154,14 @@ async function pump(
       }
       await pacer.write(res, chunk);
       bytes += chunk.length;
+      // Read the next chunk while the kernel sends this one, for a client that keeps up.
+      if (pos <= end && pacer.keepsUp) next = read(pos);
     }
   } catch (err) {
     return cut(`read failed: ${(err as Error).message}`);
+  } finally {
+    // A read still in flight settles into nothing (its failure is not this response's).
+    next?.buf.catch(() => undefined);
   }
   if (!begun) o.begin();
   if (kept && o.keep) o.keep(Buffer.concat(kept));
