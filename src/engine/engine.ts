@@ -375,6 +375,8 @@ export class Engine {
     if (served.kind === 'served' && served.damaged) {
       this.#corrupt(entry, served.damaged);
       await this.#forget(entry, 'corrupt');
+      // Cut only now: Content-Length makes the short body detectable to the client.
+      res.destroy();
     }
     if (served.kind === 'served') return served.outcome;
     // The blob is gone or damaged (deleted by hand, a crash between rename and fsync, a bad

@@ -19,7 +19,11 @@ export function entryEtag(entry: IndexEntry): string {
 }
 
 export type Served =
-  /** `damaged` says why the body was cut before its end (the blob is bad and must go). */
+  /**
+   * `damaged` says why the blob is bad: the body stopped short of its end and the response is
+   * left open, for the caller to cut once the blob is dropped (so a client that retries at
+   * once never meets it again).
+   */
   | { kind: 'served'; outcome: ServeOutcome; damaged?: string }
   /** Nothing was sent: the blob is gone, or its size is wrong. */
   | { kind: 'missing' }
@@ -109,7 +113,7 @@ interface Pumped {
 /**
  * Streams bytes [start, end] of a blob. The first chunk is read before the status line goes
  * out, so a small damaged blob is caught while the request can still be refetched; later
- * damage cuts the response before its end.
+ * damage stops the body before its end (the caller cuts the response).
  */
 async function pump(
   blob: BlobReader,
@@ -124,10 +128,7 @@ async function pump(
   let pos = start;
   let bytes = 0;
   let begun = false;
-  const cut = (why: string): Pumped => {
-    if (begun) res.destroy();
-    return { bytes, damaged: why, begun };
-  };
+  const cut = (why: string): Pumped => ({ bytes, damaged: why, begun });
   type Read = { want: number; buf: Promise<Buffer> };
   const read = (at: number): Read => {
     const want = Math.min(pacer.size, end - at + 1);
