@@ -332,10 +332,13 @@ export class Fill {
     }
   }
 
-  /** Fails before any byte: the body is dropped unread and the spool file removed. */
-  #refuse(res: UpstreamResponse, spool: Promise<Spool>, error: TroveError): void {
+  /**
+   * Fails before any byte: the body is dropped unread, and the spool file is gone before the
+   * clients hear of the failure.
+   */
+  async #refuse(res: UpstreamResponse, spool: Promise<Spool>, error: TroveError): Promise<void> {
     res.body.destroy();
-    void spool.then(dropSpool);
+    await spool.then(dropSpool);
     this.#fail(error, false);
   }
 
