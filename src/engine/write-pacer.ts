@@ -1,17 +1,14 @@
 // How much to read for a client next, and whether to read ahead. Large reads cost fewer
-// syscalls and event-loop turns for a client that keeps up; a client that lags (it took more
-// than a moment to take the last write) gets small ones and no read-ahead, so each stalled
-// client holds little memory.
+// syscalls and event-loop turns for a client that keeps up (each write goes straight to the
+// socket); as soon as a write has to wait, reads drop back to 64 KiB with nothing read ahead,
+// so a client that stalls pins at most about one small chunk of Trove's memory.
 import type { ServerResponse } from 'node:http';
 
 const MIN = 64 * 1024;
 const MAX = 1024 * 1024;
-/** A client that needs longer than this to take a write is lagging. */
-const LAG_MS = 20;
 
 export class WritePacer {
   #size = MIN;
-  #lagging = false;
   #tookAll = true;
 
   /** Bytes to read for the next write. */
@@ -30,12 +27,8 @@ export class WritePacer {
   /** Writes one chunk and waits until the client has taken it when it pushes back. */
   async write(res: ServerResponse, chunk: Buffer): Promise<void> {
     this.#tookAll = res.write(chunk);
-    if (!this.#tookAll) {
-      const started = performance.now();
-      await drained(res);
-      this.#lagging = performance.now() - started > LAG_MS;
-    } else this.#lagging = false;
-    this.#size = this.#lagging ? MIN : Math.min(MAX, this.#size * 2);
+    this.#size = this.#tookAll ? Math.min(MAX, this.#size * 2) : MIN;
+    if (!this.#tookAll) await drained(res);
   }
 }
 
