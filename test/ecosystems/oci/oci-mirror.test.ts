@@ -76,6 +76,31 @@ async function tokenRegistry(
   return { reg, auth, tokens };
 }
 
+/**
+ * A registry whose tag team/app:v1 points at `tag.current` (HEAD answers its digest), and that
+ * serves `byDigest` under the digest of `v2`.
+ */
+async function movingTag(v2: string, byDigest: string) {
+  const tag = { current: MANIFEST };
+  const type = { 'content-type': 'application/vnd.oci.image.manifest.v1+json' };
+  const reg = await upstream((u) =>
+    u
+      .route('/v2/team/app/manifests/v1', (req, res) => {
+        res.writeHead(200, {
+          ...type,
+          'docker-content-digest': sha(tag.current),
+          'content-length': Buffer.byteLength(tag.current),
+        });
+        res.end(req.method === 'HEAD' ? undefined : tag.current);
+      })
+      .file(`/v2/team/app/manifests/${sha(v2)}`, byDigest, {
+        ...type,
+        'docker-content-digest': sha(v2),
+      }),
+  );
+  return { reg, tag };
+}
+
 function oci(over: Record<string, unknown>): Record<string, unknown> {
   return { instances: { oci: { type: 'oci', ...over } } };
 }
@@ -218,23 +243,7 @@ describe('caching', () => {
       layers: [],
       annotations: { v: '2' },
     });
-    let current = v1;
-    const type = { 'content-type': 'application/vnd.oci.image.manifest.v1+json' };
-    const reg = await upstream((u) =>
-      u
-        .route('/v2/team/app/manifests/v1', (req, res) => {
-          res.writeHead(200, {
-            ...type,
-            'docker-content-digest': sha(current),
-            'content-length': Buffer.byteLength(current),
-          });
-          res.end(req.method === 'HEAD' ? undefined : current);
-        })
-        .file(`/v2/team/app/manifests/${sha(v2)}`, v2, {
-          ...type,
-          'docker-content-digest': sha(v2),
-        }),
-    );
+    const { reg, tag } = await movingTag(v2, v2);
     trove = await startTrove(
       oci({ registries: { 'reg.example.test': reg.url }, tag_fresh_for: '100ms' }),
     );
@@ -244,7 +253,7 @@ describe('caching', () => {
     await new Promise((r) => setTimeout(r, 150));
     const same = await get(url);
     expect([same.headers['x-cache'], same.body.toString()]).toEqual(['REVALIDATED', v1]);
-    current = v2;
+    tag.current = v2;
     await new Promise((r) => setTimeout(r, 150));
     await get(url); // stale copy served while the refresh runs (busy policy: stale)
     const moved = await get(url);
@@ -344,30 +353,14 @@ describe('registry API answers', () => {
 
   it('keeps the stale tag when the moved tag manifest, fetched by digest, does not match it', async () => {
     const v2 = JSON.stringify({ schemaVersion: 2, layers: [], annotations: { v: '2' } });
-    const type = { 'content-type': 'application/vnd.oci.image.manifest.v1+json' };
-    let current = MANIFEST;
-    const reg = await upstream((u) =>
-      u
-        .route('/v2/team/app/manifests/v1', (req, res) => {
-          res.writeHead(200, {
-            ...type,
-            'docker-content-digest': sha(current),
-            'content-length': Buffer.byteLength(current),
-          });
-          res.end(req.method === 'HEAD' ? undefined : current);
-        })
-        // The registry names v2's digest but serves other bytes under it.
-        .file(`/v2/team/app/manifests/${sha(v2)}`, 'tampered', {
-          ...type,
-          'docker-content-digest': sha(v2),
-        }),
-    );
+    // The registry names v2's digest but serves other bytes under it.
+    const { reg, tag } = await movingTag(v2, 'tampered');
     trove = await startTrove(
       oci({ registries: { 'reg.example.test': reg.url }, tag_fresh_for: '50ms' }),
     );
     const url = `${trove.url}/v2/reg.example.test/team/app/manifests/v1`;
     expect((await get(url)).body.toString()).toBe(MANIFEST);
-    current = v2;
+    tag.current = v2;
     for (let i = 0; i < 3; i++) {
       await new Promise((r) => setTimeout(r, 80));
       const r = await get(url);
