@@ -20,6 +20,8 @@ export const ERROR_CODES = {
   TROVE_ERR_INDEX: { status: 503, title: 'The cache index failed' },
   TROVE_ERR_CORRUPT: { status: 500, title: 'A cached blob does not match its digest' },
   TROVE_ERR_BAD_REQUEST: { status: 400, title: 'Malformed or ambiguous request' },
+  TROVE_ERR_BODY_TOO_LARGE: { status: 413, title: 'Request body too large' },
+  TROVE_ERR_NAME: { status: 400, title: 'Invalid package name' },
   TROVE_ERR_UNAUTHORIZED: { status: 401, title: 'Authentication required' },
   TROVE_ERR_SHUTTING_DOWN: { status: 503, title: 'Server is shutting down' },
   TROVE_ERR_INTERNAL: { status: 500, title: 'Internal error' },

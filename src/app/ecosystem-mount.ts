@@ -6,6 +6,7 @@ import type { EcosystemInstance, SyntheticResponse } from '../ecosystems/ecosyst
 import type { TroveError } from '../errors.js';
 import type { Mount } from '../server/mount.js';
 import type { Origin } from '../upstream/upstream-pool.js';
+import { forward } from './forward.js';
 
 export function writeSynthetic(res: ServerResponse, r: SyntheticResponse, head = false): number {
   const body = typeof r.body === 'string' ? Buffer.from(r.body) : r.body;
@@ -50,6 +51,7 @@ export function ecosystemMount(spec: MountSpec, engine: Engine): Mount {
     prefix: spec.prefix,
     hosts: spec.hosts,
     sendError,
+    encodedSlashes: instance.encodedSlashes === true,
     clientSetup: (base) => instance.clientSetup(base),
     async handle(req, res, ctx) {
       const decision = await instance.handle({
@@ -63,6 +65,7 @@ export function ecosystemMount(spec: MountSpec, engine: Engine): Mount {
           return ctx.baseUrl;
         },
       });
+      if (decision.kind === 'forward') return forward(req, res, decision.forward, sendError);
       if (decision.kind === 'response') {
         return {
           result: 'SYNTHETIC',

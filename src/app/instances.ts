@@ -33,11 +33,13 @@ export function mountInstances(config: Config, registry: EcosystemRegistry, s: S
     const cfg = raw as unknown as InstanceCommon;
     const type = registry.get(cfg.type);
     const mounted: { scope?: Scope } = {};
+    const scopeOf = (): Scope => {
+      if (!mounted.scope) throw new Error(`instance ${name} loaded before it was mounted`);
+      return mounted.scope;
+    };
     const ctx: InstanceContext = {
-      load: (resource) => {
-        if (!mounted.scope) throw new Error(`instance ${name} loaded before it was mounted`);
-        return engine.load(resource, mounted.scope);
-      },
+      load: (resource) => engine.load(resource, scopeOf()),
+      open: (resource) => engine.open(resource, scopeOf()),
       origin: (targets) => new UpstreamPool(targets, agent, maxRedirects),
       upstream: (entries) => buildPool(entries, agent, maxRedirects),
       git: (url, authorization, refreshMs) => s.git.get(url, authorization, refreshMs),

@@ -3,6 +3,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import { hostNpmRegistry } from './npm-registry.js';
 
 /** The first http(s) archive URI in the host's apt sources (deb822 or one-line format). */
 export function aptMirror(root = '/etc/apt'): string | undefined {
@@ -30,9 +31,13 @@ export function aptMirror(root = '/etc/apt'): string | undefined {
   return undefined;
 }
 
-/** `mirror`: the Debian upstream; undefined reads the host's apt sources, null leaves it out. */
+/**
+ * `mirror`: the Debian upstream; undefined reads the host's apt sources, null leaves it out.
+ * `npm`: the npm upstream, by default the host's npm registry; null leaves the instance out.
+ */
 export function defaultConfigObject(
   mirror: string | null | undefined = aptMirror(),
+  npm: string | null = hostNpmRegistry(),
 ): Record<string, unknown> {
   const instances: Record<string, unknown> = {};
   if (mirror) {
@@ -56,6 +61,8 @@ export function defaultConfigObject(
   // The registry mirror at /v2/: Docker Hub by default (dockerd's registry-mirrors), other
   // registries by name (/v2/ghcr.io/owner/image/...) or ?ns=.
   instances['oci'] = { type: 'oci' };
+  // The npm mirror at /npm/, in front of this host's own npm registry (npm config get registry).
+  if (npm) instances['npm'] = { type: 'npm', upstreams: [npm] };
   return {
     server: { listen: '0.0.0.0:12345' },
     storage: { dir: './cache', max_size: '20GiB' },

@@ -3,7 +3,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { z } from 'zod';
 import type { Logger } from 'pino';
-import type { Loaded } from '../engine/engine.js';
+import type { Loaded, Opened } from '../engine/engine.js';
 import type { Resource } from '../engine/types.js';
 import type { UpstreamEntry } from '../config/types.js';
 import type { Origin, UpstreamTarget } from '../upstream/upstream-pool.js';
@@ -40,7 +40,20 @@ export type Decision =
       /** Renders this request's errors, when they need more than the instance's formatError. */
       formatError?: (err: TroveError) => SyntheticResponse;
     }
-  | { kind: 'response'; response: SyntheticResponse };
+  | { kind: 'response'; response: SyntheticResponse }
+  /** Relayed as it is, never cached (search, audit, ping): the request body goes upstream. */
+  | { kind: 'forward'; forward: Forward };
+
+export interface Forward {
+  origin: Origin;
+  /** Path and query below the origin's base, no leading slash. */
+  path: string;
+  method: 'GET' | 'HEAD' | 'POST';
+  /** Request headers to send (the client's own are not passed on by default). */
+  headers: Record<string, string>;
+  /** Largest request body accepted (bytes). */
+  maxBody: number;
+}
 
 export interface EcosystemInstance {
   readonly name: string;
@@ -52,6 +65,8 @@ export interface EcosystemInstance {
   formatError(err: TroveError): SyntheticResponse;
   /** Shell or config lines that point a client at this instance (for the home page). */
   clientSetup(baseUrl: string): string;
+  /** `%2f` in request paths separates segments like `/` (npm's `@scope%2fname`). */
+  readonly encodedSlashes?: boolean;
   /** The instance's own upstream chain, when `upstreams` is more than a list of HTTP URLs. */
   readonly upstream?: Origin;
 }
@@ -83,6 +98,8 @@ export interface EcosystemType<S extends z.ZodTypeAny = z.ZodTypeAny> {
 export interface InstanceContext {
   /** A small resource's body through the cache (single flight, policy, verification). */
   load(resource: Resource): Promise<Loaded>;
+  /** A resource's body through the cache, opened for reading in pieces (for big sources). */
+  open(resource: Resource): Promise<Opened>;
   /** An origin over the shared HTTP agent, for upstreams besides the instance's own. */
   origin(targets: UpstreamTarget[]): Origin;
   /** The same, from validated config entries (credentials included). */

@@ -2,6 +2,7 @@
 import type { EcosystemType } from './ecosystem.js';
 import { fileEcosystem } from './file/file-ecosystem.js';
 import { goEcosystem } from './go/go-ecosystem.js';
+import { npmEcosystem } from './npm/npm-ecosystem.js';
 import { ociEcosystem } from './oci/oci-ecosystem.js';
 
 export class EcosystemRegistry {
@@ -29,5 +30,6 @@ export function defaultRegistry(): EcosystemRegistry {
   return new EcosystemRegistry()
     .register(fileEcosystem)
     .register(goEcosystem)
-    .register(ociEcosystem);
+    .register(ociEcosystem)
+    .register(npmEcosystem);
 }

@@ -49,6 +49,20 @@ export type Loaded =
   | { kind: 'body'; body: Buffer; result: CacheResult; headers: Record<string, string> }
   | { kind: 'negative'; status: number; reason?: string | undefined };
 
+/** A cached body opened for reading in pieces (a source too big to load whole). */
+export type Opened =
+  | {
+      kind: 'body';
+      /** sha256 hex of the stored body; readers check it as they go. */
+      digest: string;
+      size: number;
+      headers: Record<string, string>;
+      result: CacheResult;
+      read(position: number, length: number): Promise<Buffer>;
+      close(): Promise<void>;
+    }
+  | { kind: 'negative'; status: number; reason?: string | undefined };
+
 export interface EngineDeps {
   blobs: BlobStore;
   index: CacheIndex;
@@ -262,6 +276,44 @@ export class Engine {
     return this.load(resource, scope, attempt + 1);
   }
 
+  /**
+   * A resource's committed body through the cache, opened for positional reads: for sources
+   * too big to load (a packument rewritten into what clients get). Waits for a fill to commit.
+   */
+  async open(resource: Resource, scope: Scope, attempt = 0): Promise<Opened> {
+    const step = await this.#lookup(resource, scope);
+    if (step.kind === 'negative') return step;
+    if (step.kind === 'offline') throw step.error;
+    let entry: IndexEntry | undefined;
+    let result: CacheResult;
+    if (step.kind === 'hit') {
+      entry = step.entry;
+      result = step.result;
+    } else {
+      const o = await step.fill.outcome;
+      if (o.kind === 'negative') return { kind: 'negative', status: o.status, reason: o.reason };
+      const err = o.kind === 'error' ? o.error : await step.fill.settled;
+      if (err && !step.stale) throw err;
+      // Read back what the fill stored (not through the policy: it is as fresh as can be).
+      const stored = err ? undefined : await this.#d.index.get(step.fill.key);
+      entry = stored?.status === 'ok' ? stored : step.stale;
+      result = err ? 'STALE' : step.stale ? 'REVALIDATED' : 'MISS';
+      if (!entry) throw new TroveError('TROVE_ERR_STORAGE', `${resource.key} was not stored`);
+    }
+    const reader = entry.digest ? await this.#d.blobs.open(entry.digest) : undefined;
+    if (reader && reader.size === entry.size && entry.digest) {
+      this.access.access(entry.key, this.#now(), true);
+      const { digest, size, headers } = entry;
+      const close = (): Promise<void> => reader.close();
+      return { kind: 'body', digest, size, headers, result, read: reader.read.bind(reader), close };
+    }
+    await reader?.close();
+    if (reader) this.#corrupt(entry, 'size mismatch on open');
+    await this.#forget(entry, reader ? 'corrupt' : 'missing_blob');
+    if (attempt >= 2) throw new TroveError('TROVE_ERR_STORAGE', `cannot open ${resource.key}`);
+    return this.open(resource, scope, attempt + 1);
+  }
+
   #startFill(key: string, resource: Resource, scope: Scope, stale?: IndexEntry): Fill {
     const fill = new Fill(key);
     this.#fills.set(key, fill);
@@ -328,7 +380,8 @@ export class Engine {
         // Small metadata with a digest to match (a manifest by digest) is held too: a refusal
         // then reaches the client as the protocol's error, not as a cut.
         const checked =
-          resource.class === 'metadata' && (resource.expect?.digests?.length ?? 0) > 0;
+          resource.holdUntilVerified === true ||
+          (resource.class === 'metadata' && (resource.expect?.digests?.length ?? 0) > 0);
         const hold = resource.verify || stale || checked ? HOLD : 0;
         const failed = (err: TroveError): Promise<ServeOutcome> | ServeOutcome => {
           // Retired between the lookup and now (complete, so the index has it): look again.

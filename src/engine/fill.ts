@@ -2,7 +2,7 @@
 // every waiting client tails that file at its own pace (see fill-reader.ts). The fill belongs
 // to the engine, not to the request that started it, so client disconnects never cancel it.
 import { unlink, type FileHandle } from 'node:fs/promises';
-import { TroveError } from '../errors.js';
+import { TroveError, toTroveError } from '../errors.js';
 import type { Origin, UpstreamResponse } from '../upstream/upstream-pool.js';
 import { consumeBody } from '../upstream/consume-body.js';
 import { transportError } from '../upstream/errors.js';
@@ -169,11 +169,22 @@ export class Fill {
   }
 
   async run(
-    pool: Origin,
-    resource: Resource,
+    origin: Origin,
+    what: Resource,
     hooks: FillHooks,
     conditional?: Validators,
   ): Promise<void> {
+    let resource = what;
+    let pool = origin;
+    if (what.prepare) {
+      try {
+        const more = await what.prepare();
+        resource = { ...what, ...more };
+        pool = more.origin ?? origin;
+      } catch (err) {
+        return this.#fail(toTroveError(err), false);
+      }
+    }
     // Open the spool file while the request is in flight, unless a 304 is the likely answer.
     let spool: Promise<Spool> | null = conditional ? null : openSpool(hooks.tempPath());
     const discard = (): void => {

@@ -58,9 +58,25 @@ export interface Resource {
    * instead of asking the upstream (or failing offline).
    */
   sameBodyAs?: { sha256: string; keyPrefix: string };
+  /**
+   * Called once before a fill starts (never on a hit): what the fill needs from other cached
+   * resources, such as the digests a metadata document lists for this artifact, or where the
+   * artifact really lives. Throwing fails the fill with that error; nothing is cached.
+   */
+  prepare?(): Promise<Prepared>;
+  /**
+   * Hold a body of up to 4 MiB until it is verified, so a refusal reaches the client as an
+   * error status rather than a cut stream (npm tarballs: a 502 that npm reports and retries).
+   */
+  holdUntilVerified?: boolean;
   /** Largest body accepted (bytes); larger fills fail and are not cached. */
   maxSize?: number;
 }
+
+/** What `prepare` may settle before a fill. */
+export type Prepared = Partial<
+  Pick<Resource, 'expect' | 'upstreamPath' | 'origin' | 'upstreamHeaders'>
+>;
 
 /** Random access to a complete body that is not committed yet. */
 export interface BodyView {

@@ -24,6 +24,8 @@ export interface Mount extends Routable {
   handle(req: IncomingMessage, res: ServerResponse, ctx: RequestContext): Promise<HandledRequest>;
   /** Writes an error in the mount's protocol format. */
   sendError(res: ServerResponse, err: TroveError): void;
+  /** `%2f` in a request path is a plain `/` (npm scoped names), not a refused encoding. */
+  encodedSlashes?: boolean;
   /** Client set-up text for the home page. */
   clientSetup(baseUrl: string): string;
 }

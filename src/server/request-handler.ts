@@ -39,6 +39,16 @@ function hostCount(raw: readonly string[]): number {
   return n;
 }
 
+/**
+ * A mount whose protocol encodes a separator as `%2f` (npm's `@scope%2fname`) gets it as a
+ * plain slash; everywhere else an encoded slash is refused (see safe-path.ts).
+ */
+function slashes(router: Router<Mount>, req: IncomingMessage, rawPath: string): string {
+  if (!/%2f/i.test(rawPath)) return rawPath;
+  const mount = router.match(() => req.headers.host, rawPath)?.mount;
+  return mount?.encodedSlashes ? rawPath.replace(/%2f/gi, '/') : rawPath;
+}
+
 export function createRequestHandler(o: HandlerOptions) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const started = process.hrtime.bigint();
@@ -85,7 +95,7 @@ export function createRequestHandler(o: HandlerOptions) {
         result = 'SYSTEM';
         return;
       }
-      const safe = checkPath(rawPath);
+      const safe = checkPath(slashes(o.router, req, rawPath));
       if (!safe.ok) {
         const err = new TroveError('TROVE_ERR_BAD_PATH', `bad request path: ${safe.reason}`);
         const mount = o.router.match(() => req.headers.host, rawPath)?.mount;

@@ -39,7 +39,7 @@ export interface UpstreamResponse {
 
 export interface FetchInit {
   method?: 'GET' | 'HEAD' | 'POST';
-  body?: string;
+  body?: string | Buffer;
   headers?: Record<string, string>;
   signal?: AbortSignal;
   /** 'manual' answers a redirect as it is instead of following it. */

@@ -57,7 +57,9 @@ describe('trove validate', () => {
       'socks5h://127.0.0.1:1080',
     ]);
     expect(ok.code).toBe(0);
-    expect(ok.out).toMatch(/^\(embedded default\): OK \(\d instances?: (debian, )?go, oci\)\n$/);
+    expect(ok.out).toMatch(
+      /^\(embedded default\): OK \(\d instances?: (debian, )?go, oci(, npm)?\)\n$/,
+    );
     const quic = await trove(['validate', '-dns', 'quic://dns.example']);
     expect(quic.code).toBe(2);
     expect(quic.err).toContain('upstream.dns: DNS over QUIC (quic://) needs QUIC');

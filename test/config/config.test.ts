@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { hostNpmRegistry } from '../../src/config/npm-registry.js';
 import { aptMirror, defaultConfigObject } from '../../src/config/default-config.js';
 import { ConfigError, loadConfig } from '../../src/config/load.js';
 import { defaultRegistry } from '../../src/ecosystems/registry.js';
@@ -40,7 +41,10 @@ describe('config errors name the file, key and reason', () => {
       'FILE: storage.max_size: "lots" is not a size (use e.g. 512MiB, 10GiB, 1TB)',
     ],
     ['storage:\n  colour: blue\n', 'FILE: storage: unknown key "colour"'],
-    ['instances:\n  f:\n    type: nope\n', 'FILE: instances.f.type: must be one of: file, go, oci'],
+    [
+      'instances:\n  f:\n    type: nope\n',
+      'FILE: instances.f.type: must be one of: file, go, oci, npm',
+    ],
     ['instances:\n  f:\n    type: file\n', 'FILE: instances.f.upstreams: is required'],
     [
       'instances:\n  f:\n    type: file\n    upstreams: []\n',
@@ -266,10 +270,19 @@ describe('the embedded default', () => {
       instances: Record<string, { upstreams: string[] }>;
     };
     expect(cfg.instances['debian']?.upstreams).toEqual(['http://mirror.example.test/debian']);
-    expect(Object.keys((defaultConfigObject(null) as { instances: object }).instances)).toEqual([
-      'go',
-      'oci',
-    ]);
+    expect(
+      Object.keys((defaultConfigObject(null, null) as { instances: object }).instances),
+    ).toEqual(['go', 'oci']);
+  });
+
+  it("takes the npm upstream from the host's npm configuration", () => {
+    expect(hostNpmRegistry({ npm_config_registry: 'http://npm.example.test/' })).toBe(
+      'http://npm.example.test/',
+    );
+    const cfg = defaultConfigObject(null, 'http://npm.example.test/') as {
+      instances: Record<string, { type: string; upstreams: string[] }>;
+    };
+    expect(cfg.instances['npm']).toEqual({ type: 'npm', upstreams: ['http://npm.example.test/'] });
   });
 });
 

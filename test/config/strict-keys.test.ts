@@ -17,6 +17,7 @@ const minimal: Record<string, Record<string, unknown>> = {
   file: { type: 'file', upstreams: ['https://files.example.com/'] },
   go: { type: 'go' },
   oci: { type: 'oci' },
+  npm: { type: 'npm', upstreams: ['https://npm.example.com/'] },
 };
 
 /** Nested mappings of each instance type, with a valid value to put the typo in. */
@@ -26,6 +27,7 @@ const nested: Record<string, Array<[string, Record<string, unknown>]>> = {
     ['direct', { direct: { typo: 1 } }],
     ['direct.repos[0]', { direct: { repos: [{ prefix: 'example.com', typo: 1 }] } }],
   ],
+  npm: [['scopes', { scopes: { '@corp': { upstreams: ['https://corp.example/'], typo: 1 } } }]],
   oci: [['registries', { registries: { 'reg.example': { url: 'https://reg.example', typo: 1 } } }]],
 };
 

@@ -11,12 +11,18 @@ export interface Ran {
 export function runCommand(
   cmd: string,
   args: string[],
-  opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+  opts: {
+    cwd?: string;
+    env?: NodeJS.ProcessEnv;
+    /** The whole environment, instead of Trove's own plus `env`. */
+    exactEnv?: NodeJS.ProcessEnv;
+    timeoutMs?: number;
+  } = {},
 ): Promise<Ran> {
   return new Promise((resolve) => {
     const child = spawn(cmd, args, {
       cwd: opts.cwd,
-      env: { ...process.env, ...opts.env },
+      env: opts.exactEnv ?? { ...process.env, ...opts.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';

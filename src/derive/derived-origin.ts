@@ -1,0 +1,88 @@
+// An origin whose answers are made from another cached resource: metadata rewritten for Trove's
+// clients (tarball URLs pointing back at Trove, an abbreviated packument, a digest list) is a
+// resource of its own, filled from its source through the engine like any upstream answer.
+// The source is read in pieces and checked against its digest; a conditional request whose
+// validator names the same source version is answered 304, so a derived entry is revalidated
+// as cheaply as its source.
+import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
+import type { Opened } from '../engine/engine.js';
+import { TroveError } from '../errors.js';
+import type { FetchInit, Origin, UpstreamResponse } from '../upstream/upstream-pool.js';
+
+/** Turns source bytes into derived bytes, chunk by chunk. Throwing refuses the source. */
+export interface Transform {
+  write(chunk: Buffer): void;
+  end(): void;
+}
+
+export interface DerivedSpec {
+  /** Opens the source through the cache (the engine applies its policy). */
+  open(): Promise<Opened>;
+  /** Names the transform in validators: a new transform must not match old entries. */
+  tag: string;
+  contentType: string;
+  transform(emit: (b: Buffer) => void): Transform;
+}
+
+const PIECE = 256 * 1024;
+
+export function derivedOrigin(spec: DerivedSpec): Origin {
+  return {
+    async fetch(_path: string, init: FetchInit = {}): Promise<UpstreamResponse> {
+      const src = await spec.open();
+      if (src.kind === 'negative') {
+        const reason = src.reason ?? '';
+        return answer(src.status, { 'content-type': 'text/plain; charset=utf-8' }, [reason]);
+      }
+      const etag = `"${spec.tag}-${src.digest.slice(0, 40)}"`;
+      const validators: Record<string, string> = { etag };
+      const lastModified = src.headers['last-modified'];
+      if (lastModified) validators['last-modified'] = lastModified;
+      if (init.headers?.['if-none-match'] === etag) {
+        await src.close();
+        return answer(304, validators, []);
+      }
+      const headers = {
+        ...validators,
+        'content-type': spec.contentType,
+        'transfer-encoding': 'chunked',
+      };
+      return answer(200, headers, derive(src, spec));
+    },
+  };
+}
+
+function answer(
+  status: number,
+  headers: Record<string, string>,
+  body: Iterable<string> | AsyncIterable<Buffer>,
+): UpstreamResponse {
+  return { status, headers, body: Readable.from(body), url: 'derived:', upstream: 0 };
+}
+
+async function* derive(src: Extract<Opened, { kind: 'body' }>, spec: DerivedSpec) {
+  let out: Buffer[] = [];
+  const t = spec.transform((b) => out.push(b));
+  const hash = createHash('sha256');
+  try {
+    for (let pos = 0; pos < src.size;) {
+      const piece = await src.read(pos, Math.min(PIECE, src.size - pos));
+      if (piece.length === 0) break;
+      hash.update(piece);
+      pos += piece.length;
+      t.write(piece);
+      if (out.length > 0) {
+        yield Buffer.concat(out);
+        out = [];
+      }
+    }
+    if (hash.digest('hex') !== src.digest) {
+      throw new TroveError('TROVE_ERR_CORRUPT', 'the cached source does not match its digest');
+    }
+    t.end();
+    if (out.length > 0) yield Buffer.concat(out);
+  } finally {
+    await src.close();
+  }
+}

@@ -1,0 +1,187 @@
+// The cache resources behind an npm instance. A packument is kept once as the upstream sent it
+// (`raw/`, checked before it is kept); what clients get is derived from it once per upstream
+// version and public base (`doc/`: full or abbreviated, tarball URLs pointing at Trove), and so
+// is the list of its tarballs with their checksums (`dists/`). Tarballs (`tgz/`) are immutable
+// and verified on ingest against that list.
+import { createHash } from 'node:crypto';
+import { derivedOrigin } from '../../derive/derived-origin.js';
+import type { Policy, Prepared, Resource } from '../../engine/types.js';
+import { TroveError } from '../../errors.js';
+import { directoryBase } from '../../upstream/upstream-url.js';
+import type { Origin } from '../../upstream/upstream-pool.js';
+import type { UpstreamEntry } from '../../config/types.js';
+import type { InstanceContext } from '../ecosystem.js';
+import { memoize } from '../common/memo.js';
+import { distList, tarballDigests, type DistEntry, type DistList } from './dist-list.js';
+import type { NpmConfig } from './npm-config.js';
+import { checkPackument } from './packument-check.js';
+import { corgiPackument, fullPackument } from './packument-render.js';
+import { apiPath, type PackageName } from './package-name.js';
+import { tarballFile, troveTarball } from './tarball-url.js';
+
+export const FULL = 'application/json';
+export const CORGI = 'application/vnd.npm.install-v1+json';
+export type Representation = typeof FULL | typeof CORGI;
+
+/** How long the raw packument counts as current for documents derived from it. */
+const RAW_FRESH = 10_000;
+/** Version of the derivations: bump when their output changes, so old entries are remade. */
+const DERIVED = 'v1';
+
+export interface Upstream {
+  origin: Origin;
+  /** Base URLs (directory form): tarball URLs under one of them go through `origin`. */
+  bases: string[];
+}
+
+export class NpmResources {
+  readonly #cfg: NpmConfig;
+  readonly #ctx: InstanceContext;
+  readonly default: Upstream;
+  readonly #scopes = new Map<string, Upstream>();
+  readonly #offHost: (origin: string) => Origin;
+  readonly #lists = new Map<string, { etag: string; list: DistList }>();
+
+  constructor(cfg: NpmConfig, ctx: InstanceContext) {
+    this.#cfg = cfg;
+    this.#ctx = ctx;
+    const upstream = (entries: UpstreamEntry[]): Upstream => ({
+      origin: ctx.upstream(entries),
+      bases: entries.map((e) => directoryBase(e.url).href),
+    });
+    this.default = upstream(cfg.upstreams);
+    for (const [scope, s] of Object.entries(cfg.scopes)) {
+      this.#scopes.set(scope.toLowerCase(), upstream(s.upstreams));
+    }
+    // Tarballs a registry keeps on another host get no credentials (a new origin, no auth).
+    this.#offHost = memoize((origin) => ctx.origin([{ url: `${origin}/` }]));
+  }
+
+  upstreamFor(name: PackageName | undefined): Upstream {
+    return (name?.scope && this.#scopes.get(name.scope.toLowerCase())) || this.default;
+  }
+
+  #policy(over: Partial<Policy>): Policy {
+    return {
+      mode: 'revalidate',
+      freshFor: this.#cfg.fresh_for,
+      busy: this.#cfg.busy_policy,
+      expireAfter: this.#cfg.expire_after ?? null,
+      negativeTtl: 0,
+      ...over,
+    };
+  }
+
+  /** The packument as the upstream sent it (full, with `time`), checked before it is kept. */
+  raw(name: PackageName, current: boolean): Resource {
+    return {
+      key: `raw/${name.full}`,
+      class: 'metadata',
+      policy: this.#policy({
+        freshFor: current ? 0 : RAW_FRESH,
+        busy: 'wait',
+        negativeTtl: this.#cfg.negative_ttl,
+      }),
+      origin: this.upstreamFor(name).origin,
+      upstreamPath: apiPath(name),
+      upstreamHeaders: { accept: FULL },
+      keepHeaders: ['content-type', 'last-modified'],
+      verify: (body) => checkPackument(body, name.full),
+      maxSize: this.#cfg.max_packument_size,
+    };
+  }
+
+  /** The packument clients get, for one representation and one public base. */
+  document(name: PackageName, repr: Representation, base: string): Resource {
+    const up = this.upstreamFor(name);
+    const corgi = repr === CORGI;
+    const relativeTo = up.bases[0] as string;
+    const rewrite = (url: string): string | null => {
+      const file = tarballFile(url, relativeTo);
+      return file ? troveTarball(base, name, file) : null;
+    };
+    const baseKey = createHash('sha256').update(base).digest('hex').slice(0, 16);
+    return {
+      key: `doc/${name.full}/${corgi ? 'corgi' : 'full'}/${baseKey}`,
+      class: 'metadata',
+      policy: this.#policy({}),
+      origin: derivedOrigin({
+        open: () => this.#ctx.open(this.raw(name, false)),
+        tag: `npm-${corgi ? 'corgi' : 'full'}-${DERIVED}`,
+        contentType: corgi ? CORGI : 'application/json',
+        transform: (emit) => (corgi ? corgiPackument(emit, rewrite) : fullPackument(emit, rewrite)),
+      }),
+      upstreamPath: '',
+      keepHeaders: ['content-type', 'last-modified'],
+    };
+  }
+
+  /** The tarballs the packument lists; `current` asks the upstream again first. */
+  async distList(name: PackageName, current: boolean): Promise<DistList | null> {
+    const relativeTo = this.upstreamFor(name).bases[0] as string;
+    const loaded = await this.#ctx.load({
+      key: `dists/${name.full}`,
+      class: 'metadata',
+      policy: this.#policy({ freshFor: current ? 0 : this.#cfg.fresh_for, busy: 'wait' }),
+      origin: derivedOrigin({
+        open: () => this.#ctx.open(this.raw(name, current)),
+        tag: `npm-dists-${DERIVED}`,
+        contentType: 'application/json',
+        transform: (emit) => distList(emit, relativeTo),
+      }),
+      upstreamPath: '',
+      keepHeaders: ['etag'],
+    });
+    if (loaded.kind === 'negative') return null;
+    const etag = loaded.headers['etag'] ?? '';
+    const memo = this.#lists.get(name.full);
+    if (memo && etag && memo.etag === etag) return memo.list;
+    const list = JSON.parse(loaded.body.toString('utf8')) as DistList;
+    if (this.#lists.size >= 1000) this.#lists.delete(this.#lists.keys().next().value as string);
+    this.#lists.set(name.full, { etag, list });
+    return list;
+  }
+
+  tarball(name: PackageName, file: string): Resource {
+    return {
+      key: `tgz/${name.full}/${file}`,
+      class: 'artifact',
+      policy: this.#policy({ mode: 'immutable', negativeTtl: this.#cfg.negative_ttl }),
+      upstreamPath: `${apiPath(name)}/-/${encodeURIComponent(file)}`,
+      keepHeaders: [],
+      fixedHeaders: { 'content-type': 'application/octet-stream' },
+      maxSize: this.#cfg.max_tarball_size,
+      holdUntilVerified: true,
+      prepare: () => this.#prepareTarball(name, file),
+    };
+  }
+
+  async #prepareTarball(name: PackageName, file: string): Promise<Prepared> {
+    let entry = (await this.distList(name, false))?.[file];
+    // Published after the cached packument was fetched: ask the upstream once more.
+    if (!entry) entry = (await this.distList(name, true))?.[file];
+    if (!entry) {
+      throw new TroveError(
+        'TROVE_ERR_NOT_FOUND',
+        `${file} is not a tarball of ${name.full} (its packument does not list it)`,
+      );
+    }
+    const digests = tarballDigests(entry);
+    if (digests.length === 0) {
+      throw new TroveError(
+        'TROVE_ERR_VERIFY',
+        `the packument of ${name.full} gives no checksum for ${file}, so it cannot be verified`,
+      );
+    }
+    return { expect: { digests }, ...this.#where(name, entry) };
+  }
+
+  /** Through the upstream (with its credentials) when under its base, else its own host. */
+  #where(name: PackageName, entry: DistEntry): Prepared {
+    const up = this.upstreamFor(name);
+    const base = up.bases.find((b) => entry.url.startsWith(b));
+    if (base) return { origin: up.origin, upstreamPath: entry.url.slice(base.length) };
+    const u = new URL(entry.url);
+    return { origin: this.#offHost(u.origin), upstreamPath: entry.url.slice(u.origin.length + 1) };
+  }
+}
