@@ -2,117 +2,23 @@
 // lockfile, --before (which needs `time` in the full packument), view, audit relayed upstream,
 // a private scope with its own token, a tampered tarball refused, and a reinstall with every
 // upstream stopped.
-import { createServer, request, type IncomingMessage, type Server } from 'node:http';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DAY, startNpmRegistries, type NpmRegistries } from '../helpers/npm-registries.js';
+import { integrity, tarball } from '../helpers/npm-tarball.js';
 import { runCommand } from '../helpers/run.js';
 import { startTrove, type TestTrove } from '../helpers/trove.js';
-import { tarball } from '../helpers/npm-tarball.js';
-import {
-  cleanNpmEnv,
-  npmToolsReady,
-  startVerdaccio,
-  type FixturePackage,
-  type Verdaccio,
-} from '../helpers/verdaccio.js';
+import { cleanNpmEnv, npmToolsReady } from '../helpers/verdaccio.js';
 
 const enabled = npmToolsReady();
-const DAY = 86_400_000;
-const EPOCH = Date.parse('2020-01-01T00:00:00.000Z');
-
-/** alpha: 45 versions a day apart, the last published now; a binary tree of 50 packages. */
-function publicPackages(): FixturePackage[] {
-  const alpha: FixturePackage = {
-    name: 'alpha',
-    versions: Array.from({ length: 45 }, (_, i) => ({
-      version: `1.${i}.0`,
-      ...(i < 44 ? { time: new Date(EPOCH + i * DAY).toISOString() } : {}),
-    })),
-  };
-  const tree: FixturePackage[] = Array.from({ length: 50 }, (_, i) => {
-    const deps: Record<string, string> = {};
-    for (const c of [2 * i + 1, 2 * i + 2])
-      if (c < 50) deps[`dep-${String(c).padStart(2, '0')}`] = '^1.0.0';
-    return {
-      name: `dep-${String(i).padStart(2, '0')}`,
-      versions: [{ version: '1.0.0', time: '2021-01-01T00:00:00.000Z', dependencies: deps }],
-    };
-  });
-  return [
-    alpha,
-    ...tree,
-    { name: '@pub/thing', versions: [{ version: '1.0.0', time: '2021-02-01T00:00:00.000Z' }] },
-    { name: 'tampered', versions: [{ version: '1.0.0', time: '2021-03-01T00:00:00.000Z' }] },
-  ];
-}
-
-const ADVISORY = {
-  alpha: [
-    {
-      id: 1001,
-      url: 'https://advisories.example.test/1001',
-      title: 'Prototype pollution in alpha',
-      severity: 'high',
-      vulnerable_versions: '<=1.44.0',
-      cwe: ['CWE-1321'],
-      cvss: { score: 7.5, vectorString: null },
-    },
-  ],
-};
-
-/** In front of the public registry: answers the bulk audit, relays the rest, records headers. */
-async function frontProxy(target: string, seen: IncomingMessage['headers'][], audits: string[]) {
-  const server: Server = createServer((req, res) => {
-    seen.push(req.headers);
-    const parts: Buffer[] = [];
-    req.on('data', (c: Buffer) => parts.push(c));
-    req.on('end', () => {
-      if (req.method === 'POST' && req.url === '/-/npm/v1/security/advisories/bulk') {
-        const raw = Buffer.concat(parts);
-        audits.push(
-          (req.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw).toString(),
-        );
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify(ADVISORY));
-        return;
-      }
-      const up = request(
-        `${target}${req.url}`,
-        { method: req.method, headers: req.headers },
-        (r) => {
-          res.writeHead(r.statusCode ?? 502, r.headers);
-          r.pipe(res);
-        },
-      );
-      up.on('error', () => res.destroy());
-      up.end(Buffer.concat(parts));
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    stop: () =>
-      new Promise<void>((r) => {
-        server.close(() => r());
-        server.closeAllConnections();
-      }),
-  };
-}
 
 describe.skipIf(!enabled)('npm 11 through Trove', () => {
   let work: string;
-  let pub: Verdaccio;
-  let priv: Verdaccio;
-  let front: { url: string; stop(): Promise<void> };
+  let regs: NpmRegistries;
   let trove: TestTrove;
   let registry: string;
-  const seen: IncomingMessage['headers'][] = [];
-  const audits: string[] = [];
-  let token: string;
   let cache = 0;
 
   const npm = (args: string[], cwd: string) =>
@@ -142,35 +48,14 @@ describe.skipIf(!enabled)('npm 11 through Trove', () => {
   beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), 'trove-npm-e2e-'));
     mkdirSync(join(work, 'home'));
-    pub = await startVerdaccio(publicPackages());
-    priv = await startVerdaccio(
-      [
-        {
-          name: '@corp/secret',
-          versions: [{ version: '1.0.0', dependencies: { alpha: '^1.0.0' } }],
-        },
-      ],
-      { token: 'yes' },
-    );
-    token = await priv.addUser('ci', 'ci-password-1');
-    front = await frontProxy(pub.url, seen, audits);
-    trove = await startTrove({
-      instances: {
-        npm: {
-          type: 'npm',
-          upstreams: [front.url],
-          scopes: { '@corp': { upstreams: [{ url: priv.url, auth: { bearer: token } }] } },
-        },
-      },
-    });
+    regs = await startNpmRegistries();
+    trove = await startTrove({ instances: { npm: regs.instance() } });
     registry = `${trove.url}/npm/`;
   }, 120_000);
 
   afterAll(async () => {
     await trove?.stop();
-    await front?.stop();
-    await pub?.stop();
-    await priv?.stop();
+    await regs?.stop();
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
@@ -186,19 +71,14 @@ describe.skipIf(!enabled)('npm 11 through Trove', () => {
     const packages = lock(dir).packages;
     const installed = Object.entries(packages).filter(([k]) => k.startsWith('node_modules/'));
     expect(installed).toHaveLength(50 + 3);
-    if (process.env['NPM_E2E_DEBUG'])
-      writeFileSync('/tmp/lock.json', JSON.stringify(packages, null, 1));
     for (const [path, p] of installed) {
       const name = path.slice('node_modules/'.length);
       const bare = name.split('/').pop();
       // Canonical, absolute, on Trove: yarn berry and npm ci both rely on this layout.
       expect(p.resolved).toBe(`${registry}${name}/-/${bare}-${p.version}.tgz`);
-      const from = name === '@corp/secret' ? priv : pub;
+      const from = name === '@corp/secret' ? regs.priv : regs.pub;
       const bytes = from.tarballs.get(`${name}@${p.version}`) as Buffer;
-      const { integrity } = await import('../helpers/npm-tarball.js').then((m) =>
-        m.integrity(bytes),
-      );
-      expect(p.integrity).toBe(integrity);
+      expect(p.integrity).toBe(integrity(bytes).integrity);
       const served = await fetch(p.resolved as string);
       expect(served.headers.get('x-cache')).toBe('HIT');
       expect(Buffer.from(await served.arrayBuffer()).equals(bytes)).toBe(true);
@@ -208,7 +88,7 @@ describe.skipIf(!enabled)('npm 11 through Trove', () => {
       '@corp/secret@1.0.0',
     );
     // The private registry's token went to the private registry only.
-    expect(seen.some((h) => JSON.stringify(h).includes(token))).toBe(false);
+    expect(regs.seen.some((h) => JSON.stringify(h).includes(regs.token))).toBe(false);
   });
 
   it('runs npm ci from the lockfile into an empty cache', async () => {
@@ -245,7 +125,7 @@ describe.skipIf(!enabled)('npm 11 through Trove', () => {
     };
     expect(report.vulnerabilities['alpha']?.severity).toBe('high');
     expect(report.vulnerabilities['alpha']?.via[0]?.title).toBe('Prototype pollution in alpha');
-    expect(audits.at(-1)).toContain('"alpha"');
+    expect(regs.audits.at(-1)).toContain('"alpha"');
   });
 
   it('refuses a tarball changed behind its packument, and caches nothing', async () => {
@@ -253,7 +133,7 @@ describe.skipIf(!enabled)('npm 11 through Trove', () => {
       'package.json': '{"name":"tampered","version":"1.0.0"}',
       'x.js': 'evil',
     });
-    writeFileSync(join(pub.storage, 'tampered', 'tampered-1.0.0.tgz'), bad);
+    writeFileSync(join(regs.pub.storage, 'tampered', 'tampered-1.0.0.tgz'), bad);
     const dir = project('tamper', { tampered: '1.0.0' });
     // No retries: npm would retry the 502 for a minute.
     const r = await npm(['install', '--fetch-retries=0'], dir);
@@ -268,9 +148,7 @@ describe.skipIf(!enabled)('npm 11 through Trove', () => {
   });
 
   it('reinstalls from Trove alone once every upstream is down', async () => {
-    await front.stop();
-    await pub.stop();
-    await priv.stop();
+    await regs.stop();
     const dir = join(work, 'app');
     rmSync(join(dir, 'node_modules'), { recursive: true, force: true });
     const r = await npm(['ci', '--prefer-online'], dir);
