@@ -24,6 +24,15 @@ import { bigFile, smallFiles } from './lib/data.js';
 import { startOrigin, startPeer, type NginxPorts } from './lib/nginx.js';
 import { GO, download, makeGraph, medianOf } from './lib/go.js';
 import { REGISTRY, blobGets, pushImage, startRegistry } from './lib/oci.js';
+import {
+  VERDACCIO,
+  hugePackument,
+  npmApp,
+  npmCi,
+  npmFixtures,
+  startVerdaccio,
+  staticTarballs,
+} from './lib/npm.js';
 import { freePort, rss, start, stop, waitForPort } from './lib/proc.js';
 
 const quick = process.env['BENCH_QUICK'] === '1';
@@ -34,7 +43,7 @@ const SECONDS = quick ? 3 : 10;
 const WORKERS = Number(process.env['BENCH_NGINX_WORKERS'] ?? 1);
 const GO_MODULES = quick ? 30 : 120;
 const STALLED = quick ? 200 : 1000;
-const root = resolve(import.meta.dirname, '..', '..', '..');
+const root = resolve(import.meta.dirname, '..', '..', '..', '..');
 const work = join(root, 'bench', '.work', 'run');
 const data = join(root, 'bench', '.work', 'data');
 const MAIN = join(root, 'dist', 'cli', 'main.js');
@@ -311,6 +320,9 @@ async function main(): Promise<void> {
     console.warn(`bench: W5 skipped (${GO} is missing; bash .ci/run installs golang-1.23-go)`);
   }
 
+  if (existsSync(VERDACCIO)) await npmWorkloads(ports, S);
+  else console.warn('bench: npm rows skipped (run npm ci --prefix test/tools/npm for Verdaccio)');
+
   // W1/W3 for OCI: 20 concurrent cold pulls of one large layer through Trove and through
   // docker-registry in proxy mode, each from its own upstream registry (same storage), then
   // warm layer throughput against nginx serving the same bytes.
@@ -423,6 +435,171 @@ async function main(): Promise<void> {
   });
 
   print();
+}
+
+/** W2-npm, W5-npm and W4-npm: Trove against Verdaccio with an uplink, and nginx static. */
+async function npmWorkloads(ports: NginxPorts, S: string): Promise<void> {
+  console.log('bench: W2-npm warm packuments, W5-npm npm ci, W4-npm peak RSS');
+  const fixtures = npmFixtures();
+  const origin = await startVerdaccio(fixtures);
+  const peer = await startVerdaccio([], { uplink: origin.url });
+  const npmTrove = await startTrove(
+    'trove-npm',
+    ports.originForTrove,
+    `instances:\n  npm:\n    type: npm\n    upstreams: ['${origin.url}/']\n`,
+  );
+  const T = `http://127.0.0.1:${npmTrove.port}/npm`;
+  const P = peer.url;
+  try {
+    // W2-npm: warm both proxies; nginx serves Trove's own answer bytes statically.
+    const staticDir = join(data, 'npm-static');
+    mkdirSync(staticDir, { recursive: true });
+    for (const name of ['alpha', 'big']) {
+      for (let i = 0; i < 3; i++) {
+        await curlOnce(`${T}/${name}`);
+        await curlOnce(`${P}/${name}`);
+      }
+      const body = Buffer.from(await (await fetch(`${T}/${name}`)).arrayBuffer());
+      writeFileSync(join(staticDir, name), body);
+      const kb = (body.length / 1024).toFixed(0);
+      const hits = (url: string) => wrk(url, { connections: 64, seconds: SECONDS });
+      await wrk(`${T}/${name}`, { connections: 64, seconds: 1 });
+      const t = await hits(`${T}/${name}`);
+      const v = await hits(`${P}/${name}`);
+      const n = await hits(`${S}/npm-static/${name}`);
+      if (t.errors || v.errors || n.errors) {
+        console.warn(
+          `bench: W2-npm non-2xx (trove ${t.errors}, verdaccio ${v.errors}, nginx ${n.errors})`,
+        );
+      }
+      const what = `packument ${name} (${kb} KiB)`;
+      rows.push({
+        workload: 'W2-npm',
+        metric: `${what}: req/s vs Verdaccio`,
+        trove: t.rps,
+        nginx: v.rps,
+        unit: 'req/s',
+        higher: true,
+        target: '>= 20x',
+      });
+      rows.push({
+        workload: 'W2-npm',
+        metric: `${what}: p99 vs Verdaccio`,
+        trove: t.p99ms,
+        nginx: v.p99ms,
+        unit: 'ms',
+        higher: false,
+      });
+      rows.push({
+        workload: 'W2-npm',
+        metric: `${what}: req/s vs nginx static`,
+        trove: t.rps,
+        nginx: n.rps,
+        unit: 'req/s',
+        higher: true,
+      });
+    }
+
+    // W5-npm: npm ci of the tree into an empty npm cache, from the same lockfile.
+    staticTarballs(
+      origin.storage,
+      join(staticDir, 'reg'),
+      fixtures.filter((f) => f.name.startsWith('dep-')),
+    );
+    const app = await npmApp(work, `${T}/`);
+    const ci = (registry: string, i: number) => npmCi(app, `${T}/`, registry, i);
+    const coldT = await ci(`${T}/`, 0);
+    const coldV = await ci(`${P}/`, 1);
+    const warmT = await medianOf(3, (i) => ci(`${T}/`, 10 + i));
+    const warmV = await medianOf(3, (i) => ci(`${P}/`, 20 + i));
+    const warmN = await medianOf(3, (i) => ci(`${S}/npm-static/reg/`, 30 + i));
+    rows.push({
+      workload: 'W5-npm',
+      metric: 'npm ci, 50 packages, warm (vs nginx static)',
+      trove: warmT,
+      nginx: warmN,
+      unit: 's',
+      higher: false,
+      target: '<= 1.1x',
+    });
+    rows.push({
+      workload: 'W5-npm',
+      metric: 'npm ci, 50 packages, warm (vs Verdaccio)',
+      trove: warmT,
+      nginx: warmV,
+      unit: 's',
+      higher: false,
+      target: '< 1x',
+    });
+    rows.push({
+      workload: 'W5-npm',
+      metric: 'npm ci, 50 packages, cold (vs Verdaccio)',
+      trove: coldT,
+      nginx: coldV,
+      unit: 's',
+      higher: false,
+      target: '< 1x',
+    });
+  } finally {
+    await stop(npmTrove.child);
+    await peer.stop();
+    await origin.stop();
+  }
+
+  // W4-npm: fresh proxies, 20 clients at once on a cold packument of over 100 MB from nginx.
+  const hugeMb = quick ? 20 : 110;
+  mkdirSync(join(data, 'npmbig'), { recursive: true });
+  hugePackument(join(data, 'npmbig', 'huge'), hugeMb);
+  const bigTrove = await startTrove(
+    'trove-npm-big',
+    ports.originForTrove,
+    `instances:\n  npm:\n    type: npm\n    upstreams: ['http://127.0.0.1:${ports.originForTrove}/npmbig/']\n`,
+  );
+  const bigPeer = await startVerdaccio([], {
+    uplink: `http://127.0.0.1:${ports.originForNginx}/npmbig/`,
+  });
+  try {
+    let peakT = 0;
+    let peakV = 0;
+    const baseT = rss(bigTrove.child.pid as number);
+    const baseV = rss(bigPeer.pid);
+    const sampler = setInterval(() => {
+      peakT = Math.max(peakT, rss(bigTrove.child.pid as number) - baseT);
+      peakV = Math.max(peakV, rss(bigPeer.pid) - baseV);
+    }, 25);
+    const bT = await curlBurst(`http://127.0.0.1:${bigTrove.port}/npm/huge`, 20);
+    const bV = await curlBurst(`${bigPeer.url}/huge`, 20);
+    clearInterval(sampler);
+    const ok = (b: typeof bT) => b.results.filter((r) => r.status === 200).length;
+    rows.push({
+      workload: 'W4-npm',
+      metric: `RSS growth, 20 clients x ${hugeMb} MiB packument cold`,
+      trove: peakT / MB,
+      nginx: peakV / MB,
+      unit: 'MiB',
+      higher: false,
+      target: 'peer: Verdaccio',
+    });
+    rows.push({
+      workload: 'W4-npm',
+      metric: 'complete answers (20 clients)',
+      trove: ok(bT),
+      nginx: ok(bV),
+      unit: '',
+      higher: true,
+    });
+    rows.push({
+      workload: 'W4-npm',
+      metric: 'total time (20 clients)',
+      trove: bT.wall,
+      nginx: bV.wall,
+      unit: 's',
+      higher: false,
+    });
+  } finally {
+    await stop(bigTrove.child);
+    await bigPeer.stop();
+  }
 }
 
 /** Reads a file once so the origin serves it from the page cache. */

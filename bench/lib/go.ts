@@ -6,8 +6,8 @@ import { join, resolve } from 'node:path';
 import { median } from './clients.js';
 
 export const GO = '/usr/lib/go-1.23/bin/go';
-// Compiled to bench/.work/js/lib/: four levels up is the repository root.
-const ROOT = resolve(import.meta.dirname, '..', '..', '..', '..');
+// Compiled to bench/.work/js/bench/lib/: five levels up is the repository root.
+const ROOT = resolve(import.meta.dirname, '..', '..', '..', '..', '..');
 const FIXTURE = join(ROOT, 'test', 'fixtures', 'go', 'gofixture');
 
 function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, cwd?: string): Promise<string> {

@@ -49,4 +49,18 @@ export const MOUNTS: Mount[] = [
       'library/alpine/referrers/sha256:' + 'b'.repeat(64),
     ],
   },
+  {
+    name: 'npm',
+    prefix: '/npm/',
+    bases: ['/npmbase/'],
+    yaml: (o) => `  npm:\n    type: npm\n    upstreams: ['${o}/npmbase/']\n`,
+    samples: [
+      'left-pad',
+      '@scope%2fpkg',
+      '@scope/pkg/-/pkg-1.0.0.tgz',
+      'left-pad/-/left-pad-1.3.0.tgz',
+      '-/v1/search?text=x&size=1',
+      'left-pad/latest',
+    ],
+  },
 ];

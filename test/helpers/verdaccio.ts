@@ -1,14 +1,26 @@
 // A real Verdaccio 6 registry on loopback as the npm upstream, with packages written straight
 // into its storage (packument, tarballs, publish times chosen by the test), so fixtures are
 // deterministic and fast. Verdaccio comes from test/tools/npm (bash .ci/run installs it).
+// No test-runner imports: the benchmarks use it too.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { freePort, until } from './fake-upstream.js';
+import { dirname, join } from 'node:path';
 import { integrity, tarball } from './npm-tarball.js';
 
-export const NPM_TOOLS = join(import.meta.dirname, '..', 'tools', 'npm', 'node_modules');
+/** test/tools/npm/node_modules, found from wherever this file was compiled to. */
+function toolsDir(): string {
+  let dir = import.meta.dirname;
+  for (let i = 0; i < 8; i++) {
+    const candidate = join(dir, 'test', 'tools', 'npm');
+    if (existsSync(join(candidate, 'package.json'))) return join(candidate, 'node_modules');
+    dir = dirname(dir);
+  }
+  return join(import.meta.dirname, '..', 'tools', 'npm', 'node_modules');
+}
+
+export const NPM_TOOLS = toolsDir();
 export const VERDACCIO = join(NPM_TOOLS, 'verdaccio', 'bin', 'verdaccio');
 
 export interface FixtureVersion {
@@ -16,6 +28,7 @@ export interface FixtureVersion {
   /** ISO publish time; now when absent. */
   time?: string;
   dependencies?: Record<string, string>;
+  description?: string;
   /** Extra files in the tarball besides package.json. */
   files?: Record<string, string>;
 }
@@ -30,6 +43,7 @@ export interface Verdaccio {
   storage: string;
   /** Tarball bytes by `<name>@<version>`. */
   tarballs: Map<string, Buffer>;
+  pid: number;
   /** Adds a user and returns its bearer token. */
   addUser(name: string, password: string): Promise<string>;
   stop(): Promise<void>;
@@ -69,7 +83,7 @@ function writePackage(
     const manifest = {
       name: pkg.name,
       version: v.version,
-      description: `fixture ${pkg.name}`,
+      description: v.description ?? `fixture ${pkg.name}`,
       main: 'index.js',
       license: 'MIT',
       ...(v.dependencies ? { dependencies: v.dependencies } : {}),
@@ -108,14 +122,22 @@ function writePackage(
   writeFileSync(join(dir, 'package.json'), JSON.stringify(doc, null, 2));
 }
 
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as AddressInfo).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
 export async function startVerdaccio(
   packages: FixturePackage[],
-  opts: { token?: string } = {},
+  opts: { token?: string; uplink?: string; port?: number } = {},
 ): Promise<Verdaccio> {
   const root = mkdtempSync(join(tmpdir(), 'trove-verdaccio-'));
   const storage = join(root, 'storage');
   mkdirSync(storage);
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
   const tarballs = new Map<string, Buffer>();
   for (const p of packages) writePackage(storage, p, url, tarballs);
@@ -132,11 +154,12 @@ export async function startVerdaccio(
       '  htpasswd:',
       `    file: ${join(root, 'htpasswd')}`,
       '    max_users: 100',
-      'uplinks: {}',
+      opts.uplink ? `uplinks:\n  up:\n    url: ${opts.uplink}` : 'uplinks: {}',
       'packages:',
       "  '**':",
       `    access: ${access}`,
       '    publish: $authenticated',
+      ...(opts.uplink ? ['    proxy: up'] : []),
       'server:',
       '  keepAliveTimeout: 60',
       'middlewares:',
@@ -151,17 +174,22 @@ export async function startVerdaccio(
     [VERDACCIO, '--config', join(root, 'config.yaml'), '--listen', `127.0.0.1:${port}`],
     { stdio: ['ignore', 'ignore', 'inherit'], env: cleanNpmEnv({ NODE_ENV: 'production' }) },
   );
-  await until(async () => {
+  // Up within 30 s, polled every 50 ms.
+  for (let i = 0; ; i++) {
     if (child.exitCode !== null) throw new Error(`verdaccio exited with ${child.exitCode}`);
-    return fetch(`${url}/-/ping`).then(
+    const up = await fetch(`${url}/-/ping`).then(
       (r) => r.ok,
       () => false,
     );
-  }, 30_000);
+    if (up) break;
+    if (i >= 600) throw new Error('verdaccio did not start within 30 s');
+    await new Promise((r) => setTimeout(r, 50));
+  }
   return {
     url,
     storage,
     tarballs,
+    pid: child.pid as number,
     async addUser(name, password) {
       const r = await fetch(`${url}/-/user/org.couchdb.user:${name}`, {
         method: 'PUT',

@@ -5,6 +5,7 @@
 // and verified on ingest against that list.
 import { createHash } from 'node:crypto';
 import { derivedOrigin } from '../../derive/derived-origin.js';
+import type { Opened } from '../../engine/engine.js';
 import type { Policy, Prepared, Resource } from '../../engine/types.js';
 import { TroveError } from '../../errors.js';
 import { directoryBase } from '../../upstream/upstream-url.js';
@@ -41,6 +42,7 @@ export class NpmResources {
   readonly #scopes = new Map<string, Upstream>();
   readonly #offHost: (origin: string) => Origin;
   readonly #lists = new Map<string, { etag: string; list: DistList }>();
+  readonly #bases = new Map<string, string>();
 
   constructor(cfg: NpmConfig, ctx: InstanceContext) {
     this.#cfg = cfg;
@@ -55,6 +57,17 @@ export class NpmResources {
     }
     // Tarballs a registry keeps on another host get no credentials (a new origin, no auth).
     this.#offHost = memoize((origin) => ctx.origin([{ url: `${origin}/` }]));
+  }
+
+  /** A short, stable name for a public base, in document keys (memoized: asked per hit). */
+  #baseKey(base: string): string {
+    let k = this.#bases.get(base);
+    if (k === undefined) {
+      k = createHash('sha256').update(base).digest('hex').slice(0, 16);
+      if (this.#bases.size >= 256) this.#bases.clear();
+      this.#bases.set(base, k);
+    }
+    return k;
   }
 
   upstreamFor(name: PackageName | undefined): Upstream {
@@ -95,22 +108,26 @@ export class NpmResources {
   document(name: PackageName, repr: Representation, base: string): Resource {
     const up = this.upstreamFor(name);
     const corgi = repr === CORGI;
+    const source = (): Promise<Opened> => this.#ctx.open(this.raw(name, false));
     const relativeTo = up.bases[0] as string;
     const rewrite = (url: string): string | null => {
       const file = tarballFile(url, relativeTo);
       return file ? troveTarball(base, name, file) : null;
     };
-    const baseKey = createHash('sha256').update(base).digest('hex').slice(0, 16);
     return {
-      key: `doc/${name.full}/${corgi ? 'corgi' : 'full'}/${baseKey}`,
+      key: `doc/${name.full}/${corgi ? 'corgi' : 'full'}/${this.#baseKey(base)}`,
       class: 'metadata',
       policy: this.#policy({}),
-      origin: derivedOrigin({
-        open: () => this.#ctx.open(this.raw(name, false)),
-        tag: `npm-${corgi ? 'corgi' : 'full'}-${DERIVED}`,
-        contentType: corgi ? CORGI : 'application/json',
-        transform: (emit) => (corgi ? corgiPackument(emit, rewrite) : fullPackument(emit, rewrite)),
-      }),
+      // Made only when a fill needs it, not on every hit.
+      get origin() {
+        return derivedOrigin({
+          open: source,
+          tag: `npm-${corgi ? 'corgi' : 'full'}-${DERIVED}`,
+          contentType: corgi ? CORGI : 'application/json',
+          transform: (emit) =>
+            corgi ? corgiPackument(emit, rewrite) : fullPackument(emit, rewrite),
+        });
+      },
       upstreamPath: '',
       keepHeaders: ['content-type', 'last-modified'],
     };

@@ -133,7 +133,7 @@ describe('npm packuments', () => {
     }
   });
 
-  it('answers upstream failures with 502/503/504 (never 404), and a real 404 with 404', async () => {
+  it('answers upstream failures with 503/504 (never 404), and a real 404 with 404', async () => {
     const u = await upstream((x) =>
       x
         .route('/down', (_q, res) => void res.writeHead(500).end())
@@ -141,9 +141,10 @@ describe('npm packuments', () => {
         .route('/reset', (req) => void req.socket.destroy()),
     );
     const base = await npmTrove(u.url, { negative_ttl: '1h' });
-    expect((await get(`${base}/down`)).status).toBe(502);
+    // A registry that fails or cannot be reached is a 503, which every npm client retries.
+    expect((await get(`${base}/down`)).status).toBe(503);
     expect((await get(`${base}/limited`)).status).toBe(503);
-    expect((await get(`${base}/reset`)).status).toBe(502);
+    expect((await get(`${base}/reset`)).status).toBe(503);
     const missing = await get(`${base}/missing`);
     expect(missing.status).toBe(404);
     expect(JSON.parse(missing.body.toString()).error).toMatch(/not found/);
@@ -151,6 +152,18 @@ describe('npm packuments', () => {
     expect(u.count('/missing')).toBe(1);
     // A tarball of a package that is not there is a 404 too, from the cached answer.
     expect((await get(`${base}/missing/-/missing-1.0.0.tgz`)).status).toBe(404);
+  });
+
+  it('answers 503 when no registry can be reached, for packuments and tarballs', async () => {
+    const u = await upstream();
+    const closed = u.url;
+    await u.stop();
+    const base = await npmTrove(closed);
+    for (const path of ['alpha', 'alpha/-/alpha-1.0.0.tgz', '@s/p']) {
+      const r = await get(`${base}/${path}`);
+      expect(r.status, path).toBe(503);
+      expect(r.headers['x-trove-error']).toBe('TROVE_ERR_UPSTREAM_CONNECT');
+    }
   });
 
   it('serves the stale packument when the upstream fails, and 504 on a timeout with none', async () => {
