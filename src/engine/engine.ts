@@ -77,6 +77,11 @@ export interface EngineDeps {
   now?: () => number;
 }
 
+/** Whether a resource is served from the cache alone (a derived one is made from it). */
+function isOffline(resource: Resource, scope: Scope): boolean {
+  return (scope.offline && resource.derived !== true) || resource.cacheOnly === true;
+}
+
 export class Engine {
   readonly #d: EngineDeps;
   readonly #fills = new Map<string, Fill>();
@@ -151,7 +156,7 @@ export class Engine {
     scope: Scope,
     attempt: number,
   ): Promise<ServeOutcome> {
-    const offline = scope.offline || resource.cacheOnly === true;
+    const offline = isOffline(resource, scope);
     if (resource.policy.mode === 'bypass' && !offline) {
       return this.#bypass(req, res, resource, scope);
     }
@@ -185,7 +190,7 @@ export class Engine {
 
   /** What the cache has for a resource: a usable entry, a negative answer, or a fill to join. */
   async #lookup(resource: Resource, scope: Scope): Promise<Lookup> {
-    const offline = scope.offline || resource.cacheOnly === true;
+    const offline = isOffline(resource, scope);
     const key = `${scope.instance}/${resource.key}`;
     const now = this.#now();
     let entry = await this.#d.index.get(key);

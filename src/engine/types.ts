@@ -33,6 +33,11 @@ export interface Resource {
   policy: Policy;
   /** Where to fetch from instead of the instance's upstreams (e.g. a checksum database). */
   origin?: Origin;
+  /**
+   * The origin makes the body from other cached resources (rewritten metadata), not over the
+   * network: offline mode still fills it, from what the cache holds.
+   */
+  derived?: boolean;
   /** Serve only from the cache: a miss answers like an offline miss. */
   cacheOnly?: boolean;
   /** Path and query to append to each upstream base URL (no leading slash). */

@@ -7,8 +7,8 @@ import { createHash } from 'node:crypto';
 import { derivedOrigin } from '../../derive/derived-origin.js';
 import type { Opened } from '../../engine/engine.js';
 import type { Policy, Prepared, Resource } from '../../engine/types.js';
-import { TroveError } from '../../errors.js';
-import { directoryBase } from '../../upstream/upstream-url.js';
+import { TroveError, toTroveError } from '../../errors.js';
+import { directoryBase, upstreamChosen } from '../../upstream/upstream-url.js';
 import type { Origin } from '../../upstream/upstream-pool.js';
 import type { UpstreamEntry } from '../../config/types.js';
 import type { InstanceContext } from '../ecosystem.js';
@@ -129,6 +129,7 @@ export class NpmResources {
         });
       },
       upstreamPath: '',
+      derived: true,
       keepHeaders: ['content-type', 'last-modified'],
     };
   }
@@ -147,6 +148,7 @@ export class NpmResources {
         transform: (emit) => distList(emit, relativeTo),
       }),
       upstreamPath: '',
+      derived: true,
       keepHeaders: ['etag'],
     });
     if (loaded.kind === 'negative') return null;
@@ -198,7 +200,17 @@ export class NpmResources {
     const up = this.upstreamFor(name);
     const base = up.bases.find((b) => entry.url.startsWith(b));
     if (base) return { origin: up.origin, upstreamPath: entry.url.slice(base.length) };
-    const u = new URL(entry.url);
-    return { origin: this.#offHost(u.origin), upstreamPath: entry.url.slice(u.origin.length + 1) };
+    // Elsewhere: http(s) only, no credentials in the URL, no https-to-http downgrade.
+    let u: URL;
+    try {
+      u = upstreamChosen(entry.url, new URL(up.bases[0] as string), 'tarball URL');
+    } catch (err) {
+      // The packument's own fault, not an unavailable registry: a 502, not a retried 503.
+      throw new TroveError('TROVE_ERR_UPSTREAM_BODY', toTroveError(err).message);
+    }
+    return {
+      origin: this.#offHost(u.origin),
+      upstreamPath: u.href.slice(u.origin.length + 1),
+    };
   }
 }

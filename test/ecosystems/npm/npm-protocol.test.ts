@@ -1,6 +1,7 @@
 // The npm instance against fake registries (real node:http servers): representations by
 // Accept, scoped-name spellings, exact rewriting, verification, failures that must never read
 // as "not found", bad names, writes, side endpoints and tarballs on another host.
+import { rmSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { get } from '../../helpers/client.js';
 import { managedUpstreams, stopAfterEach, type FakeUpstream } from '../../helpers/fake-upstream.js';
@@ -275,6 +276,24 @@ describe('npm tarballs', () => {
     expect(cdn.requests.map((r) => r.headers['authorization'])).toEqual([undefined]);
   });
 
+  it('never follows a tarball URL to another scheme, with credentials, or down to http', async () => {
+    const u = await upstream();
+    const p = packument('alpha', ['1.0.0', '1.1.0', '1.2.0'], u.url);
+    const versions = p.doc['versions'] as Record<string, { dist: { tarball: string } }>;
+    (versions['1.0.0'] as { dist: { tarball: string } }).dist.tarball =
+      'file:///etc/passwd/alpha-1.0.0.tgz';
+    (versions['1.1.0'] as { dist: { tarball: string } }).dist.tarball =
+      'http://user:pw@127.0.0.1:9/alpha-1.1.0.tgz';
+    serve(u, '/alpha', p);
+    const base = await npmTrove(u.url);
+    for (const v of ['1.0.0', '1.1.0']) {
+      const r = await get(`${base}/alpha/-/alpha-${v}.tgz`);
+      expect(r.status, v).toBe(502);
+      expect(JSON.parse(r.body.toString()).error).toMatch(/tarball URL refused/);
+    }
+    expect((await get(`${base}/alpha/-/alpha-1.2.0.tgz`)).status).toBe(200);
+  });
+
   it('routes a scope to its own registry with its own token, and no other', async () => {
     const pub = await upstream();
     const corp = await upstream();
@@ -291,5 +310,39 @@ describe('npm tarballs', () => {
     );
     expect(pub.requests.some((r) => r.headers['authorization'] !== undefined)).toBe(false);
     expect(pub.count('/@corp%2flib')).toBe(0);
+  });
+});
+
+describe('npm offline', () => {
+  it('serves what is cached, and derives a representation never asked for online', async () => {
+    const u = await upstream();
+    const p = packument('alpha', ['1.0.0'], u.url);
+    serve(u, '/alpha', p);
+    const online = await startTrove(
+      { instances: { npm: { type: 'npm', upstreams: [u.url] } } },
+      { keepDir: true },
+    );
+    const base = `${online.url}/npm`;
+    expect((await get(`${base}/alpha`)).status).toBe(200);
+    expect((await get(`${base}/alpha/-/alpha-1.0.0.tgz`)).status).toBe(200);
+    await online.stop();
+    await u.stop();
+    trove = await startTrove(
+      { offline: true, instances: { npm: { type: 'npm', upstreams: [u.url] } } },
+      { dir: online.dir },
+    );
+    const off = `${trove.url}/npm`;
+    const corgi = await get(`${off}/alpha`, { headers: { accept: CORGI } });
+    expect(corgi.status).toBe(200);
+    const doc = JSON.parse(corgi.body.toString());
+    expect(doc.versions['1.0.0'].dist.tarball).toBe(`${off}/alpha/-/alpha-1.0.0.tgz`);
+    const tgz = await get(`${off}/alpha/-/alpha-1.0.0.tgz`);
+    expect(tgz.body.equals(p.tarballs.get('1.0.0') as Buffer)).toBe(true);
+    const missing = await get(`${off}/beta`);
+    expect(missing.status).toBe(504);
+    expect(missing.headers['x-trove-error']).toBe('TROVE_ERR_OFFLINE_MISS');
+    await trove.stop();
+    trove = undefined;
+    rmSync(online.dir, { recursive: true, force: true });
   });
 });
