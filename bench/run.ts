@@ -30,6 +30,7 @@ import {
   npmApp,
   npmCi,
   npmFixtures,
+  rawGet,
   startVerdaccio,
   staticTarballs,
 } from './lib/npm.js';
@@ -459,11 +460,15 @@ async function npmWorkloads(ports: NginxPorts, S: string): Promise<void> {
         await curlOnce(`${T}/${name}`);
         await curlOnce(`${P}/${name}`);
       }
-      const body = Buffer.from(await (await fetch(`${T}/${name}`)).arrayBuffer());
+      // What npm asks for: Accept-Encoding gzip (Trove keeps a gzipped copy; Verdaccio
+      // compresses each answer). nginx serves Trove's gzipped bytes as a plain file.
+      const headers = ['Accept-Encoding: gzip'];
+      const body = await rawGet(`${T}/${name}`, { 'accept-encoding': 'gzip' });
+      const plain = await rawGet(`${T}/${name}`, {});
       writeFileSync(join(staticDir, name), body);
-      const kb = (body.length / 1024).toFixed(0);
-      const hits = (url: string) => wrk(url, { connections: 64, seconds: SECONDS });
-      await wrk(`${T}/${name}`, { connections: 64, seconds: 1 });
+      const kb = `${(plain.length / 1024).toFixed(0)} KiB, ${(body.length / 1024).toFixed(0)} KiB gzipped`;
+      const hits = (url: string) => wrk(url, { connections: 64, seconds: SECONDS, headers });
+      await wrk(`${T}/${name}`, { connections: 64, seconds: 1, headers });
       const t = await hits(`${T}/${name}`);
       const v = await hits(`${P}/${name}`);
       const n = await hits(`${S}/npm-static/${name}`);
@@ -472,7 +477,7 @@ async function npmWorkloads(ports: NginxPorts, S: string): Promise<void> {
           `bench: W2-npm non-2xx (trove ${t.errors}, verdaccio ${v.errors}, nginx ${n.errors})`,
         );
       }
-      const what = `packument ${name} (${kb} KiB)`;
+      const what = `packument ${name} (${kb})`;
       rows.push({
         workload: 'W2-npm',
         metric: `${what}: req/s vs Verdaccio`,

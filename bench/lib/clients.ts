@@ -82,10 +82,17 @@ function toBytes(v: string): number {
 
 export async function wrk(
   url: string,
-  opts: { connections: number; seconds: number; script?: string; env?: Record<string, string> },
+  opts: {
+    connections: number;
+    seconds: number;
+    script?: string;
+    env?: Record<string, string>;
+    headers?: string[];
+  },
 ): Promise<WrkResult> {
   const args = ['-t2', `-c${opts.connections}`, `-d${opts.seconds}s`, '--latency'];
   if (opts.script) args.push('-s', opts.script);
+  for (const h of opts.headers ?? []) args.push('-H', h);
   const r = await run('wrk', [...args, url], (opts.seconds + 60) * 1000, opts.env);
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(r.out)?.[1]);
   const p99 = toMs(/\s99%\s+(\S+)/.exec(r.out)?.[1] ?? '');

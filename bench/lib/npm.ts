@@ -5,6 +5,7 @@
 //   W4-npm: peak RSS while 20 clients fetch a cold packument of over 100 MB
 import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { get } from 'node:http';
 import { join } from 'node:path';
 import { cleanNpmEnv, type FixturePackage } from '../../test/helpers/verdaccio.js';
 
@@ -59,6 +60,18 @@ export function staticTarballs(storage: string, root: string, fixtures: FixtureP
       copyFileSync(join(storage, p.name, file), join(root, p.name, '-', file));
     }
   }
+}
+
+/** A response body as sent (no decoding). */
+export function rawGet(url: string, headers: Record<string, string>): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    get(url, { headers }, (res) => {
+      const parts: Buffer[] = [];
+      res.on('data', (c: Buffer) => parts.push(c));
+      res.on('end', () => resolve(Buffer.concat(parts)));
+      res.on('error', reject);
+    }).on('error', reject);
+  });
 }
 
 function npm(args: string[], cwd: string, home: string): Promise<number> {

@@ -6,6 +6,7 @@
 // as cheaply as its source.
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
+import { createGzip } from 'node:zlib';
 import type { Opened } from '../engine/engine.js';
 import { TroveError } from '../errors.js';
 import type { FetchInit, Origin, UpstreamResponse } from '../upstream/upstream-pool.js';
@@ -23,6 +24,16 @@ export interface DerivedSpec {
   tag: string;
   contentType: string;
   transform(emit: (b: Buffer) => void): Transform;
+  /**
+   * Compress the derived bytes (metadata only). The answer does not say so in its own headers,
+   * which the engine would decode: the resource declares `content-encoding` in `fixedHeaders`.
+   */
+  gzip?: boolean;
+}
+
+/** A transform that passes the source through unchanged (for an encoded copy of it). */
+export function identity(emit: (b: Buffer) => void): Transform {
+  return { write: emit, end: () => undefined };
 }
 
 const PIECE = 256 * 1024;
@@ -48,7 +59,8 @@ export function derivedOrigin(spec: DerivedSpec): Origin {
         'content-type': spec.contentType,
         'transfer-encoding': 'chunked',
       };
-      return answer(200, headers, derive(src, spec));
+      const body = Readable.from(derive(src, spec));
+      return answer(200, headers, spec.gzip ? gzipped(body) : body);
     },
   };
 }
@@ -56,9 +68,16 @@ export function derivedOrigin(spec: DerivedSpec): Origin {
 function answer(
   status: number,
   headers: Record<string, string>,
-  body: Iterable<string> | AsyncIterable<Buffer>,
+  body: Iterable<string> | Readable,
 ): UpstreamResponse {
-  return { status, headers, body: Readable.from(body), url: 'derived:', upstream: 0 };
+  const stream = body instanceof Readable ? body : Readable.from(body);
+  return { status, headers, body: stream, url: 'derived:', upstream: 0 };
+}
+
+function gzipped(body: Readable): Readable {
+  const gz = createGzip({ level: 6 });
+  body.on('error', (err) => gz.destroy(err));
+  return body.pipe(gz);
 }
 
 async function* derive(src: Extract<Opened, { kind: 'body' }>, spec: DerivedSpec) {

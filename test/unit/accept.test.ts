@@ -1,6 +1,6 @@
 // Accept negotiation with q-values: the most specific range sets an offer's q (RFC 9110 §12.5.1).
 import { describe, expect, it } from 'vitest';
-import { negotiate } from '../../src/ecosystems/common/accept.js';
+import { acceptsGzip, negotiate } from '../../src/ecosystems/common/accept.js';
 
 const FULL = 'application/json';
 const CORGI = 'application/vnd.npm.install-v1+json';
@@ -28,5 +28,25 @@ describe('negotiate', () => {
     it(`${JSON.stringify(accept)} -> ${want}`, () => {
       expect(negotiate(accept, offers)).toBe(want);
     });
+  }
+});
+
+describe('acceptsGzip', () => {
+  const cases: Array<[string | undefined, boolean]> = [
+    [undefined, false],
+    ['', false],
+    ['gzip', true],
+    ['gzip, deflate, br', true],
+    ['x-gzip', true],
+    ['br;q=1, gzip;q=0.1', true],
+    ['gzip;q=0', false],
+    ['*', true],
+    ['*;q=0', false],
+    ['gzip;q=0, *', false],
+    ['identity', false],
+    ['deflate', false],
+  ];
+  for (const [header, want] of cases) {
+    it(`${JSON.stringify(header)} -> ${want}`, () => expect(acceptsGzip(header)).toBe(want));
   }
 });

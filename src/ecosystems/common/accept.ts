@@ -41,6 +41,21 @@ function qualityOf(offer: string, ranges: readonly Range[]): number {
   return best < 0 ? 0 : q;
 }
 
+/** Whether Accept-Encoding admits gzip (RFC 9110 §12.5.3: `gzip`, `x-gzip` or `*`, q > 0). */
+export function acceptsGzip(acceptEncoding: string | undefined): boolean {
+  if (!acceptEncoding) return false;
+  let gzip: number | undefined;
+  let any: number | undefined;
+  for (const part of acceptEncoding.split(',')) {
+    const [coding = '', ...params] = part.split(';').map((x) => x.trim().toLowerCase());
+    const qm = params.map((p) => /^q\s*=\s*([01](?:\.\d{0,3})?)$/.exec(p)).find(Boolean);
+    const q = qm ? Number(qm[1]) : 1;
+    if (coding === 'gzip' || coding === 'x-gzip') gzip = q;
+    else if (coding === '*') any = q;
+  }
+  return (gzip ?? any ?? 0) > 0;
+}
+
 /**
  * The offer the client prefers; `offers[0]` when there is no Accept header, and null when
  * every offer is refused (no match, or q=0).

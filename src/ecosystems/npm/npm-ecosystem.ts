@@ -5,7 +5,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { toTroveError } from '../../errors.js';
 import type { Decision, EcosystemInstance, EcosystemType, InstanceContext } from '../ecosystem.js';
-import { negotiate } from '../common/accept.js';
+import { acceptsGzip, negotiate } from '../common/accept.js';
 import { npmSchema, type NpmConfig } from './npm-config.js';
 import { classify, type NpmRequest } from './npm-request.js';
 import { CORGI, FULL, NpmResources, type Representation } from './npm-resources.js';
@@ -43,10 +43,11 @@ function decide(
   switch (r.kind) {
     case 'packument': {
       const repr = (negotiate(req.headers.accept, [FULL, CORGI]) ?? FULL) as Representation;
+      const gzip = acceptsGzip(req.headers['accept-encoding']);
       return {
         kind: 'resource',
-        resource: res.document(r.name, repr, req.baseUrl),
-        headers: { vary: 'Accept' },
+        resource: res.document(r.name, repr, req.baseUrl, gzip),
+        headers: { vary: 'Accept, Accept-Encoding' },
       };
     }
     case 'tarball':

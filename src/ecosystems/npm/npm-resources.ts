@@ -4,7 +4,7 @@
 // is the list of its tarballs with their checksums (`dists/`). Tarballs (`tgz/`) are immutable
 // and verified on ingest against that list.
 import { createHash } from 'node:crypto';
-import { derivedOrigin } from '../../derive/derived-origin.js';
+import { derivedOrigin, identity } from '../../derive/derived-origin.js';
 import type { Opened } from '../../engine/engine.js';
 import type { Policy, Prepared, Resource } from '../../engine/types.js';
 import { TroveError, toTroveError } from '../../errors.js';
@@ -104,8 +104,29 @@ export class NpmResources {
     };
   }
 
-  /** The packument clients get, for one representation and one public base. */
-  document(name: PackageName, repr: Representation, base: string): Resource {
+  /**
+   * The packument clients get, for one representation and one public base; gzipped (made
+   * from the identity one, so both always agree) when the client accepts it.
+   */
+  document(name: PackageName, repr: Representation, base: string, gzip = false): Resource {
+    if (gzip) {
+      const plain = this.document(name, repr, base);
+      const source = (): Promise<Opened> => this.#ctx.open(plain);
+      return {
+        ...plain,
+        key: `${plain.key}/gz`,
+        get origin() {
+          return derivedOrigin({
+            open: source,
+            tag: `npm-gz-${DERIVED}`,
+            contentType: repr,
+            transform: identity,
+            gzip: true,
+          });
+        },
+        fixedHeaders: { 'content-encoding': 'gzip' },
+      };
+    }
     const up = this.upstreamFor(name);
     const corgi = repr === CORGI;
     const source = (): Promise<Opened> => this.#ctx.open(this.raw(name, false));

@@ -2,6 +2,7 @@
 // Accept, scoped-name spellings, exact rewriting, verification, failures that must never read
 // as "not found", bad names, writes, side endpoints and tarballs on another host.
 import { rmSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { get } from '../../helpers/client.js';
 import { managedUpstreams, stopAfterEach, type FakeUpstream } from '../../helpers/fake-upstream.js';
@@ -37,7 +38,7 @@ describe('npm packuments', () => {
     const base = await npmTrove(u.url);
     const full = await get(`${base}/alpha`);
     expect(full.status).toBe(200);
-    expect(full.headers['vary']).toBe('Accept');
+    expect(full.headers['vary']).toBe('Accept, Accept-Encoding');
     expect(full.headers['content-type']).toBe('application/json');
     const want = JSON.stringify(p.doc, null, 2).replaceAll(`${u.url}/alpha/-/`, `${base}/alpha/-/`);
     // Byte-exact but for the tarball URLs: time, readme, whitespace and key order are kept.
@@ -47,7 +48,7 @@ describe('npm packuments', () => {
       headers: { accept: `${CORGI}; q=1.0, application/json; q=0.8, */*` },
     });
     expect(corgi.headers['content-type']).toBe(CORGI);
-    expect(corgi.headers['vary']).toBe('Accept');
+    expect(corgi.headers['vary']).toBe('Accept, Accept-Encoding');
     const c = JSON.parse(corgi.body.toString()) as Record<string, unknown>;
     expect(Object.keys(c).sort()).toEqual(['dist-tags', 'modified', 'name', 'versions']);
     expect(c['modified']).toBe('2024-05-06T07:08:09.123Z');
@@ -78,6 +79,34 @@ describe('npm packuments', () => {
     expect(u.count('/alpha')).toBe(1);
     const again = await get(`${base}/alpha`, { headers: { accept: CORGI } });
     expect(again.headers['x-cache']).toBe('HIT');
+  });
+
+  it('gzips packuments for clients that accept it, and never tarballs', async () => {
+    const u = await upstream();
+    const p = packument('alpha', ['1.0.0'], u.url);
+    serve(u, '/alpha', p);
+    const base = await npmTrove(u.url);
+    const plain = await get(`${base}/alpha`);
+    for (const repr of ['application/json', CORGI]) {
+      const ids = await get(`${base}/alpha`, { headers: { accept: repr } });
+      const gz = await get(`${base}/alpha`, {
+        headers: { accept: repr, 'accept-encoding': 'gzip, deflate, br' },
+      });
+      expect(gz.headers['content-encoding']).toBe('gzip');
+      expect(gz.headers['vary']).toBe('Accept, Accept-Encoding');
+      expect(gz.headers['etag']).not.toBe(ids.headers['etag']);
+      expect(gunzipSync(gz.body).equals(ids.body)).toBe(true);
+      expect(gz.body.length).toBeLessThan(ids.body.length);
+    }
+    const refused = await get(`${base}/alpha`, { headers: { 'accept-encoding': 'gzip;q=0' } });
+    expect(refused.headers['content-encoding']).toBeUndefined();
+    expect(refused.body.equals(plain.body)).toBe(true);
+    const tgz = await get(`${base}/alpha/-/alpha-1.0.0.tgz`, {
+      headers: { 'accept-encoding': 'gzip' },
+    });
+    expect(tgz.headers['content-encoding']).toBeUndefined();
+    expect(tgz.body.equals(p.tarballs.get('1.0.0') as Buffer)).toBe(true);
+    expect(u.count('/alpha')).toBe(1);
   });
 
   it('accepts %2f, %2F and a raw slash in scoped names, as one cache entry', async () => {
