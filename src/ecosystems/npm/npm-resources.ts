@@ -30,9 +30,12 @@ const RAW_FRESH = 10_000;
 const DERIVED = 'v1';
 
 export interface Upstream {
+  /** The ordered list, with failover. */
   origin: Origin;
-  /** Base URLs (directory form): tarball URLs under one of them go through `origin`. */
+  /** Base URLs (directory form), in order. */
   bases: string[];
+  /** Each registry alone (with its own credentials): a tarball URL under `bases[i]` uses `one[i]`. */
+  one: Origin[];
 }
 
 export class NpmResources {
@@ -50,6 +53,7 @@ export class NpmResources {
     const upstream = (entries: UpstreamEntry[]): Upstream => ({
       origin: ctx.upstream(entries),
       bases: entries.map((e) => directoryBase(e.url).href),
+      one: entries.map((e) => ctx.upstream([e])),
     });
     this.default = upstream(cfg.upstreams);
     for (const [scope, s] of Object.entries(cfg.scopes)) {
@@ -216,11 +220,15 @@ export class NpmResources {
     return { expect: { digests }, ...this.#where(name, entry) };
   }
 
-  /** Through the upstream (with its credentials) when under its base, else its own host. */
+  /** Through the registry (with its credentials) when under its base, else its own host. */
   #where(name: PackageName, entry: DistEntry): Prepared {
     const up = this.upstreamFor(name);
-    const base = up.bases.find((b) => entry.url.startsWith(b));
-    if (base) return { origin: up.origin, upstreamPath: entry.url.slice(base.length) };
+    // The registry whose packument named it: mirrors in the list need not hold each other's files.
+    const i = up.bases.findIndex((b) => entry.url.startsWith(b));
+    if (i >= 0) {
+      const base = up.bases[i] as string;
+      return { origin: up.one[i] as Origin, upstreamPath: entry.url.slice(base.length) };
+    }
     // Elsewhere: http(s) only, no credentials in the URL, no https-to-http downgrade.
     let u: URL;
     try {

@@ -196,6 +196,27 @@ describe('npm packuments', () => {
     }
   });
 
+  it('fails over to the next registry when one is down or answers 5xx', async () => {
+    const dead = await upstream();
+    const closed = dead.url;
+    await dead.stop();
+    const broken = await upstream((x) =>
+      x.route('/alpha', (_q, res) => void res.writeHead(502).end()),
+    );
+    const good = await upstream();
+    const p = packument('alpha', ['1.0.0'], good.url);
+    serve(good, '/alpha', p);
+    const base = await npmTrove([closed, broken.url, good.url]);
+    const r = await get(`${base}/alpha`);
+    expect(r.status).toBe(200);
+    expect(JSON.parse(r.body.toString()).versions['1.0.0'].dist.tarball).toBe(
+      `${base}/alpha/-/alpha-1.0.0.tgz`,
+    );
+    const tgz = await get(`${base}/alpha/-/alpha-1.0.0.tgz`);
+    expect(tgz.body.equals(p.tarballs.get('1.0.0') as Buffer)).toBe(true);
+    expect(broken.count('/alpha')).toBe(1);
+  });
+
   it('serves the stale packument when the upstream fails, and 504 on a timeout with none', async () => {
     const u = await upstream();
     serve(u, '/alpha', packument('alpha', ['1.0.0'], u.url));
