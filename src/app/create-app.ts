@@ -87,6 +87,7 @@ export async function startApp(
   const memory = new MemoryCache(
     config.storage.memory.max_bytes,
     config.storage.memory.max_object_size,
+    config.storage.memory.max_metadata_size,
   );
   const engine = new Engine({
     blobs,

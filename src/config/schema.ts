@@ -51,7 +51,12 @@ export function buildSchema(registry: EcosystemRegistry) {
             .strict()
             .default({ driver: 'sqlite' }),
           memory: z
-            .object({ max_bytes: size.default('64MiB'), max_object_size: size.default('64KiB') })
+            .object({
+              max_bytes: size.default('64MiB'),
+              max_object_size: size.default('64KiB'),
+              /** Metadata (packuments, indexes) may be bigger: every install asks for it first. */
+              max_metadata_size: size.default('1MiB'),
+            })
             .strict()
             .default({}),
           gc_interval: duration.default('1h'),

@@ -270,7 +270,10 @@ export class Engine {
         : step.fill.error || step.fill.uncommitted
           ? 'STALE'
           : 'REVALIDATED';
-    const body = entry?.digest ? await readBlob(this.#d.blobs, this.#d.memory, entry) : 'missing';
+    const limit = this.#d.memory.limit(resource.class);
+    const body = entry?.digest
+      ? await readBlob(this.#d.blobs, this.#d.memory, entry, limit)
+      : 'missing';
     if (entry && Buffer.isBuffer(body)) {
       this.access.access(entry.key, this.#now(), true);
       return { kind: 'body', body, result, headers: entry.headers };
@@ -428,6 +431,7 @@ export class Engine {
       blobs: this.#d.blobs,
       memory: this.#d.memory,
       now: this.#now(),
+      memoryLimit: this.#d.memory.limit(resource.class),
       verified: this.#verified,
     });
     if (served.kind === 'served' && served.damaged) {

@@ -60,10 +60,8 @@ export class FillCommitter {
     resource: Resource,
     body: SpooledBody,
   ): Promise<void> {
-    const small =
-      body.size <= this.d.memory.maxObject
-        ? (body.inMemory() ?? (await readFile(body.path)))
-        : null;
+    const limit = this.d.memory.limit(resource.class);
+    const small = body.size <= limit ? (body.inMemory() ?? (await readFile(body.path))) : null;
     try {
       await this.d.blobs.importFile(body.path, { digest: body.digest, size: body.size });
     } catch (err) {
@@ -125,7 +123,7 @@ export class FillCommitter {
       await this.d.index.put(entry);
       if (old?.digest && old.digest !== entry.digest) await this.#dropIfUnreferenced(old.digest);
     }
-    if (small) this.d.memory.set(body.digest, small);
+    if (small) this.d.memory.set(body.digest, small, this.d.memory.limit(resource.class));
   }
 
   async #record(

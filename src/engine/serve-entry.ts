@@ -33,6 +33,8 @@ export interface HitContext {
   blobs: BlobStore;
   memory: MemoryCache;
   now: number;
+  /** The largest body of this entry's class kept in memory. */
+  memoryLimit: number;
   /** Which whole-body reads are hashed against the digest (storage.verify_hits). */
   verified: VerifiedBlobs;
 }
@@ -78,7 +80,8 @@ export async function serveEntry(
     const hash = whole && c.verified.needsHash(digest, blob.identity);
     const sent = await pump(blob, res, plan.start, plan.end ?? entry.size - 1, {
       digest: hash ? digest : null,
-      keep: whole && entry.size <= c.memory.maxObject ? (b) => c.memory.set(digest, b) : null,
+      keep:
+        whole && entry.size <= c.memoryLimit ? (b) => c.memory.set(digest, b, c.memoryLimit) : null,
       begin: () => res.writeHead(plan.status, plan.headers),
     });
     // Found before the status line went out (a body that fits in the first read): refetch.
@@ -178,6 +181,7 @@ export async function readBlob(
   blobs: BlobStore,
   memory: MemoryCache,
   entry: IndexEntry,
+  limit = memory.maxObject,
 ): Promise<Buffer | 'missing' | 'corrupt'> {
   const digest = entry.digest as string;
   const cached = memory.get(digest);
@@ -189,7 +193,7 @@ export async function readBlob(
     const buf = await blob.read(0, blob.size);
     if (buf.length !== entry.size) return 'corrupt';
     if (createHash('sha256').update(buf).digest('hex') !== digest) return 'corrupt';
-    memory.set(digest, buf);
+    memory.set(digest, buf, limit);
     return buf;
   } finally {
     await blob.close();
