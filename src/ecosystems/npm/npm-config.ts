@@ -2,7 +2,14 @@
 // routes them, and how long packuments are served before the upstream is asked again.
 import { z } from 'zod';
 import { hostNpmRegistry } from '../../config/npm-registry.js';
-import { busyPolicy, duration, instanceBase, size, upstreamEntry } from '../../config/types.js';
+import {
+  busyPolicy,
+  duration,
+  httpUrl,
+  instanceBase,
+  size,
+  upstreamEntry,
+} from '../../config/types.js';
 
 const scopeName = z.string().regex(/^@[a-z0-9][a-z0-9._~-]*$/i, 'must be an npm scope, e.g. @corp');
 
@@ -28,6 +35,13 @@ export const npmSchema = z
     expire_after: duration.optional(),
     max_packument_size: size.default('1GiB'),
     max_tarball_size: size.default('2GiB'),
+    /**
+     * Hosts besides the registries' own that packuments may name as tarball locations
+     * (`https://cdn.example.com`, or `*` for any): never an open URL fetcher by default.
+     */
+    tarball_hosts: z
+      .array(z.union([z.literal('*'), httpUrl.transform((u) => new URL(u).origin)]))
+      .default([]),
     /** Largest request body relayed upstream (audit reports). */
     max_request_body: size.default('64MiB'),
   })

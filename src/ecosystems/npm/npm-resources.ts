@@ -237,6 +237,14 @@ export class NpmResources {
       // The packument's own fault, not an unavailable registry: a 502, not a retried 503.
       throw new TroveError('TROVE_ERR_UPSTREAM_BODY', toTroveError(err).message);
     }
+    const hosts = this.#cfg.tarball_hosts;
+    if (!hosts.includes('*') && !hosts.includes(u.origin)) {
+      throw new TroveError(
+        'TROVE_ERR_UPSTREAM_BODY',
+        `the packument of ${name.full} puts ${entry.url.split('/').pop() ?? 'a tarball'} on ` +
+          `${u.origin}, which is not one of its registries: add it to tarball_hosts to allow it`,
+      );
+    }
     return {
       origin: this.#offHost(u.origin),
       upstreamPath: u.href.slice(u.origin.length + 1),

@@ -21,6 +21,16 @@ function serve(u: FakeUpstream, path: string, p: Published): void {
   for (const [v, data] of p.tarballs) u.file(`/${name}/-/${bare}-${v}.tgz`, data);
 }
 
+/** A registry whose packument puts alpha's tarball on another host (`cdn`). */
+async function offHost(): Promise<{ cdn: FakeUpstream; u: FakeUpstream; p: Published }> {
+  const cdn = await upstream();
+  const u = await upstream();
+  const p = packument('alpha', ['1.0.0'], `${cdn.url}/files`);
+  serve(u, '/alpha', p);
+  cdn.file('/files/alpha/-/alpha-1.0.0.tgz', p.tarballs.get('1.0.0') as Buffer);
+  return { cdn, u, p };
+}
+
 async function npmTrove(up: string | string[], over: Record<string, unknown> = {}) {
   trove = await startTrove({
     instances: {
@@ -309,13 +319,10 @@ describe('npm tarballs', () => {
   });
 
   it('fetches tarballs kept on another host from there, without the registry credentials', async () => {
-    const cdn = await upstream();
-    const u = await upstream();
-    const p = packument('alpha', ['1.0.0'], `${cdn.url}/files`);
-    serve(u, '/alpha', p);
-    cdn.file('/files/alpha/-/alpha-1.0.0.tgz', p.tarballs.get('1.0.0') as Buffer);
+    const { cdn, u, p } = await offHost();
     const base = await npmTrove([], {
       upstreams: [{ url: u.url, auth: { bearer: 'registry-secret' } }],
+      tarball_hosts: [cdn.url],
     });
     const doc = JSON.parse((await get(`${base}/alpha`)).body.toString());
     // The canonical layout on Trove, whatever host the registry keeps the file on.
@@ -325,6 +332,15 @@ describe('npm tarballs', () => {
     expect(tgz.body.equals(p.tarballs.get('1.0.0') as Buffer)).toBe(true);
     expect(u.requests[0]?.headers['authorization']).toBe('Bearer registry-secret');
     expect(cdn.requests.map((r) => r.headers['authorization'])).toEqual([undefined]);
+  });
+
+  it('fetches nothing from a host outside tarball_hosts, and says which key to set', async () => {
+    const { cdn, u } = await offHost();
+    const base = await npmTrove(u.url);
+    const r = await get(`${base}/alpha/-/alpha-1.0.0.tgz`);
+    expect(r.status).toBe(502);
+    expect(JSON.parse(r.body.toString()).error).toMatch(/not one of its registries.*tarball_hosts/);
+    expect(cdn.requests).toHaveLength(0);
   });
 
   it('never follows a tarball URL to another scheme, with credentials, or down to http', async () => {
