@@ -413,3 +413,53 @@ describe('npm offline', () => {
     rmSync(online.dir, { recursive: true, force: true });
   });
 });
+
+describe('npm hits', () => {
+  it('fills once for 30 concurrent cold requests across representations and encodings', async () => {
+    const u = await upstream();
+    const p = packument('alpha', ['1.0.0', '1.1.0'], u.url);
+    const body = JSON.stringify(p.doc);
+    u.route('/alpha', async (_req, res) => {
+      await new Promise((r) => setTimeout(r, 100));
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length });
+      res.end(body);
+    });
+    const base = await npmTrove(u.url);
+    const kinds: Array<Record<string, string>> = [
+      {},
+      { accept: CORGI },
+      { 'accept-encoding': 'gzip' },
+      { accept: CORGI, 'accept-encoding': 'gzip' },
+    ];
+    const answers = await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        get(`${base}/alpha`, { headers: kinds[i % 4] as Record<string, string> }),
+      ),
+    );
+    expect(answers.every((a) => a.status === 200 && a.complete)).toBe(true);
+    expect(u.count('/alpha')).toBe(1);
+  });
+
+  it('answers If-None-Match with 304, and HEAD and Range on tarballs with their length', async () => {
+    const u = await upstream();
+    const p = packument('alpha', ['1.0.0'], u.url);
+    serve(u, '/alpha', p);
+    const base = await npmTrove(u.url);
+    const first = await get(`${base}/alpha`, { headers: { accept: CORGI } });
+    const etag = first.headers['etag'] as string;
+    expect(etag).toMatch(/^"/);
+    const again = await get(`${base}/alpha`, {
+      headers: { accept: CORGI, 'if-none-match': etag },
+    });
+    expect(again.status).toBe(304);
+    expect(again.headers['vary']).toBe('Accept, Accept-Encoding');
+    const data = p.tarballs.get('1.0.0') as Buffer;
+    const url = `${base}/alpha/-/alpha-1.0.0.tgz`;
+    expect((await get(url)).status).toBe(200);
+    const head = await get(url, { method: 'HEAD' });
+    expect(head.headers['content-length']).toBe(String(data.length));
+    const range = await get(url, { headers: { range: 'bytes=10-19' } });
+    expect(range.status).toBe(206);
+    expect(range.body.equals(data.subarray(10, 20))).toBe(true);
+  });
+});
