@@ -31,6 +31,14 @@ async function offHost(): Promise<{ cdn: FakeUpstream; u: FakeUpstream; p: Publi
   return { cdn, u, p };
 }
 
+/** A registry serving alpha at these versions, and Trove in front of it. */
+async function alphaTrove(versions: string[]) {
+  const u = await upstream();
+  const p = packument('alpha', versions, u.url);
+  serve(u, '/alpha', p);
+  return { u, p, base: await npmTrove(u.url) };
+}
+
 async function npmTrove(up: string | string[], over: Record<string, unknown> = {}) {
   trove = await startTrove({
     instances: {
@@ -42,10 +50,7 @@ async function npmTrove(up: string | string[], over: Record<string, unknown> = {
 
 describe('npm packuments', () => {
   it('serves full and abbreviated documents from one upstream fetch, chosen by q-values', async () => {
-    const u = await upstream();
-    const p = packument('alpha', ['1.0.0', '1.1.0'], u.url);
-    serve(u, '/alpha', p);
-    const base = await npmTrove(u.url);
+    const { u, p, base } = await alphaTrove(['1.0.0', '1.1.0']);
     const full = await get(`${base}/alpha`);
     expect(full.status).toBe(200);
     expect(full.headers['vary']).toBe('Accept, Accept-Encoding');
@@ -92,10 +97,7 @@ describe('npm packuments', () => {
   });
 
   it('gzips packuments for clients that accept it, and never tarballs', async () => {
-    const u = await upstream();
-    const p = packument('alpha', ['1.0.0'], u.url);
-    serve(u, '/alpha', p);
-    const base = await npmTrove(u.url);
+    const { u, p, base } = await alphaTrove(['1.0.0']);
     const plain = await get(`${base}/alpha`);
     for (const repr of ['application/json', CORGI]) {
       const ids = await get(`${base}/alpha`, { headers: { accept: repr } });
@@ -441,10 +443,7 @@ describe('npm hits', () => {
   });
 
   it('answers If-None-Match with 304, and HEAD and Range on tarballs with their length', async () => {
-    const u = await upstream();
-    const p = packument('alpha', ['1.0.0'], u.url);
-    serve(u, '/alpha', p);
-    const base = await npmTrove(u.url);
+    const { p, base } = await alphaTrove(['1.0.0']);
     const first = await get(`${base}/alpha`, { headers: { accept: CORGI } });
     const etag = first.headers['etag'] as string;
     expect(etag).toMatch(/^"/);
