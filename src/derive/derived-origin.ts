@@ -84,21 +84,32 @@ async function* derive(src: Extract<Opened, { kind: 'body' }>, spec: DerivedSpec
   let out: Buffer[] = [];
   const t = spec.transform((b) => out.push(b));
   const hash = createHash('sha256');
+  // A transform that fails (malformed JSON) may be reading a damaged copy: the whole source is
+  // hashed before its error is believed, so a damaged copy is dropped and fetched again.
+  let failed: unknown = null;
   try {
     for (let pos = 0; pos < src.size;) {
       const piece = await src.read(pos, Math.min(PIECE, src.size - pos));
       if (piece.length === 0) break;
       hash.update(piece);
       pos += piece.length;
-      t.write(piece);
-      if (out.length > 0) {
+      if (failed) continue;
+      try {
+        t.write(piece);
+      } catch (err) {
+        failed = err;
+      }
+      if (out.length > 0 && !failed) {
         yield Buffer.concat(out);
         out = [];
       }
     }
     if (hash.digest('hex') !== src.digest) {
+      // Dropped at once: the next request fetches the source again.
+      await src.damaged();
       throw new TroveError('TROVE_ERR_CORRUPT', 'the cached source does not match its digest');
     }
+    if (failed) throw failed;
     t.end();
     if (out.length > 0) yield Buffer.concat(out);
   } finally {

@@ -60,6 +60,8 @@ export type Opened =
       result: CacheResult;
       read(position: number, length: number): Promise<Buffer>;
       close(): Promise<void>;
+      /** The reader found the body does not match its digest: drop it, so it is refetched. */
+      damaged(): Promise<void>;
     }
   | { kind: 'negative'; status: number; reason?: string | undefined };
 
@@ -313,7 +315,13 @@ export class Engine {
       this.access.access(entry.key, this.#now(), true);
       const { digest, size, headers } = entry;
       const close = (): Promise<void> => reader.close();
-      return { kind: 'body', digest, size, headers, result, read: reader.read.bind(reader), close };
+      const found = entry;
+      const damaged = async (): Promise<void> => {
+        this.#corrupt(found, 'sha256 mismatch on a piecewise read');
+        await this.#forget(found, 'corrupt');
+      };
+      const read = reader.read.bind(reader);
+      return { kind: 'body', digest, size, headers, result, read, close, damaged };
     }
     await reader?.close();
     if (reader) this.#corrupt(entry, 'size mismatch on open');

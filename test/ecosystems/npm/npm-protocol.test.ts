@@ -1,7 +1,9 @@
 // The npm instance against fake registries (real node:http servers): representations by
 // Accept, scoped-name spellings, exact rewriting, verification, failures that must never read
 // as "not found", bad names, writes, side endpoints and tarballs on another host.
-import { rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { get } from '../../helpers/client.js';
@@ -460,5 +462,32 @@ describe('npm hits', () => {
     const range = await get(url, { headers: { range: 'bytes=10-19' } });
     expect(range.status).toBe(206);
     expect(range.body.equals(data.subarray(10, 20))).toBe(true);
+  });
+});
+
+describe('npm damaged cache', () => {
+  it('drops a damaged cached packument when deriving from it, and fetches it again', async () => {
+    const { u, p, base } = await alphaTrove(['1.0.0']);
+    expect((await get(`${base}/alpha`)).status).toBe(200);
+    // The raw packument is the upstream's bytes: flip one in its blob.
+    const raw = Buffer.from(JSON.stringify(p.doc, null, 2));
+    const hex = createHash('sha256').update(raw).digest('hex');
+    const blob = join(
+      trove?.dir as string,
+      'blobs',
+      'sha256',
+      hex.slice(0, 2),
+      hex.slice(2, 4),
+      hex,
+    );
+    const bytes = readFileSync(blob);
+    bytes[10] = (bytes[10] as number) ^ 1;
+    writeFileSync(blob, bytes);
+    const cut = await get(`${base}/alpha`, { headers: { accept: CORGI } });
+    expect(cut.status !== 200 || !cut.complete).toBe(true);
+    const again = await get(`${base}/alpha`, { headers: { accept: CORGI } });
+    expect(again.status).toBe(200);
+    expect(JSON.parse(again.body.toString()).name).toBe('alpha');
+    expect(u.count('/alpha')).toBe(2);
   });
 });
