@@ -10,6 +10,7 @@ import { createGzip } from 'node:zlib';
 import type { Opened } from '../engine/engine.js';
 import { TroveError } from '../errors.js';
 import type { FetchInit, Origin, UpstreamResponse } from '../upstream/upstream-pool.js';
+import { pieces } from './pieces.js';
 
 /** Turns source bytes into derived bytes, chunk by chunk. Throwing refuses the source. */
 export interface Transform {
@@ -35,8 +36,6 @@ export interface DerivedSpec {
 export function identity(emit: (b: Buffer) => void): Transform {
   return { write: emit, end: () => undefined };
 }
-
-const PIECE = 256 * 1024;
 
 export function derivedOrigin(spec: DerivedSpec): Origin {
   return {
@@ -88,11 +87,8 @@ async function* derive(src: Extract<Opened, { kind: 'body' }>, spec: DerivedSpec
   // hashed before its error is believed, so a damaged copy is dropped and fetched again.
   let failed: unknown = null;
   try {
-    for (let pos = 0; pos < src.size;) {
-      const piece = await src.read(pos, Math.min(PIECE, src.size - pos));
-      if (piece.length === 0) break;
+    for await (const piece of pieces(src)) {
       hash.update(piece);
-      pos += piece.length;
       if (failed) continue;
       try {
         t.write(piece);

@@ -2,38 +2,33 @@
 // lockfile, --before (which needs `time` in the full packument), view, audit relayed upstream,
 // a private scope with its own token, a tampered tarball refused, and a reinstall with every
 // upstream stopped.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DAY, startNpmRegistries, type NpmRegistries } from '../helpers/npm-registries.js';
+import { describe, expect, it } from 'vitest';
+import { DAY, npmSuite } from '../helpers/npm-registries.js';
 import { integrity, tarball } from '../helpers/npm-tarball.js';
 import { runCommand } from '../helpers/run.js';
-import { startTrove, type TestTrove } from '../helpers/trove.js';
 import { cleanNpmEnv, npmToolsReady } from '../helpers/verdaccio.js';
 
 const enabled = npmToolsReady();
 
 describe.skipIf(!enabled)('npm 11 through Trove', () => {
-  let work: string;
-  let regs: NpmRegistries;
-  let trove: TestTrove;
-  let registry: string;
+  const s = npmSuite('trove-npm-e2e-');
   let cache = 0;
 
   const npm = (args: string[], cwd: string) =>
-    runCommand('npm', [...args, '--cache', join(work, `cache-${cache++}`)], {
+    runCommand('npm', [...args, '--cache', join(s.work, `cache-${cache++}`)], {
       cwd,
       exactEnv: cleanNpmEnv({
-        HOME: join(work, 'home'),
+        HOME: join(s.work, 'home'),
         npm_config_userconfig: join(cwd, '.npmrc'),
       }),
       timeoutMs: 180_000,
     });
   const project = (name: string, deps: Record<string, string> = {}): string => {
-    const dir = join(work, name);
+    const dir = join(s.work, name);
     mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, '.npmrc'), `registry=${registry}\naudit=false\nfund=false\n`);
+    writeFileSync(join(dir, '.npmrc'), `registry=${s.registry}\naudit=false\nfund=false\n`);
     writeFileSync(
       join(dir, 'package.json'),
       JSON.stringify({ name, version: '1.0.0', private: true, dependencies: deps }),
@@ -44,20 +39,6 @@ describe.skipIf(!enabled)('npm 11 through Trove', () => {
     JSON.parse(readFileSync(join(dir, 'package-lock.json'), 'utf8')) as {
       packages: Record<string, { version?: string; resolved?: string; integrity?: string }>;
     };
-
-  beforeAll(async () => {
-    work = mkdtempSync(join(tmpdir(), 'trove-npm-e2e-'));
-    mkdirSync(join(work, 'home'));
-    regs = await startNpmRegistries();
-    trove = await startTrove({ instances: { npm: regs.instance() } });
-    registry = `${trove.url}/npm/`;
-  }, 120_000);
-
-  afterAll(async () => {
-    await trove?.stop();
-    await regs?.stop();
-    if (work) rmSync(work, { recursive: true, force: true });
-  });
 
   it('installs a tree of 50 packages, a public scope and a private scope', async () => {
     const dir = project('app', {
@@ -75,8 +56,8 @@ describe.skipIf(!enabled)('npm 11 through Trove', () => {
       const name = path.slice('node_modules/'.length);
       const bare = name.split('/').pop();
       // Canonical, absolute, on Trove: yarn berry and npm ci both rely on this layout.
-      expect(p.resolved).toBe(`${registry}${name}/-/${bare}-${p.version}.tgz`);
-      const from = name === '@corp/secret' ? regs.priv : regs.pub;
+      expect(p.resolved).toBe(`${s.registry}${name}/-/${bare}-${p.version}.tgz`);
+      const from = name === '@corp/secret' ? s.regs.priv : s.regs.pub;
       const bytes = from.tarballs.get(`${name}@${p.version}`) as Buffer;
       expect(p.integrity).toBe(integrity(bytes).integrity);
       const served = await fetch(p.resolved as string);
@@ -88,11 +69,11 @@ describe.skipIf(!enabled)('npm 11 through Trove', () => {
       '@corp/secret@1.0.0',
     );
     // The private registry's token went to the private registry only.
-    expect(regs.seen.some((h) => JSON.stringify(h).includes(regs.token))).toBe(false);
+    expect(s.regs.seen.some((h) => JSON.stringify(h).includes(s.regs.token))).toBe(false);
   });
 
   it('runs npm ci from the lockfile into an empty cache', async () => {
-    const dir = join(work, 'app');
+    const dir = join(s.work, 'app');
     rmSync(join(dir, 'node_modules'), { recursive: true, force: true });
     const r = await npm(['ci'], dir);
     expect(r.code, r.err).toBe(0);
@@ -110,7 +91,7 @@ describe.skipIf(!enabled)('npm 11 through Trove', () => {
   it('answers npm view from the full packument', async () => {
     const r = await npm(
       ['view', 'alpha', 'versions', 'time.modified', '--json'],
-      join(work, 'app'),
+      join(s.work, 'app'),
     );
     expect(r.code, r.err).toBe(0);
     const out = JSON.parse(r.out) as { versions: string[]; 'time.modified': string };
@@ -119,13 +100,13 @@ describe.skipIf(!enabled)('npm 11 through Trove', () => {
   });
 
   it('relays npm audit to the upstream and reports what it reports', async () => {
-    const r = await npm(['audit', '--json'], join(work, 'app'));
+    const r = await npm(['audit', '--json'], join(s.work, 'app'));
     const report = JSON.parse(r.out) as {
       vulnerabilities: Record<string, { severity: string; via: Array<{ title?: string }> }>;
     };
     expect(report.vulnerabilities['alpha']?.severity).toBe('high');
     expect(report.vulnerabilities['alpha']?.via[0]?.title).toBe('Prototype pollution in alpha');
-    expect(regs.audits.at(-1)).toContain('"alpha"');
+    expect(s.regs.audits.at(-1)).toContain('"alpha"');
   });
 
   it('refuses a tarball changed behind its packument, and caches nothing', async () => {
@@ -133,14 +114,14 @@ describe.skipIf(!enabled)('npm 11 through Trove', () => {
       'package.json': '{"name":"tampered","version":"1.0.0"}',
       'x.js': 'evil',
     });
-    writeFileSync(join(regs.pub.storage, 'tampered', 'tampered-1.0.0.tgz'), bad);
+    writeFileSync(join(s.regs.pub.storage, 'tampered', 'tampered-1.0.0.tgz'), bad);
     const dir = project('tamper', { tampered: '1.0.0' });
     // No retries: npm would retry the 502 for a minute.
     const r = await npm(['install', '--fetch-retries=0'], dir);
     expect(r.code).not.toBe(0);
     expect(r.err).toMatch(/502/);
     for (let i = 0; i < 2; i++) {
-      const res = await fetch(`${registry}tampered/-/tampered-1.0.0.tgz`);
+      const res = await fetch(`${s.registry}tampered/-/tampered-1.0.0.tgz`);
       expect(res.status).toBe(502);
       expect(res.headers.get('x-trove-error')).toBe('TROVE_ERR_VERIFY');
       expect(res.headers.get('x-cache')).not.toBe('HIT');
@@ -148,8 +129,8 @@ describe.skipIf(!enabled)('npm 11 through Trove', () => {
   });
 
   it('reinstalls from Trove alone once every upstream is down', async () => {
-    await regs.stop();
-    const dir = join(work, 'app');
+    await s.regs.stop();
+    const dir = join(s.work, 'app');
     rmSync(join(dir, 'node_modules'), { recursive: true, force: true });
     const r = await npm(['ci', '--prefer-online'], dir);
     expect(r.code, r.err).toBe(0);

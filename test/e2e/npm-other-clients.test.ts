@@ -1,14 +1,12 @@
 // pnpm 10, yarn 1 and yarn berry 4 through Trove, each with a fresh store and its own config:
 // the 50-package tree, a public and a private scope, with lockfiles that keep the canonical
 // layout, integrity equal to the upstream's, and release-age gates that need `time`.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startNpmRegistries, type NpmRegistries } from '../helpers/npm-registries.js';
+import { describe, expect, it } from 'vitest';
+import { npmSuite } from '../helpers/npm-registries.js';
 import { integrity } from '../helpers/npm-tarball.js';
 import { runCommand } from '../helpers/run.js';
-import { startTrove, type TestTrove } from '../helpers/trove.js';
 import { NPM_TOOLS, cleanNpmEnv, npmToolsReady } from '../helpers/verdaccio.js';
 
 const enabled = npmToolsReady();
@@ -23,10 +21,7 @@ const DEPS = {
 };
 
 describe.skipIf(!enabled)('pnpm and yarn through Trove', () => {
-  let work: string;
-  let regs: NpmRegistries;
-  let trove: TestTrove;
-  let registry: string;
+  const s = npmSuite('trove-npm-clients-');
 
   const run = (cli: string, args: string[], cwd: string, env: Record<string, string> = {}) =>
     runCommand(process.execPath, [cli, ...args], {
@@ -35,7 +30,7 @@ describe.skipIf(!enabled)('pnpm and yarn through Trove', () => {
       timeoutMs: 240_000,
     });
   const project = (name: string, files: Record<string, string>): string => {
-    const dir = join(work, name);
+    const dir = join(s.work, name);
     mkdirSync(join(dir, '.home'), { recursive: true });
     writeFileSync(
       join(dir, 'package.json'),
@@ -45,28 +40,15 @@ describe.skipIf(!enabled)('pnpm and yarn through Trove', () => {
     return dir;
   };
   const upstreamIntegrity = (name: string, version: string): string => {
-    const from = name === '@corp/secret' ? regs.priv : regs.pub;
+    const from = name === '@corp/secret' ? s.regs.priv : s.regs.pub;
     return integrity(from.tarballs.get(`${name}@${version}`) as Buffer).integrity;
   };
   const installed = (dir: string, name: string): string =>
     JSON.parse(readFileSync(join(dir, 'node_modules', name, 'package.json'), 'utf8')).version;
 
-  beforeAll(async () => {
-    work = mkdtempSync(join(tmpdir(), 'trove-npm-clients-'));
-    regs = await startNpmRegistries();
-    trove = await startTrove({ instances: { npm: regs.instance() } });
-    registry = `${trove.url}/npm/`;
-  }, 120_000);
-
-  afterAll(async () => {
-    await trove?.stop();
-    await regs?.stop();
-    if (work) rmSync(work, { recursive: true, force: true });
-  });
-
   it('pnpm 10 installs the tree, honouring minimumReleaseAge', async () => {
     const dir = project('pnpm', {
-      '.npmrc': `registry=${registry}\nstore-dir=${join(work, 'pnpm-store')}\n`,
+      '.npmrc': `registry=${s.registry}\nstore-dir=${join(s.work, 'pnpm-store')}\n`,
       // One day, in minutes: alpha 1.44.0 (published now) is too young, 1.43.0 is picked.
       'pnpm-workspace.yaml': 'minimumReleaseAge: 1440\n',
     });
@@ -87,19 +69,19 @@ describe.skipIf(!enabled)('pnpm and yarn through Trove', () => {
   });
 
   it('yarn 1 installs the tree with canonical resolved URLs', async () => {
-    const dir = project('yarn1', { '.yarnrc': `registry "${registry}"\n` });
+    const dir = project('yarn1', { '.yarnrc': `registry "${s.registry}"\n` });
     const r = await run(
       YARN1,
-      ['install', '--non-interactive', '--no-progress', '--cache-folder', join(work, 'y1c')],
+      ['install', '--non-interactive', '--no-progress', '--cache-folder', join(s.work, 'y1c')],
       dir,
     );
     expect(r.code, r.out + r.err).toBe(0);
     const lock = readFileSync(join(dir, 'yarn.lock'), 'utf8');
     const resolved = [...lock.matchAll(/resolved "([^"#]+)#[0-9a-f]+"/g)].map((m) => m[1]);
     expect(resolved).toHaveLength(53);
-    for (const url of resolved) expect(url).toMatch(new RegExp(`^${registry}(@[^/]+/)?[^/]+/-/`));
-    expect(lock).toContain(`${registry}alpha/-/alpha-1.44.0.tgz`);
-    expect(lock).toContain(`${registry}@corp/secret/-/secret-1.0.0.tgz`);
+    for (const url of resolved) expect(url).toMatch(new RegExp(`^${s.registry}(@[^/]+/)?[^/]+/-/`));
+    expect(lock).toContain(`${s.registry}alpha/-/alpha-1.44.0.tgz`);
+    expect(lock).toContain(`${s.registry}@corp/secret/-/secret-1.0.0.tgz`);
     expect(lock).toContain(`integrity ${upstreamIntegrity('alpha', '1.44.0')}`);
     expect(installed(dir, 'dep-49')).toBe('1.0.0');
   });
@@ -107,7 +89,7 @@ describe.skipIf(!enabled)('pnpm and yarn through Trove', () => {
   it('yarn berry 4 installs the tree with npm: lockfile entries and its age gate', async () => {
     const dir = project('berry', {
       '.yarnrc.yml': [
-        `npmRegistryServer: "${registry.replace(/\/$/, '')}"`,
+        `npmRegistryServer: "${s.registry.replace(/\/$/, '')}"`,
         'unsafeHttpWhitelist: ["127.0.0.1"]',
         'nodeLinker: node-modules',
         'enableGlobalCache: false',

@@ -2,9 +2,14 @@
 // the newest published now; a tree of 50 packages; a public scope; a package to tamper with),
 // a private one for @corp with its own token, and a proxy in front of the public one that
 // answers the bulk audit and records every request's headers.
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, request, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import { afterAll, beforeAll } from 'vitest';
+import { startTrove, type TestTrove } from './trove.js';
 import { startVerdaccio, type FixturePackage, type Verdaccio } from './verdaccio.js';
 
 export const DAY = 86_400_000;
@@ -144,4 +149,31 @@ export async function startNpmRegistries(): Promise<NpmRegistries> {
       await priv.stop();
     },
   };
+}
+
+export interface NpmSuite {
+  /** A scratch folder (with `home/` in it), removed afterwards. */
+  work: string;
+  regs: NpmRegistries;
+  trove: TestTrove;
+  /** Trove's npm registry URL, with its trailing slash. */
+  registry: string;
+}
+
+/** Registers the hooks that start the registries and a Trove in front of them for a suite. */
+export function npmSuite(prefix: string): NpmSuite {
+  const s = {} as NpmSuite;
+  beforeAll(async () => {
+    s.work = mkdtempSync(join(tmpdir(), prefix));
+    mkdirSync(join(s.work, 'home'));
+    s.regs = await startNpmRegistries();
+    s.trove = await startTrove({ instances: { npm: s.regs.instance() } });
+    s.registry = `${s.trove.url}/npm/`;
+  }, 120_000);
+  afterAll(async () => {
+    await s.trove?.stop();
+    await s.regs?.stop();
+    if (s.work) rmSync(s.work, { recursive: true, force: true });
+  });
+  return s;
 }

@@ -5,8 +5,7 @@
 import type { BodyView } from '../../engine/types.js';
 import { TroveError } from '../../errors.js';
 import { JsonScanner } from '../../derive/json-scan.js';
-
-const PIECE = 1024 * 1024;
+import { pieces } from '../../derive/pieces.js';
 
 function refuse(why: string): TroveError {
   return new TroveError('TROVE_ERR_UPSTREAM_BODY', `upstream packument refused: ${why}`);
@@ -26,12 +25,7 @@ export async function checkPackument(body: BodyView, name: string): Promise<void
     },
   });
   try {
-    for (let pos = 0; pos < body.size;) {
-      const piece = await body.read(pos, Math.min(PIECE, body.size - pos));
-      if (piece.length === 0) break;
-      scanner.push(piece);
-      pos += piece.length;
-    }
+    for await (const piece of pieces(body, 1024 * 1024)) scanner.push(piece);
     scanner.end();
   } catch (err) {
     throw refuse(err instanceof Error ? err.message : String(err));
