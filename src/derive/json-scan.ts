@@ -17,6 +17,8 @@ export interface Member {
 export interface ScanRules {
   /** Whether the members of the object at this path are reported (the root's always are). */
   descend(path: readonly string[]): boolean;
+  /** Whether the elements of the array at this path are reported, keyed "0", "1", … */
+  elements?(path: readonly string[]): boolean;
   /** Whether a reported member's raw bytes are kept. */
   capture(path: readonly string[]): boolean;
   onMember(m: Member): void;
@@ -30,6 +32,8 @@ interface Frame {
   path: string[];
   report: boolean;
   key: string;
+  /** Elements seen so far (arrays). */
+  index: number;
   /** Start offset of the current member's value (-1 outside one). */
   valueStart: number;
   capture: boolean;
@@ -146,13 +150,15 @@ export class JsonScanner {
     if (c === 0x7b || c === 0x5b) {
       const parent = this.#stack[this.#stack.length - 1];
       const path = parent ? (parent.report ? [...parent.path, parent.key] : []) : [];
-      const report =
-        !parent || (parent.report && parent.kind === 'obj' && this.#rules.descend(path));
+      const wanted = (): boolean =>
+        c === 0x7b ? !parent || this.#rules.descend(path) : (this.#rules.elements?.(path) ?? false);
+      const report = (!parent || parent.report) && wanted();
       this.#stack.push({
         kind: c === 0x7b ? 'obj' : 'arr',
         path,
-        report: report && c === 0x7b,
+        report,
         key: '',
+        index: 0,
         valueStart: -1,
         capture: false,
       });
@@ -165,7 +171,8 @@ export class JsonScanner {
   /** A member's value begins at `at`: note where, and whether its bytes are kept. */
   #valueStarts(at: number): void {
     const top = this.#stack[this.#stack.length - 1];
-    if (!top || top.kind !== 'obj' || !top.report) return;
+    if (!top || !top.report) return;
+    if (top.kind === 'arr') top.key = String(top.index++);
     top.valueStart = at;
     top.capture = this.#rules.capture([...top.path, top.key]);
   }
@@ -174,7 +181,7 @@ export class JsonScanner {
   #valueEnds(end: number): void {
     const top = this.#stack[this.#stack.length - 1];
     this.#expect = top ? 'comma-or-end' : 'done';
-    if (!top || top.kind !== 'obj' || !top.report || top.valueStart < 0) return;
+    if (!top || !top.report || top.valueStart < 0) return;
     const path = [...top.path, top.key];
     const m: Member = { path, start: top.valueStart, end };
     if (top.capture) m.raw = this.#slice(top.valueStart, end);

@@ -4,6 +4,7 @@ import { fileEcosystem } from './file/file-ecosystem.js';
 import { goEcosystem } from './go/go-ecosystem.js';
 import { npmEcosystem } from './npm/npm-ecosystem.js';
 import { ociEcosystem } from './oci/oci-ecosystem.js';
+import { pypiEcosystem } from './pypi/pypi-ecosystem.js';
 
 export class EcosystemRegistry {
   readonly #types = new Map<string, EcosystemType>();
@@ -31,5 +32,6 @@ export function defaultRegistry(): EcosystemRegistry {
     .register(fileEcosystem)
     .register(goEcosystem)
     .register(ociEcosystem)
-    .register(npmEcosystem);
+    .register(npmEcosystem)
+    .register(pypiEcosystem);
 }

@@ -47,6 +47,11 @@ export interface FetchInit {
 }
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+/**
+ * Sent unless an upstream's headers or the request set their own: registries answer requests
+ * without one, or with a generic one, by refusing them (rust-lang/crates.io#14219).
+ */
+const USER_AGENT = 'trove/0.1 (caching proxy)';
 
 export class UpstreamPool implements Origin {
   readonly targets: readonly UpstreamTarget[];
@@ -85,7 +90,11 @@ export class UpstreamPool implements Origin {
     const origin = new URL(target.url).origin;
     let url = start;
     for (let hop = 0; ; hop++) {
-      const headers: Record<string, string> = { ...target.headers, ...init.headers };
+      const headers: Record<string, string> = {
+        'user-agent': USER_AGENT,
+        ...target.headers,
+        ...init.headers,
+      };
       // Credentials go only to the configured upstream's own origin: a redirect to another
       // host (a CDN, an S3 bucket) gets none, whether configured or passed per request.
       if (url.origin !== origin) delete headers['authorization'];

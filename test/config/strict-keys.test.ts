@@ -18,6 +18,7 @@ const minimal: Record<string, Record<string, unknown>> = {
   go: { type: 'go' },
   oci: { type: 'oci' },
   npm: { type: 'npm', upstreams: ['https://npm.example.com/'] },
+  pypi: { type: 'pypi' },
 };
 
 /** Nested mappings of each instance type, with a valid value to put the typo in. */
@@ -28,6 +29,12 @@ const nested: Record<string, Array<[string, Record<string, unknown>]>> = {
     ['direct.repos[0]', { direct: { repos: [{ prefix: 'example.com', typo: 1 }] } }],
   ],
   npm: [['scopes', { scopes: { '@corp': { upstreams: ['https://corp.example/'], typo: 1 } } }]],
+  pypi: [
+    [
+      'extra[0]',
+      { extra: [{ upstreams: ['https://corp.example/simple/'], projects: ['corp-*'], typo: 1 }] },
+    ],
+  ],
   oci: [['registries', { registries: { 'reg.example': { url: 'https://reg.example', typo: 1 } } }]],
 };
 

@@ -110,3 +110,30 @@ describe('JsonScanner', () => {
     expect(Buffer.concat(out).toString()).toBe(want);
   });
 });
+
+describe('JsonScanner arrays', () => {
+  it('reports the elements of chosen arrays by index, across pieces', () => {
+    const doc = Buffer.from(
+      JSON.stringify({ files: [{ a: 1 }, 'x', [2]], other: [{ b: 2 }], meta: { v: '1' } }),
+    );
+    for (const size of [doc.length, 1, 5]) {
+      const seen: Member[] = [];
+      const s = new JsonScanner({
+        descend: () => false,
+        elements: (p) => p[0] === 'files',
+        capture: (p) => p.length === 2,
+        onMember: (m) => seen.push(m),
+      });
+      for (let pos = 0; pos < doc.length; pos += size) s.push(doc.subarray(pos, pos + size));
+      s.end();
+      const elements = seen.filter((m) => m.path.length === 2);
+      expect(elements.map((m) => m.path.join('/'))).toEqual(['files/0', 'files/1', 'files/2']);
+      expect(elements.map((m) => JSON.parse((m.raw as Buffer).toString()) as unknown)).toEqual([
+        { a: 1 },
+        'x',
+        [2],
+      ]);
+      expect(seen.map((m) => m.path.join('/'))).not.toContain('other/0');
+    }
+  });
+});

@@ -3,8 +3,8 @@
 // version and public base (`doc/`: full or abbreviated, tarball URLs pointing at Trove), and so
 // is the list of its tarballs with their checksums (`dists/`). Tarballs (`tgz/`) are immutable
 // and verified on ingest against that list.
-import { createHash } from 'node:crypto';
-import { derivedOrigin, identity } from '../../derive/derived-origin.js';
+import { derivedOrigin } from '../../derive/derived-origin.js';
+import { baseKeys, gzipVariant, ParsedDocs } from '../../derive/variants.js';
 import type { Opened } from '../../engine/engine.js';
 import type { Policy, Prepared, Resource } from '../../engine/types.js';
 import { TroveError, toTroveError } from '../../errors.js';
@@ -44,8 +44,9 @@ export class NpmResources {
   readonly default: Upstream;
   readonly #scopes = new Map<string, Upstream>();
   readonly #offHost: (origin: string) => Origin;
-  readonly #lists = new Map<string, { etag: string; list: DistList }>();
-  readonly #bases = new Map<string, string>();
+  readonly #lists = new ParsedDocs<DistList>();
+  /** A short name for a public base, in document keys. */
+  readonly #baseKey = baseKeys();
 
   constructor(cfg: NpmConfig, ctx: InstanceContext) {
     this.#cfg = cfg;
@@ -61,17 +62,6 @@ export class NpmResources {
     }
     // Tarballs a registry keeps on another host get no credentials (a new origin, no auth).
     this.#offHost = memoize((origin) => ctx.origin([{ url: `${origin}/` }]));
-  }
-
-  /** A short, stable name for a public base, in document keys (memoized: asked per hit). */
-  #baseKey(base: string): string {
-    let k = this.#bases.get(base);
-    if (k === undefined) {
-      k = createHash('sha256').update(base).digest('hex').slice(0, 16);
-      if (this.#bases.size >= 256) this.#bases.clear();
-      this.#bases.set(base, k);
-    }
-    return k;
   }
 
   upstreamFor(name: PackageName | undefined): Upstream {
@@ -115,21 +105,7 @@ export class NpmResources {
   document(name: PackageName, repr: Representation, base: string, gzip = false): Resource {
     if (gzip) {
       const plain = this.document(name, repr, base);
-      const source = (): Promise<Opened> => this.#ctx.open(plain);
-      return {
-        ...plain,
-        key: `${plain.key}/gz`,
-        get origin() {
-          return derivedOrigin({
-            open: source,
-            tag: `npm-gz-${DERIVED}`,
-            contentType: repr,
-            transform: identity,
-            gzip: true,
-          });
-        },
-        fixedHeaders: { 'content-encoding': 'gzip' },
-      };
+      return gzipVariant(plain, () => this.#ctx.open(plain), `npm-gz-${DERIVED}`, repr);
     }
     const up = this.upstreamFor(name);
     const corgi = repr === CORGI;
@@ -176,14 +152,7 @@ export class NpmResources {
       derived: true,
       keepHeaders: ['etag'],
     });
-    if (loaded.kind === 'negative') return null;
-    const etag = loaded.headers['etag'] ?? '';
-    const memo = this.#lists.get(name.full);
-    if (memo && etag && memo.etag === etag) return memo.list;
-    const list = JSON.parse(loaded.body.toString('utf8')) as DistList;
-    if (this.#lists.size >= 1000) this.#lists.delete(this.#lists.keys().next().value as string);
-    this.#lists.set(name.full, { etag, list });
-    return list;
+    return this.#lists.parse(name.full, loaded);
   }
 
   tarball(name: PackageName, file: string): Resource {
