@@ -63,4 +63,21 @@ export const MOUNTS: Mount[] = [
       'left-pad/latest',
     ],
   },
+  {
+    name: 'pypi',
+    prefix: '/pypi/',
+    bases: ['/pypibase/'],
+    yaml: (o) =>
+      `  pypi:\n    type: pypi\n    upstreams: ['${o}/pypibase/simple/']\n    file_hosts: []\n`,
+    samples: [
+      'simple/',
+      'simple/requests/',
+      'simple/Foo_Bar/',
+      `files/requests/${'c'.repeat(64)}/requests-2.0-py3-none-any.whl`,
+      `files/requests/${'c'.repeat(64)}/requests-2.0-py3-none-any.whl.metadata`,
+      'files/requests/nohash/requests-2.0.tar.gz',
+      'pypi/requests/json',
+      'pypi/requests/2.0/json',
+    ],
+  },
 ];

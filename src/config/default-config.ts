@@ -63,6 +63,9 @@ export function defaultConfigObject(
   instances['oci'] = { type: 'oci' };
   // The npm mirror at /npm/, in front of this host's own npm registry (npm config get registry).
   if (npm) instances['npm'] = { type: 'npm', upstreams: [npm] };
+  // The Python package index at /pypi/simple/, in front of pypi.org (files from
+  // files.pythonhosted.org, verified against the sha256 each index page gives).
+  instances['pypi'] = { type: 'pypi' };
   return {
     server: { listen: '0.0.0.0:12345' },
     storage: { dir: './cache', max_size: '20GiB' },

@@ -272,7 +272,7 @@ describe('the embedded default', () => {
     expect(cfg.instances['debian']?.upstreams).toEqual(['http://mirror.example.test/debian']);
     expect(
       Object.keys((defaultConfigObject(null, null) as { instances: object }).instances),
-    ).toEqual(['go', 'oci']);
+    ).toEqual(['go', 'oci', 'pypi']);
   });
 
   it("takes the npm upstream from the host's npm configuration", () => {

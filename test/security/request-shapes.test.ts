@@ -97,3 +97,27 @@ describe('ambiguous requests', () => {
     },
   );
 });
+
+describe('odd Host headers', () => {
+  it('never break the home page, whatever ecosystems are configured', async () => {
+    const up = await upstream();
+    trove = await startTrove({
+      instances: {
+        files: { type: 'file', upstreams: [up.url] },
+        go: { type: 'go', path: '/go', upstreams: [up.url], verify: false },
+        oci: { type: 'oci', registries: { 'docker.io': up.url } },
+        npm: { type: 'npm', upstreams: [up.url] },
+        pypi: { type: 'pypi', upstreams: [`${up.url}/simple/`] },
+      },
+    });
+    for (const host of ['a b', 'x%y', '[::1', 'a:b:c', 'h\u00e9', '', 'x/y', 'x?y#z']) {
+      const raw = await rawExchange(
+        trove.url,
+        `GET / HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`,
+      );
+      const got = statuses(raw);
+      expect(got.length, host).toBe(1);
+      expect(got[0], host).toBeLessThan(500);
+    }
+  });
+});

@@ -109,12 +109,12 @@ function createPypiInstance(
     },
     formatError: pypiError,
     clientSetup: (baseUrl) => {
-      const host = new URL(baseUrl).hostname;
+      // pip wants plain-HTTP hosts named as trusted (the base comes from the Host header as
+      // sent, so it is read as text, not parsed as a URL).
+      const plain = /^http:\/\/(\[[^\]]*\]|[^:/]*)/.exec(baseUrl);
       return [
         `pip config set global.index-url ${baseUrl}/simple/`,
-        ...(new URL(baseUrl).protocol === 'http:'
-          ? [`pip config set global.trusted-host ${host}`]
-          : []),
+        ...(plain ? [`pip config set global.trusted-host ${plain[1] ?? ''}`] : []),
         `export UV_DEFAULT_INDEX=${baseUrl}/simple/   # uv`,
       ].join('\n');
     },
