@@ -6,6 +6,7 @@
 //   W1-OCI / W3-OCI the same for a large OCI layer, against docker-registry's proxy mode
 //   W5 go mod download of a 120-module graph, Trove warm and cold vs nginx static
 //   W6 RSS growth under 1,000 clients that stall on a large hit
+//   W2-npm, W5-npm, W4-npm and W2-pypi, W5-pypi: per ecosystem (lib/npm.ts, lib/pypi.ts)
 // BENCH_QUICK=1 shrinks sizes and durations; BENCH_NGINX_WORKERS sets the peer's workers (1).
 import type { ChildProcess } from 'node:child_process';
 import {
@@ -35,6 +36,7 @@ import {
   staticTarballs,
 } from './lib/npm.js';
 import { freePort, rss, start, stop, waitForPort } from './lib/proc.js';
+import { PypiIndex, TREE, bigProject, pipDownload, pipTree } from './lib/pypi.js';
 
 const quick = process.env['BENCH_QUICK'] === '1';
 const MB = 1024 * 1024;
@@ -321,6 +323,8 @@ async function main(): Promise<void> {
     console.warn(`bench: W5 skipped (${GO} is missing; bash .ci/run installs golang-1.23-go)`);
   }
 
+  await pypiWorkloads(S);
+
   if (existsSync(VERDACCIO)) await npmWorkloads(ports, S);
   else console.warn('bench: npm rows skipped (run npm ci --prefix test/tools/npm for Verdaccio)');
 
@@ -604,6 +608,100 @@ async function npmWorkloads(ports: NginxPorts, S: string): Promise<void> {
   } finally {
     await stop(bigTrove.child);
     await bigPeer.stop();
+  }
+}
+
+/** W2-pypi and W5-pypi: Trove against nginx serving Trove's own answers as a static tree. */
+async function pypiWorkloads(S: string): Promise<void> {
+  console.log('bench: W2-pypi warm project page of 2,000 files, W5-pypi pip download');
+  const tree = await pipTree();
+  const index = await PypiIndex.start([...bigProject(2000), ...tree]);
+  const pypi = await startTrove(
+    'trove-pypi',
+    0,
+    `instances:\n  pypi:\n    type: pypi\n    upstreams: ['${index.url}']\n    file_hosts: ['${index.files.url}']\n`,
+  );
+  const T = `http://127.0.0.1:${pypi.port}/pypi`;
+  const staticDir = join(data, 'pypi-static');
+  rmSync(staticDir, { recursive: true, force: true });
+  mkdirSync(staticDir, { recursive: true });
+  try {
+    // W2-pypi: what pip and uv ask for, gzip included; nginx serves the same gzipped bytes.
+    const forms: Array<[string, string]> = [
+      ['HTML', 'text/html'],
+      ['JSON', 'application/vnd.pypi.simple.v1+json'],
+    ];
+    for (const [label, accept] of forms) {
+      const page = `${T}/simple/big/`;
+      for (let i = 0; i < 3; i++) await rawGet(page, { accept, 'accept-encoding': 'gzip' });
+      const body = await rawGet(page, { accept, 'accept-encoding': 'gzip' });
+      const plain = await rawGet(page, { accept });
+      writeFileSync(join(staticDir, `big-${label}`), body);
+      const headers = [`Accept: ${accept}`, 'Accept-Encoding: gzip'];
+      const hits = (url: string) => wrk(url, { connections: 64, seconds: SECONDS, headers });
+      await wrk(page, { connections: 64, seconds: 1, headers });
+      const t = await hits(page);
+      const n = await hits(`${S}/pypi-static/big-${label}`);
+      if (t.errors || n.errors) {
+        console.warn(`bench: W2-pypi non-2xx (trove ${t.errors}, nginx ${n.errors})`);
+      }
+      const kb = `${(plain.length / 1024).toFixed(0)} KiB, ${(body.length / 1024).toFixed(0)} KiB gzipped`;
+      rows.push({
+        workload: 'W2-pypi',
+        metric: `2,000-file page, ${label} (${kb}): req/s vs nginx static`,
+        trove: t.rps,
+        nginx: n.rps,
+        unit: 'req/s',
+        higher: true,
+      });
+      rows.push({
+        workload: 'W2-pypi',
+        metric: `2,000-file page, ${label}: p99 vs nginx static`,
+        trove: t.p99ms,
+        nginx: n.p99ms,
+        unit: 'ms',
+        higher: false,
+      });
+    }
+
+    // W5-pypi: pip download of the tree, cold through Trove, then warm; nginx serves a static
+    // copy of what Trove answered (its pages link files relative to themselves).
+    const cold = await pipDownload(work, `${T}/simple/`, 0);
+    const treeDir = join(staticDir, 'tree');
+    for (const d of tree) {
+      const project = d.project;
+      const html = await rawGet(`${T}/simple/${project}/`, { accept: 'text/html' });
+      mkdirSync(join(treeDir, 'simple', project), { recursive: true });
+      writeFileSync(join(treeDir, 'simple', project, 'index.html'), html);
+      const fileDir = join(treeDir, 'files', project, d.sha256);
+      mkdirSync(fileDir, { recursive: true });
+      writeFileSync(join(fileDir, d.filename), d.data);
+      if (d.metadata) writeFileSync(join(fileDir, `${d.filename}.metadata`), d.metadata);
+    }
+    const warm = await medianOf(3, (i) => pipDownload(work, `${T}/simple/`, 1 + i));
+    const direct = await medianOf(3, (i) =>
+      pipDownload(work, `${S}/pypi-static/tree/simple/`, 10 + i),
+    );
+    rows.push({
+      workload: 'W5-pypi',
+      metric: `pip download, ${TREE} projects, warm (vs nginx static)`,
+      trove: warm,
+      nginx: direct,
+      unit: 's',
+      higher: false,
+      target: '<= 1.1x',
+    });
+    rows.push({
+      workload: 'W5-pypi',
+      metric: `pip download, ${TREE} projects, cold (vs nginx static)`,
+      trove: cold,
+      nginx: direct,
+      unit: 's',
+      higher: false,
+    });
+  } finally {
+    await stop(pypi.child);
+    await index.stop();
   }
 }
 

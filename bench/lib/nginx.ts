@@ -23,7 +23,7 @@ http {
   tcp_nopush on;
   keepalive_requests 1000000;
   keepalive_timeout 65;
-  types { application/octet-stream bin; }
+  types { application/octet-stream bin; text/html html; }
   default_type application/octet-stream;
   log_format bench '$request_uri $status $body_bytes_sent';
   ${servers.replaceAll('DATA', data).replaceAll('WORK', work)}

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { negotiate } from '../../src/ecosystems/common/accept.js';
-import { FakeUpstream } from './fake-upstream.js';
+import { FakeUpstream } from './fake-server.js';
 import type { Dist } from './pypi-dists.js';
 
 export type Forms = 'both' | 'html' | 'json';

@@ -38,6 +38,12 @@ export const pypiSchema = z
           .object({
             upstreams,
             projects: z.array(projectPattern).min(1, 'needs at least one project pattern'),
+            /**
+             * Also list the default index's files on these projects' pages (pip's
+             * --extra-index-url behaviour, for these projects only); this index's file wins
+             * where both have one of the same name.
+             */
+            merge: z.boolean().default(false),
           })
           .strict(),
       )

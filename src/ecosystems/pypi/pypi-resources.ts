@@ -73,6 +73,14 @@ interface Index {
   /** The JSON API next to it (`…/simple/` -> `…/pypi/`), when the URL says where. */
   api: Origin | null;
   test: (project: string) => boolean;
+  /** Its projects' pages also list the default index's files (`merge: true`). */
+  merge: boolean;
+}
+
+/** The indexes a project's page is made from, in order, and the page URL on each. */
+interface Sources {
+  indexes: Index[];
+  pageUrls: string[];
 }
 
 export class PypiResources {
@@ -88,7 +96,12 @@ export class PypiResources {
   constructor(cfg: PypiConfig, ctx: InstanceContext) {
     this.#cfg = cfg;
     this.#ctx = ctx;
-    const index = (id: number, entries: UpstreamEntry[], projects: string[] | null): Index => {
+    const index = (
+      id: number,
+      entries: UpstreamEntry[],
+      projects: string[] | null,
+      merge = false,
+    ): Index => {
       const base = directoryBase((entries[0] as UpstreamEntry).url).href;
       const apiEntries = entries.flatMap((e) => {
         const u = directoryBase(e.url);
@@ -106,11 +119,12 @@ export class PypiResources {
         base,
         api: apiEntries.length > 0 ? ctx.upstream(apiEntries) : null,
         test: projects ? picomatch(projects, { dot: true }) : () => true,
+        merge,
       };
     };
     // Extras first: a project they name never reaches the default index.
     this.#indexes = [
-      ...cfg.extra.map((x, i) => index(i + 1, x.upstreams, x.projects)),
+      ...cfg.extra.map((x, i) => index(i + 1, x.upstreams, x.projects, x.merge)),
       index(0, cfg.upstreams, null),
     ];
     this.#fileOrigin = memoize((o) => {
@@ -127,6 +141,22 @@ export class PypiResources {
     return this.#indexes.find((x) => x.test(project)) as Index;
   }
 
+  /** The root list comes from the default index; a project from its own, maybe merged. */
+  #sources(project: string | null): Sources {
+    const def = this.#indexes.at(-1) as Index;
+    const first = project === null ? def : this.#indexFor(project);
+    const indexes = first.merge && first !== def ? [first, def] : [first];
+    const path = project === null ? '' : `${project}/`;
+    return { indexes, pageUrls: indexes.map((x) => new URL(path, x.base).href) };
+  }
+
+  /** Opens a project's upstream page(s) through the cache. */
+  #open(project: string | null, current: boolean, src: Sources): Promise<Opened | Opened[]> {
+    const open = (x: Index) => this.#ctx.open(this.raw(project, current, x));
+    const [only] = src.indexes;
+    return src.indexes.length === 1 && only ? open(only) : openAll(src.indexes.map(open));
+  }
+
   #policy(over: Partial<Policy>): Policy {
     return {
       mode: 'revalidate',
@@ -138,9 +168,8 @@ export class PypiResources {
     };
   }
 
-  /** A page as its index sent it; `project` null is the root index. */
-  raw(project: string | null, current: boolean): Resource {
-    const x = project === null ? (this.#indexes.at(-1) as Index) : this.#indexFor(project);
+  /** A page as one index sent it; `project` null is the root list. */
+  raw(project: string | null, current: boolean, x: Index): Resource {
     const kind: PageKind = project === null ? 'root' : 'project';
     const path = project === null ? '' : `${project}/`;
     return {
@@ -168,10 +197,9 @@ export class PypiResources {
   }
 
   #page(project: string | null, media: Media, current: boolean): Resource {
-    const x = project === null ? (this.#indexes.at(-1) as Index) : this.#indexFor(project);
     const kind: PageKind = project === null ? 'root' : 'project';
-    const pageUrl = new URL(project === null ? '' : `${project}/`, x.base).href;
-    const source = (): Promise<Opened> => this.#ctx.open(this.raw(project, current));
+    const src = this.#sources(project);
+    const open = () => this.#open(project, current, src);
     // Relative to the page (`<mount>/simple/<project>/`), so the page fits every public base.
     const link = (f: IndexFile): string =>
       `../../files/${project ?? ''}/${f.json.hashes['sha256'] ?? NO_HASH}/${encodeURIComponent(f.filename)}`;
@@ -181,10 +209,11 @@ export class PypiResources {
       policy: this.#policy(current ? { freshFor: 0 } : {}),
       get origin() {
         return derivedOrigin({
-          open: source,
+          open,
+          skipMissing: true,
           tag: `pypi-${media.id}-${DERIVED}`,
           contentType: media.type,
-          transform: renderPage(kind, project, media.format, pageUrl, link),
+          transform: renderPage(kind, project, media.format, src.pageUrls, link),
         });
       },
       upstreamPath: '',
@@ -195,16 +224,17 @@ export class PypiResources {
 
   /** The files a project's page lists; `current` asks the upstream again first. */
   async files(project: string, current: boolean): Promise<FileList | null> {
-    const x = this.#indexFor(project);
+    const src = this.#sources(project);
     const loaded = await this.#ctx.load({
       key: `list/${project}`,
       class: 'metadata',
       policy: this.#policy({ freshFor: current ? 0 : this.#cfg.fresh_for, busy: 'wait' }),
       origin: derivedOrigin({
-        open: () => this.#ctx.open(this.raw(project, current)),
-        tag: `pypi-list-${x.id}-${DERIVED}`,
+        open: () => this.#open(project, current, src),
+        skipMissing: true,
+        tag: `pypi-list-${src.indexes.map((x) => x.id).join('+')}-${DERIVED}`,
         contentType: 'application/json',
-        transform: fileList(new URL(`${project}/`, x.base).href),
+        transform: fileList(src.pageUrls),
       }),
       upstreamPath: '',
       derived: true,
@@ -343,4 +373,14 @@ export class PypiResources {
       keepHeaders: ['content-type', 'last-modified'],
     };
   }
+}
+
+/** Every source opened, or none: one failing closes those that opened. */
+async function openAll(opening: Array<Promise<Opened>>): Promise<Opened[]> {
+  const settled = await Promise.allSettled(opening);
+  const failed = settled.find((r) => r.status === 'rejected');
+  if (!failed) return settled.map((r) => (r as PromiseFulfilledResult<Opened>).value);
+  for (const r of settled)
+    if (r.status === 'fulfilled' && r.value.kind === 'body') await r.value.close();
+  throw failed.reason;
 }

@@ -34,16 +34,67 @@ function sniffing(kind: PageKind, pageUrl: string, sink: PageSink): Transform {
   };
 }
 
-/** Renders the cached page in `format`, with file links made by `link`. */
+/**
+ * Pages from one index or several (merged): each source gets its own parser, resolving links
+ * against its own page URL; a file name seen in an earlier source hides later ones, top-level
+ * members come from the first source that has them, and `versions` lists are joined.
+ */
+function pages(kind: PageKind, pageUrls: readonly string[], sink: PageSink): Transform {
+  const seen = new Set<string>();
+  const members = new Map<string, Buffer>();
+  const versions = new Set<string>();
+  let inner: Transform | null = null;
+  const merged = pageUrls.length > 1;
+  const forward: PageSink = {
+    event(e) {
+      if (!merged) return sink.event(e);
+      if (e.kind === 'file') {
+        if (seen.has(e.file.filename)) return;
+        seen.add(e.file.filename);
+      } else if (e.kind === 'member') {
+        if (e.key === 'versions') {
+          for (const v of JSON.parse(e.raw.toString('utf8')) as unknown[]) versions.add(String(v));
+          return;
+        }
+        if (members.has(e.key)) return;
+        members.set(e.key, e.raw);
+      }
+      sink.event(e);
+    },
+    end: () => undefined,
+  };
+  return {
+    source(i) {
+      inner?.end();
+      inner = sniffing(kind, pageUrls[i] ?? (pageUrls[0] as string), forward);
+    },
+    write(chunk) {
+      (inner ??= sniffing(kind, pageUrls[0] as string, forward)).write(chunk);
+    },
+    end() {
+      (inner ?? sniffing(kind, pageUrls[0] as string, forward)).end();
+      if (versions.size > 0) {
+        sink.event({
+          kind: 'member',
+          key: 'versions',
+          raw: Buffer.from(JSON.stringify([...versions])),
+        });
+      }
+      sink.end();
+    },
+  };
+}
+
+/** Renders the cached page(s) in `format`, with file links made by `link`. */
 export function renderPage(
   kind: PageKind,
   project: string | null,
   format: PageFormat,
-  pageUrl: string,
+  pageUrls: readonly string[],
   link: FileLink,
 ): (emit: (b: Buffer) => void) => Transform {
   return (emit) =>
-    sniffing(kind, pageUrl, (format === 'json' ? renderJson : renderHtml)(project, link, emit));
+    pages(kind, pageUrls, (format === 'json' ? renderJson : renderHtml)(project, link, emit));
 }
 
 /** What a file download is checked against, by file name. */
@@ -57,10 +108,10 @@ export interface ListedFile {
 export type FileList = Record<string, ListedFile>;
 
 /** The page's files as a JSON object (file name -> URL and hashes); the first of a name wins. */
-export function fileList(pageUrl: string): (emit: (b: Buffer) => void) => Transform {
+export function fileList(pageUrls: readonly string[]): (emit: (b: Buffer) => void) => Transform {
   return (emit) => {
     const files: FileList = {};
-    return sniffing('project', pageUrl, {
+    return pages('project', pageUrls, {
       event(e) {
         if (e.kind !== 'file' || files[e.file.filename]) return;
         const entry: ListedFile = { url: e.file.json.url, hashes: e.file.json.hashes };

@@ -377,6 +377,65 @@ describe('pypi extra indexes', () => {
   });
 });
 
+describe('pypi merged indexes', () => {
+  it("lists both indexes' files for projects configured to merge, the extra index first", async () => {
+    const pub = [
+      await wheel('torch', '2.0'),
+      await wheel('torch', '2.1'),
+      await wheel('torchx', '1.0'),
+    ];
+    const extraTorch = await wheel('torch', '2.1', {
+      files: { 'torch/__init__.py': 'CUDA = True\n' },
+    });
+    const extraOnly = await wheel('torch', '2.1+cu121');
+    index = await PypiIndex.start(pub);
+    const extra = await PypiIndex.start([extraTorch, extraOnly], 'html');
+    try {
+      trove = await startTrove({
+        instances: {
+          pypi: {
+            type: 'pypi',
+            upstreams: [index.url],
+            extra: [{ upstreams: [extra.url], projects: ['torch*'], merge: true }],
+            file_hosts: [index.files.url, extra.files.url],
+          },
+        },
+      });
+      const base = `${trove.url}/pypi`;
+      const j = jsonPage(
+        (await get(`${base}/simple/torch/`, { headers: { accept: UV_ACCEPT } })).body,
+      );
+      expect(j.files.map((f) => [f.filename, f.hashes['sha256']])).toEqual([
+        [extraTorch.filename, extraTorch.sha256],
+        [extraOnly.filename, extraOnly.sha256],
+        [(pub[0] as Dist).filename, (pub[0] as Dist).sha256],
+      ]);
+      // The same name on both: the extra index's file, verified against its own hash.
+      const got = await get(`${base}/files/torch/${extraTorch.sha256}/${extraTorch.filename}`);
+      expect(got.body.equals(extraTorch.data)).toBe(true);
+      const fromPub = await get(
+        `${base}/files/torch/${(pub[0] as Dist).sha256}/${(pub[0] as Dist).filename}`,
+      );
+      expect(fromPub.body.equals((pub[0] as Dist).data)).toBe(true);
+      const shadowed = await get(
+        `${base}/files/torch/${(pub[1] as Dist).sha256}/${(pub[1] as Dist).filename}`,
+      );
+      expect(shadowed.status).toBe(404);
+      // Missing on the extra index: the default index's page alone.
+      const only = jsonPage(
+        (await get(`${base}/simple/torchx/`, { headers: { accept: UV_ACCEPT } })).body,
+      );
+      expect(only.files.map((f) => f.filename)).toEqual([(pub[2] as Dist).filename]);
+      // Trouble on either index is a 503, never half a page.
+      await index.index.stop();
+      const down = await get(`${base}/simple/torch-other/`);
+      expect(down.status).toBe(503);
+    } finally {
+      await extra.stop();
+    }
+  });
+});
+
 describe('pypi pages as other indexes write them', () => {
   it('resolves relative links, <base>, unquoted attributes and entities', async () => {
     const [w10] = dists as [Dist];
