@@ -307,6 +307,52 @@ describe('pypi upstream trouble', () => {
   });
 });
 
+describe('pypi under load and offline', () => {
+  it('fills once for 30 concurrent cold requests across forms and encodings, then hits', async () => {
+    const { base, index: x } = await setup();
+    const page = `${base}/simple/foo-bar/`;
+    const variants: Array<Record<string, string>> = [
+      { accept: PIP_ACCEPT },
+      { accept: 'text/html' },
+      { accept: 'application/vnd.pypi.simple.v1+html', 'accept-encoding': 'gzip' },
+      { accept: UV_ACCEPT, 'accept-encoding': 'gzip' },
+      { accept: 'text/html', 'accept-encoding': 'gzip' },
+    ];
+    const answers = await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        get(page, { headers: variants[i % variants.length] ?? {} }),
+      ),
+    );
+    expect(answers.every((a) => a.status === 200 && a.complete)).toBe(true);
+    expect(x.requestsFor('/simple/foo-bar/')).toHaveLength(1);
+    const again = await get(page, { headers: { accept: PIP_ACCEPT } });
+    expect(again.headers['x-cache']).toBe('HIT');
+    expect(again.body.equals((answers[0] as { body: Buffer }).body)).toBe(true);
+  });
+
+  it('serves what it has in offline mode, makes other forms from it, and says 504 for the rest', async () => {
+    const { base, index: x } = await setup();
+    const [w10] = dists as [Dist];
+    await get(`${base}/simple/foo-bar/`, { headers: { accept: PIP_ACCEPT } });
+    const file = `/files/foo-bar/${w10.sha256}/${w10.filename}`;
+    expect((await get(`${base}${file}`)).status).toBe(200);
+    const dir = (trove as TestTrove).dir;
+    await (trove as TestTrove).app.close();
+    await x.stop();
+    trove = await startTrove(
+      { instances: { pypi: { type: 'pypi', upstreams: [x.url], offline: true } } },
+      { dir },
+    );
+    const b2 = `${trove.url}/pypi`;
+    const html = await get(`${b2}/simple/foo-bar/`, { headers: { accept: 'text/html' } });
+    expect(html.status).toBe(200);
+    expect(html.body.toString()).toContain(w10.filename);
+    expect((await get(`${b2}${file}`)).body.equals(w10.data)).toBe(true);
+    const miss = await get(`${b2}/simple/other/`);
+    expect(miss.status).toBe(504);
+  });
+});
+
 describe('pypi JSON API', () => {
   it('rewrites every file URL to Trove and keeps the rest', async () => {
     const { base } = await setup();
