@@ -53,7 +53,8 @@ function pages(kind: PageKind, pageUrls: readonly string[], sink: PageSink): Tra
         seen.add(e.file.filename);
       } else if (e.kind === 'member') {
         if (e.key === 'versions') {
-          for (const v of JSON.parse(e.raw.toString('utf8')) as unknown[]) versions.add(String(v));
+          const list: unknown = JSON.parse(e.raw.toString('utf8'));
+          if (Array.isArray(list)) for (const v of list) versions.add(String(v));
           return;
         }
         if (members.has(e.key)) return;
