@@ -80,4 +80,18 @@ export const MOUNTS: Mount[] = [
       'pypi/requests/2.0/json',
     ],
   },
+  {
+    name: 'cargo',
+    prefix: '/cargo/',
+    bases: ['/cargobase/'],
+    yaml: (o) => `  cargo:\n    type: cargo\n    upstreams: ['${o}/cargobase/']\n`,
+    samples: [
+      'config.json',
+      'se/rd/serde',
+      '3/s/syn',
+      '1/a',
+      'api/v1/crates/serde/1.0.0/download',
+      'api/v1/crates/Serde/1.0.0-rc.1+build/download',
+    ],
+  },
 ];

@@ -4,11 +4,12 @@ import type { Dispatcher } from 'undici';
 import type { Secret, UpstreamEntry } from '../config/types.js';
 import { UpstreamPool, type UpstreamTarget } from '../upstream/upstream-pool.js';
 
-type Auth = { bearer: Secret } | { username: string; password: Secret };
+type Auth = { bearer: Secret } | { token: Secret } | { username: string; password: Secret };
 
 function authorization(auth: Auth | undefined): string | undefined {
   if (!auth) return undefined;
   if ('bearer' in auth) return `Bearer ${auth.bearer.reveal()}`;
+  if ('token' in auth) return auth.token.reveal();
   return `Basic ${Buffer.from(`${auth.username}:${auth.password.reveal()}`).toString('base64')}`;
 }
 

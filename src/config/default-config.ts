@@ -66,6 +66,9 @@ export function defaultConfigObject(
   // The Python package index at /pypi/simple/, in front of pypi.org (files from
   // files.pythonhosted.org, verified against the sha256 each index page gives).
   instances['pypi'] = { type: 'pypi' };
+  // The Cargo sparse registry at /cargo/, in front of index.crates.io (crates from
+  // static.crates.io, verified against the index's cksum).
+  instances['cargo'] = { type: 'cargo' };
   return {
     server: { listen: '0.0.0.0:12345' },
     storage: { dir: './cache', max_size: '20GiB' },

@@ -129,6 +129,8 @@ const upstreamObject = z
     auth: z
       .union([
         z.object({ bearer: secret }).strict(),
+        /** Sent as it is, with no scheme (cargo registries' tokens). */
+        z.object({ token: secret }).strict(),
         z.object({ username: z.string(), password: secret }).strict(),
       ])
       .optional(),

@@ -1,4 +1,5 @@
 // Ecosystem types by their YAML `type`. Registering a name twice is a programming error.
+import { cargoEcosystem } from './cargo/cargo-ecosystem.js';
 import type { EcosystemType } from './ecosystem.js';
 import { fileEcosystem } from './file/file-ecosystem.js';
 import { goEcosystem } from './go/go-ecosystem.js';
@@ -33,5 +34,6 @@ export function defaultRegistry(): EcosystemRegistry {
     .register(goEcosystem)
     .register(ociEcosystem)
     .register(npmEcosystem)
-    .register(pypiEcosystem);
+    .register(pypiEcosystem)
+    .register(cargoEcosystem);
 }

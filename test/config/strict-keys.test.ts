@@ -19,6 +19,7 @@ const minimal: Record<string, Record<string, unknown>> = {
   oci: { type: 'oci' },
   npm: { type: 'npm', upstreams: ['https://npm.example.com/'] },
   pypi: { type: 'pypi' },
+  cargo: { type: 'cargo' },
 };
 
 /** Nested mappings of each instance type, with a valid value to put the typo in. */
@@ -35,6 +36,7 @@ const nested: Record<string, Array<[string, Record<string, unknown>]>> = {
       { extra: [{ upstreams: ['https://corp.example/simple/'], projects: ['corp-*'], typo: 1 }] },
     ],
   ],
+  cargo: [['upstreams[0]', { upstreams: [{ url: 'https://index.example/', typo: 1 }] }]],
   oci: [['registries', { registries: { 'reg.example': { url: 'https://reg.example', typo: 1 } } }]],
 };
 

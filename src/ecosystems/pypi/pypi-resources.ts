@@ -21,7 +21,7 @@ import type { UpstreamEntry } from '../../config/types.js';
 import { directoryBase, upstreamChosen } from '../../upstream/upstream-url.js';
 import type { Origin } from '../../upstream/upstream-pool.js';
 import type { InstanceContext } from '../ecosystem.js';
-import { memoize } from '../common/memo.js';
+import { hostOrigins, type HostOrigins } from '../common/host-origins.js';
 import { checkApi, rewriteApi } from './json-api.js';
 import type { PypiConfig } from './pypi-config.js';
 import { NO_HASH } from './pypi-request.js';
@@ -89,9 +89,8 @@ export class PypiResources {
   readonly #indexes: Index[];
   readonly #lists = new ParsedDocs<FileList>();
   readonly #baseKey = baseKeys();
-  /** Entries by origin, for files an index keeps on its own host (with its credentials). */
-  readonly #own = new Map<string, UpstreamEntry>();
-  readonly #fileOrigin: (origin: string) => Origin;
+  /** Files an index keeps on its own host get its credentials; other hosts none. */
+  readonly #hosts: HostOrigins;
 
   constructor(cfg: PypiConfig, ctx: InstanceContext) {
     this.#cfg = cfg;
@@ -109,10 +108,6 @@ export class PypiResources {
         u.pathname = `${u.pathname.slice(0, -'simple/'.length)}pypi/`;
         return [{ ...e, url: u.href }];
       });
-      for (const e of entries) {
-        const o = new URL(e.url).origin;
-        if (!this.#own.has(o)) this.#own.set(o, e);
-      }
       return {
         id,
         origin: ctx.upstream(entries),
@@ -127,10 +122,7 @@ export class PypiResources {
       ...cfg.extra.map((x, i) => index(i + 1, x.upstreams, x.projects, x.merge)),
       index(0, cfg.upstreams, null),
     ];
-    this.#fileOrigin = memoize((o) => {
-      const own = this.#own.get(o);
-      return own ? ctx.upstream([{ ...own, url: `${o}/` }]) : ctx.origin([{ url: `${o}/` }]);
-    });
+    this.#hosts = hostOrigins(ctx, [...cfg.extra.flatMap((x) => x.upstreams), ...cfg.upstreams]);
   }
 
   get defaultOrigin(): Origin {
@@ -313,14 +305,14 @@ export class PypiResources {
       throw new TroveError('TROVE_ERR_UPSTREAM_BODY', toTroveError(err).message);
     }
     const hosts = this.#cfg.file_hosts;
-    if (!this.#own.has(u.origin) && !hosts.includes('*') && !hosts.includes(u.origin)) {
+    if (!this.#hosts.own(u.origin) && !hosts.includes('*') && !hosts.includes(u.origin)) {
       throw new TroveError(
         'TROVE_ERR_UPSTREAM_BODY',
         `the index page of ${project} puts ${u.pathname.split('/').pop() ?? 'a file'} on ` +
           `${u.origin}, which is not an index or an allowed file host: add it to file_hosts`,
       );
     }
-    return { origin: this.#fileOrigin(u.origin), upstreamPath: u.href.slice(u.origin.length + 1) };
+    return { origin: this.#hosts.at(u.origin), upstreamPath: u.href.slice(u.origin.length + 1) };
   }
 
   /** A JSON API document as the index sent it. */
