@@ -3,8 +3,8 @@
 // document that is parsed again only when its ETag changes.
 import { createHash } from 'node:crypto';
 import type { Loaded, Opened } from '../engine/engine.js';
-import type { Resource } from '../engine/types.js';
-import { derivedOrigin, identity } from './derived-origin.js';
+import type { Policy, Resource } from '../engine/types.js';
+import { derivedOrigin, identity, type DerivedSpec } from './derived-origin.js';
 
 /** The same document gzipped, made from the identity one (so both always agree). */
 export function gzipVariant(
@@ -59,4 +59,27 @@ export class ParsedDocs<T> {
     this.#docs.set(name, { etag, value });
     return value;
   }
+}
+
+/**
+ * A resource made from other cached resources by `spec` (made only when a fill needs it, never
+ * on a hit), kept under `key` with `policy`.
+ */
+export function derivedResource(
+  key: string,
+  policy: Policy,
+  spec: () => DerivedSpec,
+  keepHeaders: readonly string[] = ['content-type', 'last-modified'],
+): Resource {
+  return {
+    key,
+    class: 'metadata',
+    policy,
+    get origin() {
+      return derivedOrigin(spec());
+    },
+    upstreamPath: '',
+    derived: true,
+    keepHeaders,
+  };
 }

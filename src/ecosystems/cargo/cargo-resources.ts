@@ -3,13 +3,14 @@
 // other field kept (`config/`, per public base). Index files (`index/`) revalidate and keep the
 // registry's bytes. Crates (`crate/`) are immutable, fetched from where the registry's own `dl`
 // says, and verified against the index line's `cksum` before they are kept.
-import { derivedOrigin, type Transform } from '../../derive/derived-origin.js';
-import { baseKeys, ParsedDocs } from '../../derive/variants.js';
+import type { Transform } from '../../derive/derived-origin.js';
+import { baseKeys, derivedResource, ParsedDocs } from '../../derive/variants.js';
 import type { Policy, Prepared, Resource } from '../../engine/types.js';
 import { TroveError, toTroveError } from '../../errors.js';
 import { directoryBase, upstreamChosen } from '../../upstream/upstream-url.js';
 import type { Origin } from '../../upstream/upstream-pool.js';
 import type { InstanceContext } from '../ecosystem.js';
+import { freshness } from '../common/policy.js';
 import { encodeSegment } from '../common/url.js';
 import { hostOrigins, type HostOrigins } from '../common/host-origins.js';
 import type { CargoConfig } from './cargo-config.js';
@@ -69,14 +70,7 @@ export class CargoResources {
   }
 
   #policy(over: Partial<Policy>): Policy {
-    return {
-      mode: 'revalidate',
-      freshFor: this.#cfg.fresh_for,
-      busy: this.#cfg.busy_policy,
-      expireAfter: this.#cfg.expire_after ?? null,
-      negativeTtl: this.#cfg.negative_ttl,
-      ...over,
-    };
+    return freshness(this.#cfg, { negativeTtl: this.#cfg.negative_ttl, ...over });
   }
 
   #rawConfig(): Resource {
@@ -94,23 +88,16 @@ export class CargoResources {
   /** config.json as clients get it, for one public base. */
   config(base: string): Resource {
     const raw = this.#rawConfig();
-    const ctx = this.#ctx;
-    return {
-      key: `config/${this.#baseKey(base)}`,
-      class: 'metadata',
-      policy: this.#policy({ negativeTtl: 0 }),
-      get origin() {
-        return derivedOrigin({
-          open: () => ctx.open(raw),
-          tag: `cargo-config-${DERIVED}`,
-          contentType: 'application/json',
-          transform: clientConfig(base),
-        });
-      },
-      upstreamPath: '',
-      derived: true,
-      keepHeaders: ['content-type', 'last-modified'],
-    };
+    return derivedResource(
+      `config/${this.#baseKey(base)}`,
+      this.#policy({ negativeTtl: 0 }),
+      () => ({
+        open: () => this.#ctx.open(raw),
+        tag: `cargo-config-${DERIVED}`,
+        contentType: 'application/json',
+        transform: clientConfig(base),
+      }),
+    );
   }
 
   /** A crate's index file, as the registry sent it; `current` asks the registry first. */

@@ -3,7 +3,7 @@
 import picomatch from 'picomatch';
 import { z } from 'zod';
 import { busyPolicy, duration, policyFields, policyMode } from '../../config/types.js';
-import type { Policy, ResourceClass } from '../../engine/types.js';
+import type { BusyPolicy, Policy, ResourceClass } from '../../engine/types.js';
 
 const classSettings = z.object(policyFields).strict();
 
@@ -66,5 +66,24 @@ export function policyResolver(cfg: PolicyConfig): PolicyResolver {
       const rule = firstRule(path);
       return rule ? apply(p, rule) : p;
     },
+  };
+}
+
+/** The settings of instances whose metadata revalidates by one `fresh_for` (npm, PyPI, Cargo). */
+export interface FreshnessConfig {
+  fresh_for: number;
+  busy_policy: BusyPolicy;
+  expire_after?: number | undefined;
+}
+
+/** A revalidating policy from an instance's freshness settings, with overrides. */
+export function freshness(cfg: FreshnessConfig, over: Partial<Policy> = {}): Policy {
+  return {
+    mode: 'revalidate',
+    freshFor: cfg.fresh_for,
+    busy: cfg.busy_policy,
+    expireAfter: cfg.expire_after ?? null,
+    negativeTtl: 0,
+    ...over,
   };
 }

@@ -3,8 +3,7 @@
 // version and public base (`doc/`: full or abbreviated, tarball URLs pointing at Trove), and so
 // is the list of its tarballs with their checksums (`dists/`). Tarballs (`tgz/`) are immutable
 // and verified on ingest against that list.
-import { derivedOrigin } from '../../derive/derived-origin.js';
-import { baseKeys, gzipVariant, ParsedDocs } from '../../derive/variants.js';
+import { baseKeys, derivedResource, gzipVariant, ParsedDocs } from '../../derive/variants.js';
 import type { Opened } from '../../engine/engine.js';
 import type { Policy, Prepared, Resource } from '../../engine/types.js';
 import { TroveError, toTroveError } from '../../errors.js';
@@ -12,6 +11,7 @@ import { directoryBase, upstreamChosen } from '../../upstream/upstream-url.js';
 import type { Origin } from '../../upstream/upstream-pool.js';
 import type { UpstreamEntry } from '../../config/types.js';
 import type { InstanceContext } from '../ecosystem.js';
+import { freshness } from '../common/policy.js';
 import { memoize } from '../common/memo.js';
 import { distList, tarballDigests, type DistEntry, type DistList } from './dist-list.js';
 import type { NpmConfig } from './npm-config.js';
@@ -69,14 +69,7 @@ export class NpmResources {
   }
 
   #policy(over: Partial<Policy>): Policy {
-    return {
-      mode: 'revalidate',
-      freshFor: this.#cfg.fresh_for,
-      busy: this.#cfg.busy_policy,
-      expireAfter: this.#cfg.expire_after ?? null,
-      negativeTtl: 0,
-      ...over,
-    };
+    return freshness(this.#cfg, over);
   }
 
   /** The packument as the upstream sent it (full, with `time`), checked before it is kept. */
@@ -115,43 +108,31 @@ export class NpmResources {
       const file = tarballFile(url, relativeTo);
       return file ? troveTarball(base, name, file) : null;
     };
-    return {
-      key: `doc/${name.full}/${corgi ? 'corgi' : 'full'}/${this.#baseKey(base)}`,
-      class: 'metadata',
-      policy: this.#policy({}),
-      // Made only when a fill needs it, not on every hit.
-      get origin() {
-        return derivedOrigin({
-          open: source,
-          tag: `npm-${corgi ? 'corgi' : 'full'}-${DERIVED}`,
-          contentType: corgi ? CORGI : 'application/json',
-          transform: (emit) =>
-            corgi ? corgiPackument(emit, rewrite) : fullPackument(emit, rewrite),
-        });
-      },
-      upstreamPath: '',
-      derived: true,
-      keepHeaders: ['content-type', 'last-modified'],
-    };
+    const key = `doc/${name.full}/${corgi ? 'corgi' : 'full'}/${this.#baseKey(base)}`;
+    return derivedResource(key, this.#policy({}), () => ({
+      open: source,
+      tag: `npm-${corgi ? 'corgi' : 'full'}-${DERIVED}`,
+      contentType: corgi ? CORGI : 'application/json',
+      transform: (emit) => (corgi ? corgiPackument(emit, rewrite) : fullPackument(emit, rewrite)),
+    }));
   }
 
   /** The tarballs the packument lists; `current` asks the upstream again first. */
   async distList(name: PackageName, current: boolean): Promise<DistList | null> {
     const relativeTo = this.upstreamFor(name).bases[0] as string;
-    const loaded = await this.#ctx.load({
-      key: `dists/${name.full}`,
-      class: 'metadata',
-      policy: this.#policy({ freshFor: current ? 0 : this.#cfg.fresh_for, busy: 'wait' }),
-      origin: derivedOrigin({
+    const policy = this.#policy({ freshFor: current ? 0 : this.#cfg.fresh_for, busy: 'wait' });
+    const list = derivedResource(
+      `dists/${name.full}`,
+      policy,
+      () => ({
         open: () => this.#ctx.open(this.raw(name, current)),
         tag: `npm-dists-${DERIVED}`,
         contentType: 'application/json',
         transform: (emit) => distList(emit, relativeTo),
       }),
-      upstreamPath: '',
-      derived: true,
-      keepHeaders: ['etag'],
-    });
+      ['etag'],
+    );
+    const loaded = await this.#ctx.load(list);
     return this.#lists.parse(name.full, loaded);
   }
 

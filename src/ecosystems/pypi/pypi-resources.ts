@@ -6,8 +6,7 @@
 // ingest against that list; a file's path carries the sha256 the page gave, so a file changed
 // upstream under the same name is a new entry, never a mix-up.
 import picomatch from 'picomatch';
-import { derivedOrigin } from '../../derive/derived-origin.js';
-import { baseKeys, gzipVariant, ParsedDocs } from '../../derive/variants.js';
+import { baseKeys, derivedResource, gzipVariant, ParsedDocs } from '../../derive/variants.js';
 import type { Opened } from '../../engine/engine.js';
 import type {
   DigestAlgorithm,
@@ -21,6 +20,7 @@ import type { UpstreamEntry } from '../../config/types.js';
 import { directoryBase, upstreamChosen } from '../../upstream/upstream-url.js';
 import type { Origin } from '../../upstream/upstream-pool.js';
 import type { InstanceContext } from '../ecosystem.js';
+import { freshness } from '../common/policy.js';
 import { hostOrigins, type HostOrigins } from '../common/host-origins.js';
 import { checkApi, rewriteApi } from './json-api.js';
 import type { PypiConfig } from './pypi-config.js';
@@ -150,14 +150,7 @@ export class PypiResources {
   }
 
   #policy(over: Partial<Policy>): Policy {
-    return {
-      mode: 'revalidate',
-      freshFor: this.#cfg.fresh_for,
-      busy: this.#cfg.busy_policy,
-      expireAfter: this.#cfg.expire_after ?? null,
-      negativeTtl: 0,
-      ...over,
-    };
+    return freshness(this.#cfg, over);
   }
 
   /** A page as one index sent it; `project` null is the root list. */
@@ -195,43 +188,33 @@ export class PypiResources {
     // Relative to the page (`<mount>/simple/<project>/`), so the page fits every public base.
     const link = (f: IndexFile): string =>
       `../../files/${project ?? ''}/${f.json.hashes['sha256'] ?? NO_HASH}/${encodeURIComponent(f.filename)}`;
-    return {
-      key: `page/${project ?? '-root'}/${media.id}`,
-      class: 'metadata',
-      policy: this.#policy(current ? { freshFor: 0 } : {}),
-      get origin() {
-        return derivedOrigin({
-          open,
-          skipMissing: true,
-          tag: `pypi-${media.id}-${DERIVED}`,
-          contentType: media.type,
-          transform: renderPage(kind, project, media.format, src.pageUrls, link),
-        });
-      },
-      upstreamPath: '',
-      derived: true,
-      keepHeaders: ['content-type', 'last-modified'],
-    };
+    const key = `page/${project ?? '-root'}/${media.id}`;
+    return derivedResource(key, this.#policy(current ? { freshFor: 0 } : {}), () => ({
+      open,
+      skipMissing: true,
+      tag: `pypi-${media.id}-${DERIVED}`,
+      contentType: media.type,
+      transform: renderPage(kind, project, media.format, src.pageUrls, link),
+    }));
   }
 
   /** The files a project's page lists; `current` asks the upstream again first. */
   async files(project: string, current: boolean): Promise<FileList | null> {
     const src = this.#sources(project);
-    const loaded = await this.#ctx.load({
-      key: `list/${project}`,
-      class: 'metadata',
-      policy: this.#policy({ freshFor: current ? 0 : this.#cfg.fresh_for, busy: 'wait' }),
-      origin: derivedOrigin({
+    const policy = this.#policy({ freshFor: current ? 0 : this.#cfg.fresh_for, busy: 'wait' });
+    const list = derivedResource(
+      `list/${project}`,
+      policy,
+      () => ({
         open: () => this.#open(project, current, src),
         skipMissing: true,
         tag: `pypi-list-${src.indexes.map((x) => x.id).join('+')}-${DERIVED}`,
         contentType: 'application/json',
         transform: fileList(src.pageUrls),
       }),
-      upstreamPath: '',
-      derived: true,
-      keepHeaders: ['etag'],
-    });
+      ['etag'],
+    );
+    const loaded = await this.#ctx.load(list);
     return this.#lists.parse(project, loaded);
   }
 
@@ -345,25 +328,15 @@ export class PypiResources {
   /** The JSON API document clients get, file URLs pointing at Trove (absolute, per base). */
   api(project: string, version: string | undefined, base: string, current: boolean): Resource {
     const raw = this.#apiRaw(project, version, current);
-    const ctx = this.#ctx;
     const link = (filename: string, sha: string | undefined): string =>
       `${base}/files/${project}/${sha ?? NO_HASH}/${encodeURIComponent(filename)}`;
-    return {
-      key: `api/${project}/${version ?? ''}/${this.#baseKey(base)}`,
-      class: 'metadata',
-      policy: this.#policy(current ? { freshFor: 0 } : {}),
-      get origin() {
-        return derivedOrigin({
-          open: () => ctx.open(raw),
-          tag: `pypi-api-${DERIVED}`,
-          contentType: 'application/json',
-          transform: rewriteApi(link),
-        });
-      },
-      upstreamPath: '',
-      derived: true,
-      keepHeaders: ['content-type', 'last-modified'],
-    };
+    const key = `api/${project}/${version ?? ''}/${this.#baseKey(base)}`;
+    return derivedResource(key, this.#policy(current ? { freshFor: 0 } : {}), () => ({
+      open: () => this.#ctx.open(raw),
+      tag: `pypi-api-${DERIVED}`,
+      contentType: 'application/json',
+      transform: rewriteApi(link),
+    }));
   }
 }
 
