@@ -6,9 +6,9 @@
 //   W1-OCI / W3-OCI the same for a large OCI layer, against docker-registry's proxy mode
 //   W5 go mod download of a 120-module graph, Trove warm and cold vs nginx static
 //   W6 RSS growth under 1,000 clients that stall on a large hit
-//   W2-npm, W5-npm, W4-npm and W2-pypi, W5-pypi: per ecosystem (lib/npm.ts, lib/pypi.ts)
+//   W2-npm, W5-npm, W4-npm, W2-pypi, W5-pypi and W5-cargo: per ecosystem (lib/*.ts)
 // BENCH_QUICK=1 shrinks sizes and durations; BENCH_NGINX_WORKERS sets the peer's workers (1).
-import type { ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import {
   closeSync,
   existsSync,
@@ -37,6 +37,7 @@ import {
 } from './lib/npm.js';
 import { freePort, rss, start, stop, waitForPort } from './lib/proc.js';
 import { PypiIndex, TREE, bigProject, pipDownload, pipTree } from './lib/pypi.js';
+import { CRATES, CargoRegistry, cargoFetch, crateTree, staticRegistry } from './lib/cargo.js';
 
 const quick = process.env['BENCH_QUICK'] === '1';
 const MB = 1024 * 1024;
@@ -324,6 +325,7 @@ async function main(): Promise<void> {
   }
 
   await pypiWorkloads(S);
+  await cargoWorkloads(S);
 
   if (existsSync(VERDACCIO)) await npmWorkloads(ports, S);
   else console.warn('bench: npm rows skipped (run npm ci --prefix test/tools/npm for Verdaccio)');
@@ -702,6 +704,53 @@ async function pypiWorkloads(S: string): Promise<void> {
   } finally {
     await stop(pypi.child);
     await index.stop();
+  }
+}
+
+/** W5-cargo: cargo fetch through Trove, cold and warm, against nginx serving the registry. */
+async function cargoWorkloads(S: string): Promise<void> {
+  if (spawnSync('cargo', ['--version']).status !== 0) {
+    console.warn('bench: W5-cargo skipped (no cargo; rustup installs it)');
+    return;
+  }
+  console.log(`bench: W5-cargo cargo fetch of ${CRATES} crates`);
+  const crates = crateTree();
+  const registry = await CargoRegistry.start(crates, 'bare');
+  const cargo = await startTrove(
+    'trove-cargo',
+    0,
+    `instances:\n  cargo:\n    type: cargo\n    upstreams: ['${registry.url}']\n`,
+  );
+  staticRegistry(join(data, 'cargo-static'), `${S}/cargo-static`, crates);
+  const T = `http://127.0.0.1:${cargo.port}/cargo/`;
+  try {
+    // The lockfile comes from the static copy (the same crates-io source either way), so the
+    // cold run through Trove fetches exactly what the warm runs do.
+    await cargoFetch(work, `${S}/cargo-static/`, 0);
+    const lock = join(work, 'cargo.lock');
+    const cold = await cargoFetch(work, T, 1, lock);
+    const warm = await medianOf(3, (i) => cargoFetch(work, T, 2 + i, lock));
+    const direct = await medianOf(3, (i) => cargoFetch(work, `${S}/cargo-static/`, 10 + i, lock));
+    rows.push({
+      workload: 'W5-cargo',
+      metric: `cargo fetch, ${CRATES} crates, warm (vs nginx static)`,
+      trove: warm,
+      nginx: direct,
+      unit: 's',
+      higher: false,
+      target: '<= 1.1x',
+    });
+    rows.push({
+      workload: 'W5-cargo',
+      metric: `cargo fetch, ${CRATES} crates, cold (vs nginx static)`,
+      trove: cold,
+      nginx: direct,
+      unit: 's',
+      higher: false,
+    });
+  } finally {
+    await stop(cargo.child);
+    await registry.stop();
   }
 }
 
