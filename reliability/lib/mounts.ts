@@ -94,4 +94,18 @@ export const MOUNTS: Mount[] = [
       'api/v1/crates/Serde/1.0.0-rc.1+build/download',
     ],
   },
+  {
+    name: 'maven',
+    prefix: '/maven/',
+    bases: ['/mavenbase/'],
+    yaml: (o) => `  maven:\n    type: maven\n    upstreams: ['${o}/mavenbase/']\n`,
+    samples: [
+      'org/example/lib/1.0/lib-1.0.jar',
+      'org/example/lib/1.0/lib-1.0.pom.sha1',
+      'org/example/lib/maven-metadata.xml',
+      'org/example/lib/maven-metadata.xml.sha256',
+      'org/example/lib/1.0-SNAPSHOT/lib-1.0-20240102.030405-1.jar',
+      'org/example/lib/1.0/lib-1.0.jar.asc',
+    ],
+  },
 ];

@@ -69,6 +69,9 @@ export function defaultConfigObject(
   // The Cargo sparse registry at /cargo/, in front of index.crates.io (crates from
   // static.crates.io, verified against the index's cksum).
   instances['cargo'] = { type: 'cargo' };
+  // The Maven repository mirror at /maven/, in front of Maven Central (artifacts checked
+  // against Central's .sha1 sidecars, never a 404 for an outage).
+  instances['maven'] = { type: 'maven' };
   return {
     server: { listen: '0.0.0.0:12345' },
     storage: { dir: './cache', max_size: '20GiB' },

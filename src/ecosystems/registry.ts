@@ -3,6 +3,7 @@ import { cargoEcosystem } from './cargo/cargo-ecosystem.js';
 import type { EcosystemType } from './ecosystem.js';
 import { fileEcosystem } from './file/file-ecosystem.js';
 import { goEcosystem } from './go/go-ecosystem.js';
+import { mavenEcosystem } from './maven/maven-ecosystem.js';
 import { npmEcosystem } from './npm/npm-ecosystem.js';
 import { ociEcosystem } from './oci/oci-ecosystem.js';
 import { pypiEcosystem } from './pypi/pypi-ecosystem.js';
@@ -35,5 +36,6 @@ export function defaultRegistry(): EcosystemRegistry {
     .register(ociEcosystem)
     .register(npmEcosystem)
     .register(pypiEcosystem)
-    .register(cargoEcosystem);
+    .register(cargoEcosystem)
+    .register(mavenEcosystem);
 }

@@ -6,10 +6,10 @@ import type { DigestAlgorithm, ExpectedDigest } from './types.js';
 export class MultiHash {
   readonly #hashes = new Map<DigestAlgorithm, Hash>();
 
-  constructor(expected: readonly ExpectedDigest[] = []) {
+  constructor(expected: readonly ExpectedDigest[] = [], also: readonly DigestAlgorithm[] = []) {
     this.#hashes.set('sha256', createHash('sha256'));
-    for (const e of expected) {
-      if (!this.#hashes.has(e.algorithm)) this.#hashes.set(e.algorithm, createHash(e.algorithm));
+    for (const alg of [...expected.map((e) => e.algorithm), ...also]) {
+      if (!this.#hashes.has(alg)) this.#hashes.set(alg, createHash(alg));
     }
   }
 

@@ -276,7 +276,7 @@ export class Fill {
     // Checksums the ecosystem knows, plus any the upstream declares in HTTP headers.
     const declared = declaredDigests(res.headers);
     const expected = [...(resource.expect?.digests ?? []), ...declared];
-    const hash = new MultiHash(expected);
+    const hash = new MultiHash(expected, resource.checksumHeaders);
     try {
       const onData = (chunk: Buffer): void => {
         if (this.received + chunk.length > limit) {
@@ -308,6 +308,9 @@ export class Fill {
       const digest = digests.get('sha256') as string;
       if (resource.verify) await resource.verify(bodyView(fh, this.received, digest, headers));
       if (resource.digestHeader) headers[resource.digestHeader] = `sha256:${digest}`;
+      for (const alg of resource.checksumHeaders ?? []) {
+        headers[`x-checksum-${alg}`] = digests.get(alg) as string;
+      }
       // A content digest makes a strong validator where the upstream sent none, so the entry
       // can be revalidated later (the ecosystem's origin knows how to answer it).
       const stored =

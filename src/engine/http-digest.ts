@@ -1,5 +1,6 @@
 // Digests an upstream declares in HTTP headers, verified like any ecosystem checksum:
-// RFC 9530 Repr-Digest / Content-Digest (sha-256, sha-512) and RFC 3230 Digest.
+// RFC 9530 Repr-Digest / Content-Digest (sha-256, sha-512), RFC 3230 Digest, and the hex
+// X-Checksum-Sha1/-Sha256/-MD5 that Maven repositories (Central, Nexus, Artifactory) send.
 import type { DigestAlgorithm, ExpectedDigest } from './types.js';
 
 const ALGORITHMS: Record<string, DigestAlgorithm> = { 'sha-256': 'sha256', 'sha-512': 'sha512' };
@@ -43,5 +44,11 @@ export function declaredDigests(headers: Record<string, string>): ExpectedDigest
   if (headers['repr-digest'] && !encoded) out.push(...structured(headers['repr-digest']));
   if (headers['content-digest'] && !encoded) out.push(...structured(headers['content-digest']));
   if (headers['digest'] && !encoded) out.push(...legacy(headers['digest']));
+  for (const alg of ['sha1', 'sha256', 'md5'] as const) {
+    const hex = headers[`x-checksum-${alg}`]?.trim().toLowerCase();
+    if (hex && !encoded && hex.length === HEX_LENGTH[alg] && /^[0-9a-f]+$/.test(hex)) {
+      out.push({ algorithm: alg, hex });
+    }
+  }
   return out;
 }

@@ -50,6 +50,8 @@ export interface Resource {
   fixedHeaders?: Record<string, string>;
   /** A header set to "sha256:<hex of the body>" when the body is stored (Docker-Content-Digest). */
   digestHeader?: string;
+  /** Digests stored with the body as `x-checksum-<algorithm>` headers (hex), for every hit. */
+  checksumHeaders?: readonly DigestAlgorithm[];
   /** Expected length and digests; the fill is discarded when they do not match. */
   expect?: { size?: number; digests?: ExpectedDigest[] };
   /**

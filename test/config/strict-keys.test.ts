@@ -20,6 +20,7 @@ const minimal: Record<string, Record<string, unknown>> = {
   npm: { type: 'npm', upstreams: ['https://npm.example.com/'] },
   pypi: { type: 'pypi' },
   cargo: { type: 'cargo' },
+  maven: { type: 'maven' },
 };
 
 /** Nested mappings of each instance type, with a valid value to put the typo in. */
@@ -37,6 +38,7 @@ const nested: Record<string, Array<[string, Record<string, unknown>]>> = {
     ],
   ],
   cargo: [['upstreams[0]', { upstreams: [{ url: 'https://index.example/', typo: 1 }] }]],
+  maven: [['rules[0]', { rules: [{ match: '**/*.jar', policy: 'immutable', typo: 1 }] }]],
   oci: [['registries', { registries: { 'reg.example': { url: 'https://reg.example', typo: 1 } } }]],
 };
 

@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { ZipFile } from 'yazl';
+import { zipOf } from './zip.js';
 
 export interface Dist {
   project: string;
@@ -32,20 +32,6 @@ export interface DistSpec {
 const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 const recordHash = (b: Buffer): string =>
   `sha256=${createHash('sha256').update(b).digest('base64url')}`;
-const DATE = new Date('2024-01-02T03:04:05Z');
-
-function zip(entries: Array<[string, Buffer]>): Promise<Buffer> {
-  const z = new ZipFile();
-  for (const [path, data] of entries) z.addBuffer(data, path, { mtime: DATE, mode: 0o100644 });
-  z.end();
-  const parts: Buffer[] = [];
-  return new Promise((resolve, reject) => {
-    z.outputStream.on('data', (c: Buffer) => parts.push(c));
-    z.outputStream.on('end', () => resolve(Buffer.concat(parts)));
-    z.outputStream.on('error', reject);
-  });
-}
-
 function metadataOf(project: string, version: string, spec: DistSpec): Buffer {
   const lines = ['Metadata-Version: 2.1', `Name: ${project}`, `Version: ${version}`];
   if (spec.requiresPython) lines.push(`Requires-Python: ${spec.requiresPython}`);
@@ -81,7 +67,7 @@ export async function wheel(
   const record = entries.map(([p, d]) => `${p},${recordHash(d)},${d.length}`);
   record.push(`${info}/RECORD,,`);
   entries.push([`${info}/RECORD`, Buffer.from(`${record.join('\n')}\n`)]);
-  const data = await zip(entries);
+  const data = await zipOf(entries);
   const d: Dist = {
     project,
     version,

@@ -40,6 +40,23 @@ export interface PolicyResolver {
   resolve(cls: ResourceClass, path: string): Policy;
 }
 
+const apply = (p: Policy, o: Overrides): Policy => ({
+  mode: o.policy ?? p.mode,
+  freshFor: o.fresh_for ?? p.freshFor,
+  busy: o.busy_policy ?? p.busy,
+  expireAfter: o.expire_after ?? p.expireAfter,
+  negativeTtl: o.negative_ttl ?? p.negativeTtl,
+});
+
+/** The first matching rule's overrides applied to a policy the ecosystem chose for a path. */
+export function ruleOverrides(rules: PolicyConfig['rules']): (path: string, p: Policy) => Policy {
+  const compiled = rules.map((r) => ({ ...r, test: picomatch(r.match, { dot: true }) }));
+  return (path, p) => {
+    const rule = compiled.find((r) => r.test(path));
+    return rule ? apply(p, rule) : p;
+  };
+}
+
 export function policyResolver(cfg: PolicyConfig): PolicyResolver {
   const rules = cfg.rules.map((r) => ({ ...r, test: picomatch(r.match, { dot: true }) }));
   const base: Policy = {
@@ -49,13 +66,6 @@ export function policyResolver(cfg: PolicyConfig): PolicyResolver {
     expireAfter: cfg.expire_after ?? null,
     negativeTtl: cfg.negative_ttl,
   };
-  const apply = (p: Policy, o: Overrides): Policy => ({
-    mode: o.policy ?? p.mode,
-    freshFor: o.fresh_for ?? p.freshFor,
-    busy: o.busy_policy ?? p.busy,
-    expireAfter: o.expire_after ?? p.expireAfter,
-    negativeTtl: o.negative_ttl ?? p.negativeTtl,
-  });
   const firstRule = (path: string) => rules.find((r) => r.test(path));
   return {
     classFor: (path) => firstRule(path)?.class,
