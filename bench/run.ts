@@ -6,7 +6,7 @@
 //   W1-OCI / W3-OCI the same for a large OCI layer, against docker-registry's proxy mode
 //   W5 go mod download of a 120-module graph, Trove warm and cold vs nginx static
 //   W6 RSS growth under 1,000 clients that stall on a large hit
-//   W2-npm, W5-npm, W4-npm, W2-pypi, W5-pypi and W5-cargo: per ecosystem (lib/*.ts)
+//   W2-npm, W5-npm, W4-npm, W2-pypi, W5-pypi, W5-cargo, W5-maven: per ecosystem (lib/*.ts)
 // BENCH_QUICK=1 shrinks sizes and durations; BENCH_NGINX_WORKERS sets the peer's workers (1).
 import { spawnSync, type ChildProcess } from 'node:child_process';
 import {
@@ -38,6 +38,14 @@ import {
 import { freePort, rss, start, stop, waitForPort } from './lib/proc.js';
 import { PypiIndex, TREE, bigProject, pipDownload, pipTree } from './lib/pypi.js';
 import { CRATES, CargoRegistry, cargoFetch, crateTree, staticRegistry } from './lib/cargo.js';
+import {
+  ARTIFACTS,
+  MavenRepo,
+  mavenReady,
+  mavenTree,
+  mvnCompile,
+  staticCopy,
+} from './lib/maven.js';
 
 const quick = process.env['BENCH_QUICK'] === '1';
 const MB = 1024 * 1024;
@@ -326,6 +334,7 @@ async function main(): Promise<void> {
 
   await pypiWorkloads(S);
   await cargoWorkloads(S);
+  await mavenWorkloads(S);
 
   if (existsSync(VERDACCIO)) await npmWorkloads(ports, S);
   else console.warn('bench: npm rows skipped (run npm ci --prefix test/tools/npm for Verdaccio)');
@@ -751,6 +760,49 @@ async function cargoWorkloads(S: string): Promise<void> {
   } finally {
     await stop(cargo.child);
     await registry.stop();
+  }
+}
+
+/** W5-maven: mvn compile through Trove, cold and warm, against nginx serving what mvn read. */
+async function mavenWorkloads(S: string): Promise<void> {
+  if (spawnSync('mvn', ['-v']).status !== 0 || !mavenReady()) {
+    console.warn('bench: W5-maven skipped (needs mvn and the plugins in ~/.m2/repository)');
+    return;
+  }
+  console.log(`bench: W5-maven mvn compile with a ${ARTIFACTS}-artifact tree`);
+  const repo = await MavenRepo.start(true);
+  await mavenTree(repo);
+  const maven = await startTrove(
+    'trove-maven',
+    0,
+    `instances:\n  maven:\n    type: maven\n    upstreams: ['${repo.url}']\n`,
+  );
+  const T = `http://127.0.0.1:${maven.port}/maven/`;
+  try {
+    const cold = await mvnCompile(work, T, 0);
+    await staticCopy(repo, join(data, 'maven-static'));
+    const warm = await medianOf(3, (i) => mvnCompile(work, T, 1 + i));
+    const direct = await medianOf(3, (i) => mvnCompile(work, `${S}/maven-static/`, 10 + i));
+    rows.push({
+      workload: 'W5-maven',
+      metric: `mvn compile, ${ARTIFACTS} artifacts and the plugins, warm (vs nginx static)`,
+      trove: warm,
+      nginx: direct,
+      unit: 's',
+      higher: false,
+      target: '<= 1.1x',
+    });
+    rows.push({
+      workload: 'W5-maven',
+      metric: 'mvn compile, cold (vs nginx static)',
+      trove: cold,
+      nginx: direct,
+      unit: 's',
+      higher: false,
+    });
+  } finally {
+    await stop(maven.child);
+    await repo.stop();
   }
 }
 
