@@ -86,6 +86,8 @@ export class CargoRegistry {
   /** Bytes served instead of a crate's own (a tampered upload). */
   readonly swapped = new Map<string, Buffer>();
   style: DlStyle;
+  /** When set, the index host answers 401 to a request without one of these tokens. */
+  tokens: Set<string> | null = null;
   /** Extra config.json fields. */
   extraConfig: Record<string, unknown> = {
     api: 'https://registry.example/',
@@ -146,6 +148,16 @@ export class CargoRegistry {
   }
 
   #route(): void {
+    const routes = this.index.server.listeners('request');
+    this.index.server.removeAllListeners('request');
+    this.index.server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+      if (this.tokens && !this.tokens.has(req.headers.authorization ?? '')) {
+        this.index.requests.push(req);
+        res.writeHead(401, { 'www-authenticate': 'Cargo' }).end('bad token\n');
+        return;
+      }
+      for (const l of routes) (l as (q: IncomingMessage, s: ServerResponse) => void)(req, res);
+    });
     this.index.route('/config.json', (_q, res) => {
       const body = JSON.stringify({ dl: this.dl, ...this.extraConfig });
       res.writeHead(200, { 'content-type': 'application/json' }).end(body);

@@ -24,7 +24,26 @@ export const cargoSchema = z
     expire_after: duration.optional(),
     max_index_size: size.default('64MiB'),
     max_crate_size: size.default('1GiB'),
+    /**
+     * Send each client's own token upstream instead of one configured token (registries with
+     * `auth-required`). What is cached is served to a client only once the registry has
+     * accepted that client's token, asked again after `access_cache_for`.
+     */
+    passthrough: z.boolean().default(false),
+    access_cache_for: duration.default('1m'),
   })
-  .strict();
+  .strict()
+  .superRefine((cfg, ctx) => {
+    if (!cfg.passthrough) return;
+    cfg.upstreams.forEach((u, i) => {
+      if (u.auth) {
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: ['upstreams', i, 'auth'],
+          message: 'passthrough sends each client its own token: remove auth',
+        });
+      }
+    });
+  });
 
 export type CargoConfig = z.output<typeof cargoSchema>;

@@ -2,10 +2,17 @@
 // index.crates.io by default). config.json rewritten so downloads come through Trove, index
 // files revalidated with ETags (cargo's conditional requests get 304s), and crates verified
 // against the index's cksum before they are kept.
-import { toTroveError } from '../../errors.js';
-import type { Decision, EcosystemInstance, EcosystemType, InstanceContext } from '../ecosystem.js';
+import { createHash } from 'node:crypto';
+import { TroveError, toTroveError } from '../../errors.js';
+import type {
+  Decision,
+  EcosystemInstance,
+  EcosystemRequest,
+  EcosystemType,
+  InstanceContext,
+} from '../ecosystem.js';
+import { AccessGate } from '../common/access-gate.js';
 import { retryableStatus, textError } from '../common/responses.js';
-import type { TroveError } from '../../errors.js';
 import { cargoSchema, type CargoConfig } from './cargo-config.js';
 import { classify, type CargoRequest } from './cargo-request.js';
 import { CargoResources } from './cargo-resources.js';
@@ -14,15 +21,44 @@ function cargoError(err: TroveError) {
   return textError(err, retryableStatus(err));
 }
 
-function decide(r: CargoRequest, res: CargoResources, baseUrl: string): Decision {
+function decide(
+  r: CargoRequest,
+  res: CargoResources,
+  baseUrl: string,
+  client: string | undefined,
+): Decision {
   switch (r.kind) {
     case 'config':
-      return { kind: 'resource', resource: res.config(baseUrl) };
+      return { kind: 'resource', resource: res.config(baseUrl, client) };
     case 'index':
-      return { kind: 'resource', resource: res.index(r.crate) };
+      return { kind: 'resource', resource: res.index(r.crate, false, client) };
     case 'download':
-      return { kind: 'resource', resource: res.download(r.crate, r.version) };
+      return { kind: 'resource', resource: res.download(r.crate, r.version, client) };
   }
+}
+
+function refused(status: number, reason: string): Decision {
+  const err = new TroveError('TROVE_ERR_UNAUTHORIZED', reason, { status });
+  const response = cargoError(err);
+  if (status === 401) response.headers['www-authenticate'] = 'Cargo';
+  return { kind: 'response', response };
+}
+
+/**
+ * Passthrough: the client's token, once the registry has accepted it (asked again after
+ * `access_cache_for`); cached objects are never served to a client it has not accepted.
+ */
+async function admit(
+  req: EcosystemRequest,
+  res: CargoResources,
+  gate: AccessGate,
+): Promise<{ client: string } | Decision> {
+  const client = req.headers.authorization;
+  if (!client) return refused(401, 'this registry needs a token (cargo login)');
+  const key = createHash('sha256').update(client).digest('hex');
+  const access = await gate.check(key, () => res.probe(client));
+  if (!access.ok) return refused(access.status, access.reason);
+  return { client };
 }
 
 function createCargoInstance(
@@ -31,14 +67,19 @@ function createCargoInstance(
   ctx: InstanceContext,
 ): EcosystemInstance {
   const resources = new CargoResources(cfg, ctx);
+  const gate = cfg.passthrough ? new AccessGate(cfg.access_cache_for) : null;
   return {
     name,
     type: 'cargo',
     offlineMissStatus: 504,
     upstream: resources.origin,
-    handle(req) {
+    async handle(req) {
       try {
-        return decide(classify(req.segments, req.method), resources, req.baseUrl);
+        const r = classify(req.segments, req.method);
+        if (!gate) return decide(r, resources, req.baseUrl, undefined);
+        const admitted = await admit(req, resources, gate);
+        if ('kind' in admitted) return admitted;
+        return decide(r, resources, req.baseUrl, admitted.client);
       } catch (err) {
         return { kind: 'response', response: cargoError(toTroveError(err)) };
       }

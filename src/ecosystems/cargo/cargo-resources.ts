@@ -73,8 +73,14 @@ export class CargoResources {
     return freshness(this.#cfg, { negativeTtl: this.#cfg.negative_ttl, ...over });
   }
 
-  #rawConfig(): Resource {
+  /** The client's own token, sent upstream in passthrough mode. */
+  #as(client: string | undefined): Pick<Resource, 'upstreamHeaders'> {
+    return client ? { upstreamHeaders: { authorization: client } } : {};
+  }
+
+  #rawConfig(client?: string): Resource {
     return {
+      ...this.#as(client),
       key: 'config-raw',
       class: 'metadata',
       policy: this.#policy({ busy: 'wait', negativeTtl: 0 }),
@@ -86,8 +92,8 @@ export class CargoResources {
   }
 
   /** config.json as clients get it, for one public base. */
-  config(base: string): Resource {
-    const raw = this.#rawConfig();
+  config(base: string, client?: string): Resource {
+    const raw = this.#rawConfig(client);
     return derivedResource(
       `config/${this.#baseKey(base)}`,
       this.#policy({ negativeTtl: 0 }),
@@ -101,8 +107,9 @@ export class CargoResources {
   }
 
   /** A crate's index file, as the registry sent it; `current` asks the registry first. */
-  index(crate: string, current = false): Resource {
+  index(crate: string, current = false, client?: string): Resource {
     return {
+      ...this.#as(client),
       key: `index/${crate.toLowerCase()}`,
       class: 'metadata',
       policy: this.#policy(current ? { freshFor: 0, busy: 'wait' } : {}),
@@ -113,7 +120,7 @@ export class CargoResources {
     };
   }
 
-  download(crate: string, version: string): Resource {
+  download(crate: string, version: string, client?: string): Resource {
     return {
       key: `crate/${crate.toLowerCase()}/${version}`,
       class: 'artifact',
@@ -123,20 +130,21 @@ export class CargoResources {
       fixedHeaders: { 'content-type': 'application/octet-stream' },
       maxSize: this.#cfg.max_crate_size,
       holdUntilVerified: true,
-      prepare: () => this.#prepareDownload(crate, version),
+      prepare: () => this.#prepareDownload(crate, version, client),
     };
   }
 
-  async #line(crate: string, version: string, current: boolean) {
-    const loaded = await this.#ctx.load(this.index(crate, current));
+  async #line(crate: string, version: string, current: boolean, client: string | undefined) {
+    const loaded = await this.#ctx.load(this.index(crate, current, client));
     if (loaded.kind === 'negative') return undefined;
     return indexLines(loaded.body.toString('utf8'), crate).find((l) => l.vers === version);
   }
 
-  async #prepareDownload(crate: string, version: string): Promise<Prepared> {
+  async #prepareDownload(crate: string, version: string, client?: string): Promise<Prepared> {
     // Published since the cached index file was fetched: ask the registry once more.
     const line =
-      (await this.#line(crate, version, false)) ?? (await this.#line(crate, version, true));
+      (await this.#line(crate, version, false, client)) ??
+      (await this.#line(crate, version, true, client));
     if (!line) {
       throw new TroveError(
         'TROVE_ERR_NOT_FOUND',
@@ -149,7 +157,7 @@ export class CargoResources {
         `the index gives no sha256 cksum for ${crate} ${version}, so it cannot be verified`,
       );
     }
-    const loaded = await this.#ctx.load(this.#rawConfig());
+    const loaded = await this.#ctx.load(this.#rawConfig(client));
     const cfg = this.#configs.parse('config', loaded);
     if (!cfg) throw new TroveError('TROVE_ERR_UPSTREAM_STATUS', 'the registry has no config.json');
     let u: URL;
@@ -160,10 +168,20 @@ export class CargoResources {
       // The registry's own configuration is at fault: a 502, not a retried 503.
       throw new TroveError('TROVE_ERR_UPSTREAM_BODY', toTroveError(err).message);
     }
+    const own = this.#hosts.own(u.origin);
     return {
       origin: this.#hosts.at(u.origin),
       upstreamPath: u.href.slice(u.origin.length + 1),
+      // A client's token goes to the registry's own host only, never to a download host.
+      upstreamHeaders: own && client ? { authorization: client } : {},
       expect: { digests: [{ algorithm: 'sha256', hex: line.cksum }] },
     };
+  }
+
+  /** Whether the registry accepts `client`'s token: its status for config.json. */
+  async probe(client: string): Promise<number> {
+    const r = await this.origin.fetch('config.json', { headers: { authorization: client } });
+    r.body.resume();
+    return r.status;
   }
 }

@@ -13,7 +13,7 @@ import type {
   InstanceContext,
 } from '../ecosystem.js';
 import { hostname } from '../../server/router.js';
-import { AccessGate } from './access-gate.js';
+import { AccessGate } from '../common/access-gate.js';
 import { referrersAnswer, tagsAnswer, type ApiContext } from './api-answers.js';
 import { ClientTokens } from './client-tokens.js';
 import { ociSchema, type OciConfig } from './oci-config.js';

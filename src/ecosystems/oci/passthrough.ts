@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Decision, SyntheticResponse } from '../ecosystem.js';
-import type { AccessGate } from './access-gate.js';
+import type { AccessGate } from '../common/access-gate.js';
 import type { ClientTokens } from './client-tokens.js';
 import type { Registry } from './registries.js';
 import { jsonError } from './responses.js';

@@ -178,3 +178,47 @@ describe('cargo downloads', () => {
     expect(r.files.requests[0]?.headers['authorization']).toBeUndefined();
   });
 });
+
+describe('cargo passthrough', () => {
+  it("sends each client's own token, and serves cached files only to clients the registry accepts", async () => {
+    const r = await CargoRegistry.start(crates, 'prefix');
+    reg = r;
+    r.tokens = new Set(['good-a', 'good-b']);
+    trove = await startTrove({
+      instances: { cargo: { type: 'cargo', upstreams: [r.url], passthrough: true } },
+    });
+    const base = `${trove.url}/cargo`;
+    const c = crates[0] as Crate;
+    const as = (token: string | null) => ({ headers: token ? { authorization: token } : {} });
+    const a = await get(`${base}/se/rd/serde`, as('good-a'));
+    expect(a.status).toBe(200);
+    const dl = await get(`${base}/api/v1/crates/${c.name}/${c.vers}/download`, as('good-a'));
+    expect(dl.status).toBe(200);
+    expect(dl.body.equals(c.data)).toBe(true);
+    expect(r.files.requests.every((q) => q.headers['authorization'] === undefined)).toBe(true);
+    const indexAsked = r.index.requests.filter((q) => q.url === '/se/rd/serde');
+    expect(indexAsked.map((q) => q.headers['authorization'])).toEqual(['good-a']);
+    // Cached now, but never for a client the registry refuses, or one with no token.
+    const bad = await get(`${base}/se/rd/serde`, as('stolen'));
+    expect(bad.status).toBe(401);
+    const none = await get(`${base}/api/v1/crates/${c.name}/${c.vers}/download`, as(null));
+    expect(none.status).toBe(401);
+    expect(none.headers['www-authenticate']).toBe('Cargo');
+    const b = await get(`${base}/api/v1/crates/${c.name}/${c.vers}/download`, as('good-b'));
+    expect(b.status).toBe(200);
+  });
+
+  it('refuses a configured token next to passthrough', async () => {
+    await expect(
+      startTrove({
+        instances: {
+          cargo: {
+            type: 'cargo',
+            passthrough: true,
+            upstreams: [{ url: 'https://index.example/', auth: { token: 'x' } }],
+          },
+        },
+      }),
+    ).rejects.toThrow(/passthrough sends each client its own token/);
+  });
+});

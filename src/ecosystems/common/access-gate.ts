@@ -1,4 +1,4 @@
-// The no-leak rule for passthrough registries: cached manifests and blobs are shared by every
+// The no-leak rule for passthrough registries (OCI, Cargo): cached objects are shared by every
 // client, so before one is served, the upstream must have accepted this client's credential for
 // this repository. The upstream's answer is reused for `access_cache_for`. While the registry
 // cannot answer (down, 5xx, 429), a grant it gave earlier still holds; a refusal never does.
