@@ -27,10 +27,8 @@ async function decide(r: MavenRequest, res: MavenResources): Promise<Decision> {
       return { kind: 'response', response: await res.metadataSum(r.segments, r.algorithm) };
     case 'file':
       return { kind: 'resource', resource: res.file(r.segments, r.snapshot) };
-    case 'sidecar': {
-      const s = await res.sidecar(r.segments, r.algorithm, r.snapshot);
-      return 'key' in s ? { kind: 'resource', resource: s } : { kind: 'response', response: s };
-    }
+    case 'sidecar':
+      return { kind: 'resource', resource: res.sidecar(r.segments, r.algorithm, r.snapshot) };
   }
 }
 

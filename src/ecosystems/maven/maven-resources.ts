@@ -5,8 +5,9 @@
 // headers. Checksums of maven-metadata.xml are always computed from the copy Trove serves, so
 // a client never gets a metadata file with the checksum of another version of it.
 import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { pieces, type PositionalReader } from '../../derive/pieces.js';
-import type { Loaded, Opened } from '../../engine/engine.js';
+import type { Loaded } from '../../engine/engine.js';
 import type { Policy, Prepared, Resource } from '../../engine/types.js';
 import type { BodyView } from '../../engine/types.js';
 import { TroveError } from '../../errors.js';
@@ -138,26 +139,47 @@ export class MavenResources {
   }
 
   /**
-   * A sidecar: the repository's own when it has one; else made from the digest of the file as
-   * Trove keeps it (the X-Checksum-* it stored), so strict clients (`mvn -C`) still find one.
+   * A sidecar as clients get it: the repository's own when it has one; else made from the
+   * digest of the file as Trove keeps it (the X-Checksum-* it stored), so strict clients
+   * (`mvn -C`) still find one. Worked out once, on a miss; a hit is a plain read.
    */
-  async sidecar(
-    segments: readonly string[],
-    algorithm: SumAlgorithm,
-    snapshot: boolean,
-  ): Promise<Resource | SyntheticResponse> {
+  sidecar(segments: readonly string[], algorithm: SumAlgorithm, snapshot: boolean): Resource {
     const own = this.upstreamSum(segments, algorithm, snapshot);
-    const loaded = await this.#ctx.load(own);
-    if (loaded.kind === 'body') return own;
-    const opened: Opened = await this.#ctx.open(this.file(segments, snapshot));
-    if (opened.kind === 'negative') return text(opened.status, `${opened.reason ?? 'not found'}\n`);
-    try {
-      const stored =
-        algorithm === 'sha256' ? opened.digest : opened.headers[`x-checksum-${algorithm}`];
-      if (stored) return text(200, stored);
-      return text(200, await digestOf(opened, algorithm));
-    } finally {
-      await opened.close();
-    }
+    const ctx = this.#ctx;
+    const file = this.file(segments, snapshot);
+    const made = async (): Promise<{ status: number; text: string }> => {
+      const loaded = await ctx.load(own);
+      if (loaded.kind === 'body') return { status: 200, text: loaded.body.toString('utf8') };
+      const opened = await ctx.open(file);
+      if (opened.kind === 'negative') {
+        return { status: opened.status, text: `${opened.reason ?? 'not found'}\n` };
+      }
+      try {
+        const stored =
+          algorithm === 'sha256' ? opened.digest : opened.headers[`x-checksum-${algorithm}`];
+        return { status: 200, text: stored ?? (await digestOf(opened, algorithm)) };
+      } finally {
+        await opened.close();
+      }
+    };
+    return {
+      ...own,
+      key: `c/${own.key.slice(2)}`,
+      derived: true,
+      origin: {
+        async fetch() {
+          const m = await made();
+          const body = Buffer.from(m.text);
+          const headers = { 'content-type': 'text/plain', 'content-length': String(body.length) };
+          return {
+            status: m.status,
+            headers,
+            body: Readable.from([body]),
+            url: 'derived:',
+            upstream: 0,
+          };
+        },
+      },
+    };
   }
 }

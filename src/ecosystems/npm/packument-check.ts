@@ -4,29 +4,24 @@
 // gets a 502, and nothing is cached.
 import type { BodyView } from '../../engine/types.js';
 import { TroveError } from '../../errors.js';
-import { JsonScanner } from '../../derive/json-scan.js';
-import { pieces } from '../../derive/pieces.js';
+import { scanObject } from '../../derive/json-check.js';
 
 function refuse(why: string): TroveError {
   return new TroveError('TROVE_ERR_UPSTREAM_BODY', `upstream packument refused: ${why}`);
 }
 
 export async function checkPackument(body: BodyView, name: string): Promise<void> {
-  const first = (await body.read(0, Math.min(body.size, 64))).toString('utf8').trimStart();
-  if (!first.startsWith('{')) throw refuse('not a JSON object');
   let seen: unknown;
   let versionsAt: number | undefined;
-  const scanner = new JsonScanner({
-    descend: () => false,
-    capture: (p) => p[0] === 'name',
-    onMember(m) {
-      if (m.path[0] === 'name' && m.raw) seen = JSON.parse(m.raw.toString('utf8'));
-      if (m.path[0] === 'versions') versionsAt = m.start;
-    },
-  });
   try {
-    for await (const piece of pieces(body, 1024 * 1024)) scanner.push(piece);
-    scanner.end();
+    await scanObject(body, {
+      descend: () => false,
+      capture: (p) => p[0] === 'name',
+      onMember(m) {
+        if (m.path[0] === 'name' && m.raw) seen = JSON.parse(m.raw.toString('utf8'));
+        if (m.path[0] === 'versions') versionsAt = m.start;
+      },
+    });
   } catch (err) {
     throw refuse(err instanceof Error ? err.message : String(err));
   }

@@ -6,8 +6,8 @@
 //   `versions` cut to the install fields, and `modified` from `time.modified`, as the registry
 //   makes it (npm/registry docs/responses/package-metadata.md).
 import type { Transform } from '../../derive/derived-origin.js';
-import { JsonScanner, type Member } from '../../derive/json-scan.js';
-import { Splicer } from '../../derive/splicer.js';
+import { JsonScanner } from '../../derive/json-scan.js';
+import { jsonRewrite } from '../../derive/json-rewrite.js';
 
 /** Maps an upstream tarball URL to the one clients get; null leaves it as it is. */
 export type TarballRewrite = (url: string) => string | null;
@@ -43,28 +43,19 @@ function isDistTarball(p: readonly string[]): boolean {
 }
 
 export function fullPackument(emit: (b: Buffer) => void, rewrite: TarballRewrite): Transform {
-  const splicer = new Splicer(emit);
-  const scanner = new JsonScanner({
-    descend: (p) => p[0] === 'versions' && (p.length <= 2 || (p.length === 3 && p[2] === 'dist')),
-    capture: isDistTarball,
-    onMember(m: Member) {
-      if (!m.raw || !isDistTarball(m.path)) return;
+  return jsonRewrite(
+    emit,
+    {
+      descend: (p) => p[0] === 'versions' && (p.length <= 2 || (p.length === 3 && p[2] === 'dist')),
+      capture: isDistTarball,
+    },
+    (m) => {
+      if (!isDistTarball(m.path)) return null;
       const url: unknown = JSON.parse(m.raw.toString('utf8'));
       const to = typeof url === 'string' ? rewrite(url) : null;
-      if (to !== null) splicer.replace(m.start, m.end, Buffer.from(JSON.stringify(to)));
+      return to === null ? null : Buffer.from(JSON.stringify(to));
     },
-  });
-  return {
-    write(chunk) {
-      splicer.add(chunk);
-      scanner.push(chunk);
-      splicer.flush(scanner.settledBefore);
-    },
-    end() {
-      scanner.end();
-      splicer.flush(Number.POSITIVE_INFINITY);
-    },
-  };
+  );
 }
 
 function abbreviate(raw: Buffer, rewrite: TarballRewrite): string {

@@ -2,9 +2,8 @@
 // for versions, dates and vulnerabilities: kept byte for byte except each file's `url`, in
 // `urls` and in every `releases` list, which points at Trove's file path for that file.
 import type { Transform } from '../../derive/derived-origin.js';
-import { JsonScanner } from '../../derive/json-scan.js';
-import { Splicer } from '../../derive/splicer.js';
-import { pieces } from '../../derive/pieces.js';
+import { scanObject } from '../../derive/json-check.js';
+import { jsonRewrite } from '../../derive/json-rewrite.js';
 import type { BodyView } from '../../engine/types.js';
 import { TroveError } from '../../errors.js';
 
@@ -24,41 +23,23 @@ function rewritten(raw: Buffer, link: ApiFileLink): Buffer | null {
 }
 
 export function rewriteApi(link: ApiFileLink): (emit: (b: Buffer) => void) => Transform {
-  return (emit) => {
-    const splicer = new Splicer(emit);
-    const scanner = new JsonScanner({
-      descend: (p) => p.length === 1 && p[0] === 'releases',
-      elements: (p) =>
-        (p.length === 1 && p[0] === 'urls') || (p.length === 2 && p[0] === 'releases'),
-      capture: isFile,
-      onMember(m) {
-        if (!m.raw || !isFile(m.path)) return;
-        const to = rewritten(m.raw, link);
-        if (to) splicer.replace(m.start, m.end, to);
+  return (emit) =>
+    jsonRewrite(
+      emit,
+      {
+        descend: (p) => p.length === 1 && p[0] === 'releases',
+        elements: (p) =>
+          (p.length === 1 && p[0] === 'urls') || (p.length === 2 && p[0] === 'releases'),
+        capture: isFile,
       },
-    });
-    return {
-      write(chunk) {
-        splicer.add(chunk);
-        scanner.push(chunk);
-        splicer.flush(scanner.settledBefore);
-      },
-      end() {
-        scanner.end();
-        splicer.flush(Number.POSITIVE_INFINITY);
-      },
-    };
-  };
+      (m) => (isFile(m.path) ? rewritten(m.raw, link) : null),
+    );
 }
 
 /** A JSON API document is kept only when it is a whole JSON object. */
 export async function checkApi(body: BodyView): Promise<void> {
-  const first = (await body.read(0, Math.min(body.size, 64))).toString('utf8').trimStart();
-  const scanner = new JsonScanner({ descend: () => false, capture: () => false, onMember() {} });
   try {
-    if (!first.startsWith('{')) throw new Error('not a JSON object');
-    for await (const piece of pieces(body, 1024 * 1024)) scanner.push(piece);
-    scanner.end();
+    await scanObject(body);
   } catch (err) {
     throw new TroveError(
       'TROVE_ERR_UPSTREAM_BODY',

@@ -149,6 +149,15 @@ export class PypiResources {
     return src.indexes.length === 1 && only ? open(only) : openAll(src.indexes.map(open));
   }
 
+  /** What an index sent, as what clients get is made from it: current within RAW_FRESH. */
+  #rawPolicy(current: boolean): Policy {
+    return this.#policy({
+      freshFor: current ? 0 : RAW_FRESH,
+      busy: 'wait',
+      negativeTtl: this.#cfg.negative_ttl,
+    });
+  }
+
   #policy(over: Partial<Policy>): Policy {
     return freshness(this.#cfg, over);
   }
@@ -160,11 +169,7 @@ export class PypiResources {
     return {
       key: project === null ? 'raw-root' : `raw/${project}/${x.id}`,
       class: 'metadata',
-      policy: this.#policy({
-        freshFor: current ? 0 : RAW_FRESH,
-        busy: 'wait',
-        negativeTtl: this.#cfg.negative_ttl,
-      }),
+      policy: this.#rawPolicy(current),
       origin: x.origin,
       upstreamPath: path,
       upstreamHeaders: { accept: ASK },
@@ -311,11 +316,7 @@ export class PypiResources {
     return {
       key: `api-raw/${x.id}/${project}/${version ?? ''}`,
       class: 'metadata',
-      policy: this.#policy({
-        freshFor: current ? 0 : RAW_FRESH,
-        busy: 'wait',
-        negativeTtl: this.#cfg.negative_ttl,
-      }),
+      policy: this.#rawPolicy(current),
       origin: x.api,
       upstreamPath: path,
       upstreamHeaders: { accept: 'application/json' },
