@@ -1,11 +1,11 @@
 // Cargo workloads: a sparse registry on loopback is Trove's upstream, and nginx serves a static
 // copy of the same registry (index files, config.json and crates).
 //   W5-cargo: `cargo fetch` of a 50-crate lockfile into an empty CARGO_HOME, cold and warm
-import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { crate, indexLine, type Crate } from '../../test/helpers/cargo-registry.js';
+import { timed } from './proc.js';
 
 export { CargoRegistry } from '../../test/helpers/cargo-registry.js';
 
@@ -38,7 +38,7 @@ export function staticRegistry(root: string, url: string, crates: Crate[]): void
 }
 
 /** Seconds for `cargo fetch` into an empty CARGO_HOME, with `lock` copied in when given. */
-export function cargoFetch(
+export async function cargoFetch(
   work: string,
   registry: string,
   run: number,
@@ -58,29 +58,15 @@ export function cargoFetch(
     `[source.crates-io]\nreplace-with = "mirror"\n[source.mirror]\nregistry = "sparse+${registry}"\n`,
   );
   if (lock && existsSync(lock)) copyFileSync(lock, join(dir, 'Cargo.lock'));
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const args = lock ? ['fetch', '--locked'] : ['fetch'];
-    const child = spawn('cargo', args, {
-      cwd: dir,
-      env: {
-        PATH: process.env['PATH'] ?? '/usr/bin:/bin',
-        HOME: homedir(),
-        RUSTUP_HOME: process.env['RUSTUP_HOME'] ?? join(homedir(), '.rustup'),
-        CARGO_HOME: join(dir, 'home'),
-      },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let err = '';
-    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 300_000);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      const secs = (performance.now() - started) / 1000;
-      if (code !== 0) return reject(new Error(`cargo fetch failed: ${err.slice(-500)}`));
-      if (!lock) copyFileSync(join(dir, 'Cargo.lock'), join(work, 'cargo.lock'));
-      rmSync(dir, { recursive: true, force: true });
-      resolve(secs);
-    });
-  });
+  const env = {
+    PATH: process.env['PATH'] ?? '/usr/bin:/bin',
+    HOME: homedir(),
+    RUSTUP_HOME: process.env['RUSTUP_HOME'] ?? join(homedir(), '.rustup'),
+    CARGO_HOME: join(dir, 'home'),
+  };
+  const args = lock ? ['fetch', '--locked'] : ['fetch'];
+  const secs = await timed('cargo', args, { cwd: dir, env, what: 'cargo fetch' });
+  if (!lock) copyFileSync(join(dir, 'Cargo.lock'), join(work, 'cargo.lock'));
+  rmSync(dir, { recursive: true, force: true });
+  return secs;
 }

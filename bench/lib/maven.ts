@@ -3,11 +3,11 @@
 // serves a static copy of every file mvn asked for.
 //   W5-maven: `mvn compile` of a project depending on a 50-artifact tree (plugins included)
 //   into an empty local repository, cold and warm
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { dirname, join } from 'node:path';
 import { M2, MavenRepo, type Gav } from '../../test/helpers/maven-repo.js';
+import { timed } from './proc.js';
 
 export { MavenRepo } from '../../test/helpers/maven-repo.js';
 
@@ -58,7 +58,7 @@ export async function staticCopy(repo: MavenRepo, root: string): Promise<void> {
 }
 
 /** Seconds for `mvn compile` into an empty local repository, everything mirrored to `url`. */
-export function mvnCompile(work: string, url: string, run: number): Promise<number> {
+export async function mvnCompile(work: string, url: string, run: number): Promise<number> {
   const dir = join(work, `mvn-${run}`);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(join(dir, 'src/main/java/app'), { recursive: true });
@@ -77,27 +77,10 @@ export function mvnCompile(work: string, url: string, run: number): Promise<numb
     join(dir, 'settings.xml'),
     `<settings><mirrors><mirror><id>m</id><mirrorOf>*</mirrorOf><url>${url}</url></mirror></mirrors></settings>\n`,
   );
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const args = [
-      '-B',
-      '-q',
-      '-s',
-      'settings.xml',
-      `-Dmaven.repo.local=${join(dir, 'repo')}`,
-      'compile',
-    ];
-    const child = spawn('mvn', args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (out += c.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 300_000);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      const secs = (performance.now() - started) / 1000;
-      rmSync(dir, { recursive: true, force: true });
-      if (code === 0) resolve(secs);
-      else reject(new Error(`mvn compile failed: ${out.slice(-800)}`));
-    });
-  });
+  const args = ['-B', '-q', '-s', 'settings.xml', `-Dmaven.repo.local=${join(dir, 'repo')}`];
+  try {
+    return await timed('mvn', [...args, 'compile'], { cwd: dir, what: 'mvn compile' });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

@@ -3,11 +3,11 @@
 //   W2-npm: warm packument hits (40 versions, and one of about 1 MB), 64 connections
 //   W5-npm: `npm ci` of a 50-package tree into an empty npm cache, cold and warm
 //   W4-npm: peak RSS while 20 clients fetch a cold packument of over 100 MB
-import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { join } from 'node:path';
 import { cleanNpmEnv, type FixturePackage } from '../../test/helpers/verdaccio.js';
+import { timed } from './proc.js';
 
 export { VERDACCIO, startVerdaccio } from '../../test/helpers/verdaccio.js';
 
@@ -75,22 +75,8 @@ export function rawGet(url: string, headers: Record<string, string>): Promise<Bu
 }
 
 function npm(args: string[], cwd: string, home: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const child = spawn('npm', args, {
-      cwd,
-      env: cleanNpmEnv({ HOME: home, npm_config_userconfig: join(cwd, '.npmrc') }),
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let err = '';
-    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 300_000);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      if (code === 0) resolve((performance.now() - started) / 1000);
-      else reject(new Error(`npm ${args.join(' ')} failed: ${err.slice(-500)}`));
-    });
-  });
+  const env = cleanNpmEnv({ HOME: home, npm_config_userconfig: join(cwd, '.npmrc') });
+  return timed('npm', args, { cwd, env, what: `npm ${args.join(' ')}` });
 }
 
 /** An app depending on the tree's root, with a lockfile resolved through `registry`. */

@@ -82,3 +82,28 @@ export async function freePort(): Promise<number> {
   await new Promise((r) => s.close(r));
   return port;
 }
+
+/** Seconds a client command took; rejects with the tail of its output when it fails. */
+export function timed(
+  cmd: string,
+  args: string[],
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv; what?: string } = {},
+): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(cmd, args, {
+      cwd: opts.cwd,
+      env: opts.env ?? process.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out = (out + c.toString()).slice(-4000)));
+    child.stderr.on('data', (c: Buffer) => (out = (out + c.toString()).slice(-4000)));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 300_000);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      if (code === 0) resolve((performance.now() - started) / 1000);
+      else reject(new Error(`${opts.what ?? cmd} failed: ${out.slice(-800)}`));
+    });
+  });
+}

@@ -3,10 +3,10 @@
 //   W2-pypi: warm hits on a project page with 2,000 files, HTML and JSON, 64 connections
 //   W5-pypi: `pip download` of a 20-project tree, cold and warm, vs the static tree
 import { createHash } from 'node:crypto';
-import { spawn } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { wheel, type Dist } from '../../test/helpers/pypi-dists.js';
+import { timed } from './proc.js';
 
 export { PypiIndex } from '../../test/helpers/pypi-index.js';
 
@@ -43,45 +43,21 @@ export async function pipTree(): Promise<Dist[]> {
 }
 
 /** Seconds for `pip download` of the tree into a new directory with an empty cache. */
-export function pipDownload(work: string, index: string, run: number): Promise<number> {
+export async function pipDownload(work: string, index: string, run: number): Promise<number> {
   const dir = join(work, `pip-${run}`);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const child = spawn(
-      'python3',
-      [
-        '-m',
-        'pip',
-        'download',
-        '-q',
-        '-d',
-        join(dir, 'out'),
-        '--cache-dir',
-        join(dir, 'cache'),
-        '-i',
-        index,
-        pdep(0),
-      ],
-      {
-        env: {
-          PATH: process.env['PATH'] ?? '/usr/bin:/bin',
-          HOME: dir,
-          PIP_CONFIG_FILE: '/dev/null',
-          PIP_DISABLE_PIP_VERSION_CHECK: '1',
-        },
-        stdio: ['ignore', 'ignore', 'pipe'],
-      },
-    );
-    let err = '';
-    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 300_000);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      rmSync(dir, { recursive: true, force: true });
-      if (code === 0) resolve((performance.now() - started) / 1000);
-      else reject(new Error(`pip download failed: ${err.slice(-500)}`));
-    });
-  });
+  const args = ['-m', 'pip', 'download', '-q', '-d', join(dir, 'out')];
+  args.push('--cache-dir', join(dir, 'cache'), '-i', index, pdep(0));
+  const env = {
+    PATH: process.env['PATH'] ?? '/usr/bin:/bin',
+    HOME: dir,
+    PIP_CONFIG_FILE: '/dev/null',
+    PIP_DISABLE_PIP_VERSION_CHECK: '1',
+  };
+  try {
+    return await timed('python3', args, { env, what: 'pip download' });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
