@@ -108,4 +108,19 @@ export const MOUNTS: Mount[] = [
       'org/example/lib/1.0/lib-1.0.jar.asc',
     ],
   },
+  {
+    name: 'deb',
+    prefix: '/deb/',
+    bases: ['/debbase/'],
+    yaml: (o) => `  deb:\n    type: deb\n    upstreams: ['${o}/debbase/']\n    first_wait: 2s\n`,
+    samples: [
+      'dists/stable/InRelease',
+      'dists/stable/Release.gpg',
+      'dists/stable/main/binary-amd64/Packages.xz',
+      `dists/stable/main/binary-amd64/by-hash/SHA256/${'d'.repeat(64)}`,
+      'pool/main/h/hello/hello_2.10-3_amd64.deb',
+      'flat/InRelease',
+      'ls-lR.gz',
+    ],
+  },
 ];

@@ -118,12 +118,19 @@ export async function startApp(
     timeoutMs: 10 * 60_000,
     refreshMs: 60_000,
   });
-  const { main, dedicated } = mountInstances(config, registry, {
+  const { instances, main, dedicated } = mountInstances(config, registry, {
     engine,
     agent: network.dispatcher,
     log: logger,
     git,
+    index,
   });
+  metrics.observeRoots(() =>
+    [...instances].flatMap(([name, i]) => {
+      const counts = i.rootCounts?.();
+      return counts ? [{ instance: name, counts }] : [];
+    }),
+  );
 
   let shuttingDown = false;
   const inFlight = new Set<ServerResponse>();
@@ -216,6 +223,7 @@ export async function startApp(
         for (const t of timers) clearInterval(t);
         await sweep;
         await scrubber.stop();
+        await Promise.all([...instances.values()].map((i) => i.close?.()));
         const clean = await closeGracefully(
           listeners,
           inFlight,

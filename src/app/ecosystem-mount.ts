@@ -61,6 +61,10 @@ export function ecosystemMount(spec: MountSpec, engine: Engine): Mount {
         query: ctx.query,
         headers: req.headers,
         prefix: spec.prefix,
+        client: {
+          address: req.socket.remoteAddress ?? '',
+          connection: `${req.socket.remoteAddress ?? ''} ${req.socket.remotePort ?? 0}`,
+        },
         get baseUrl() {
           return ctx.baseUrl;
         },

@@ -5,15 +5,24 @@ import type { Dispatcher } from 'undici';
 import type { Config } from '../config/schema.js';
 import type { UpstreamEntry } from '../config/types.js';
 import type { Engine, Scope } from '../engine/engine.js';
-import { mountPaths, type InstanceCommon, type InstanceContext } from '../ecosystems/ecosystem.js';
+import {
+  mountPaths,
+  recordNamespace,
+  type EcosystemInstance,
+  type InstanceCommon,
+  type InstanceContext,
+} from '../ecosystems/ecosystem.js';
 import type { EcosystemRegistry } from '../ecosystems/registry.js';
 import type { Mount } from '../server/mount.js';
+import type { CacheIndex } from '../index/cache-index.js';
 import { UpstreamPool } from '../upstream/upstream-pool.js';
 import type { GitMirrors } from '../vcs/git-mirrors.js';
 import { ecosystemMount, instanceScope } from './ecosystem-mount.js';
 import { buildPool } from './upstreams.js';
 
 export interface Mounts {
+  /** Every instance by name, for shutdown and metrics. */
+  instances: Map<string, EcosystemInstance>;
   main: Mount[];
   dedicated: Array<{ mount: Mount; host: string; port: number }>;
 }
@@ -23,11 +32,12 @@ export interface Services {
   agent: Dispatcher;
   log: Logger;
   git: GitMirrors;
+  index: CacheIndex;
 }
 
 export function mountInstances(config: Config, registry: EcosystemRegistry, s: Services): Mounts {
   const { engine, agent, log } = s;
-  const out: Mounts = { main: [], dedicated: [] };
+  const out: Mounts = { instances: new Map(), main: [], dedicated: [] };
   const maxRedirects = config.upstream.max_redirects;
   for (const [name, raw] of Object.entries(config.instances)) {
     const cfg = raw as unknown as InstanceCommon;
@@ -42,10 +52,19 @@ export function mountInstances(config: Config, registry: EcosystemRegistry, s: S
       open: (resource) => engine.open(resource, scopeOf()),
       origin: (targets) => new UpstreamPool(targets, agent, maxRedirects),
       upstream: (entries) => buildPool(entries, agent, maxRedirects),
+      offline: cfg.offline ?? config.offline,
+      records: (ns) => {
+        const full = recordNamespace(name, ns);
+        return {
+          list: () => s.index.listRecords(full),
+          put: (key, value) => s.index.putRecord(full, key, value, Date.now()),
+        };
+      },
       git: (url, authorization, refreshMs) => s.git.get(url, authorization, refreshMs),
       log: log.child({ instance: name }),
     };
     const instance = type.create(name, cfg, ctx);
+    out.instances.set(name, instance);
     const pool =
       instance.upstream ?? buildPool(cfg.upstreams as UpstreamEntry[], agent, maxRedirects);
     const scope = instanceScope(name, instance, pool, cfg.offline ?? config.offline);

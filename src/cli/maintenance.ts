@@ -10,6 +10,8 @@ import { FsBlobStore } from '../storage/fs/fs-blob-store.js';
 import { parseDuration } from '../util/units.js';
 import { TroveError } from '../errors.js';
 import { load, type CommonOptions } from './serve.js';
+import { recordNamespace } from '../ecosystems/ecosystem.js';
+import type { RootRecord } from '../repos/root-lifecycle.js';
 
 export function open(registry: EcosystemRegistry, opts: CommonOptions) {
   const { config } = load(registry, opts);
@@ -33,15 +35,28 @@ export async function runStats(
   registry: EcosystemRegistry,
   opts: CommonOptions & { json?: boolean },
 ): Promise<void> {
-  const { index } = open(registry, opts);
+  const { index, config } = open(registry, opts);
   const stats = await index.stats();
+  const roots = new Map<string, RootRecord[]>();
+  for (const name of Object.keys(config.instances)) {
+    const rows = await index.listRecords(recordNamespace(name, 'roots'));
+    if (rows.length)
+      roots.set(
+        name,
+        rows.map((r) => r.value as RootRecord),
+      );
+  }
   await index.close();
   const withRatio = stats.instances.map((s) => {
     const r = s.requests;
     const hits =
       (r['hit'] ?? 0) + (r['revalidated'] ?? 0) + (r['stale'] ?? 0) + (r['negative'] ?? 0);
     const total = Object.values(r).reduce((a, b) => a + b, 0);
-    return { ...s, hitRatio: total ? hits / total : null };
+    return {
+      ...s,
+      hitRatio: total ? hits / total : null,
+      ...(roots.has(s.instance) ? { roots: roots.get(s.instance)?.map(rootSummary) } : {}),
+    };
   });
   if (opts.json) {
     process.stdout.write(`${JSON.stringify({ ...stats, instances: withRatio }, null, 2)}\n`);
@@ -55,7 +70,28 @@ export async function runStats(
     process.stdout.write(
       `  ${s.instance.padEnd(20)} objects ${String(s.objects).padStart(8)}  ${human(s.bytes).padStart(10)}  hit ratio ${ratio}\n`,
     );
+    for (const r of s.roots ?? []) {
+      const when = r.lastRefresh ? new Date(r.lastRefresh).toISOString() : 'never';
+      const gen = r.generation === null ? '-' : String(r.generation);
+      process.stdout.write(
+        `    ${r.path.padEnd(34)} ${r.state.padEnd(8)} generation ${gen.padStart(4)}  refreshed ${when}${r.lastError ? `  (${r.lastError})` : ''}\n`,
+      );
+    }
   }
+}
+
+/** What `trove stats` says about a repository root. */
+function rootSummary(r: RootRecord) {
+  return {
+    path: r.path,
+    state: r.state,
+    generation: r.generation?.id ?? null,
+    published: r.generation?.publishedAt ?? null,
+    validUntil: r.generation?.validUntil ?? null,
+    lastRefresh: r.lastSuccess,
+    lastError: r.lastError,
+    indexes: r.wanted.length,
+  };
 }
 
 export async function runGc(

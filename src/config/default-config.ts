@@ -41,19 +41,10 @@ export function defaultConfigObject(
 ): Record<string, unknown> {
   const instances: Record<string, unknown> = {};
   if (mirror) {
-    // A plain-file mirror of the host's Debian archive until the deb ecosystem lands:
-    // index files revalidate, pool files and by-hash indexes never change.
-    instances['debian'] = {
-      type: 'file',
-      upstreams: [mirror],
-      default_policy: 'revalidate',
-      fresh_for: '5m',
-      rules: [
-        { match: 'dists/**/by-hash/**', class: 'metadata', policy: 'immutable' },
-        { match: 'dists/**', class: 'metadata', policy: 'revalidate', fresh_for: '5m' },
-        { match: 'pool/**', class: 'artifact', policy: 'immutable' },
-      ],
-    };
+    // The host's Debian archive at /debian/: suites discovered from apt's requests and kept
+    // as consistent sets (InRelease, Release and the indexes apt uses), refreshed hourly;
+    // packages verified against Packages before they are kept.
+    instances['debian'] = { type: 'deb', upstreams: [mirror] };
   }
   // The Go module proxy at /go and at the root (GOPROXY=http://host:12345), in front of
   // proxy.golang.org, with checksum database verification against sum.golang.org.

@@ -23,6 +23,11 @@ export interface EcosystemRequest {
   baseUrl: string;
   /** The mount prefix the request came through ('' at the root of a listener). */
   prefix: string;
+  /**
+   * The client's address and its connection (`address port`), for per-client consistency of
+   * what is served, never for access decisions.
+   */
+  client: { address: string; connection: string };
 }
 
 export interface SyntheticResponse {
@@ -69,6 +74,10 @@ export interface EcosystemInstance {
   readonly encodedSlashes?: boolean;
   /** The instance's own upstream chain, when `upstreams` is more than a list of HTTP URLs. */
   readonly upstream?: Origin;
+  /** Repository roots by lifecycle state (Linux repositories), for /metrics. */
+  rootCounts?(): Record<string, number>;
+  /** Stops background work (refreshes); called once at shutdown, before the engine drains. */
+  close?(): Promise<void>;
 }
 
 /** Keys every instance config has after validation, whatever its type. */
@@ -104,10 +113,22 @@ export interface InstanceContext {
   origin(targets: UpstreamTarget[]): Origin;
   /** The same, from validated config entries (credentials included). */
   upstream(entries: UpstreamEntry[]): Origin;
+  /** Whether the instance never contacts its upstreams (its own setting, else the global one). */
+  offline: boolean;
+  /** Small records of this instance kept in the index (roots and their generations). */
+  records(ns: string): RecordStore;
   /** A git repository mirrored under the storage directory. */
   git(url: string, authorization: string | undefined, refreshMs?: number): GitRepo;
   log: Logger;
 }
+
+export interface RecordStore {
+  list(): Promise<Array<{ key: string; value: unknown }>>;
+  put(key: string, value: unknown): Promise<void>;
+}
+
+/** The index namespace of an instance's records (`trove stats` reads it too). */
+export const recordNamespace = (instance: string, ns: string): string => `${ns}:${instance}`;
 
 /** The mount paths of an instance, without trailing slashes ('' is the root). */
 export function mountPaths(t: EcosystemType, name: string, cfg: InstanceCommon): string[] {

@@ -1,6 +1,7 @@
 // Ecosystem types by their YAML `type`. Registering a name twice is a programming error.
 import { cargoEcosystem } from './cargo/cargo-ecosystem.js';
 import type { EcosystemType } from './ecosystem.js';
+import { debEcosystem } from './deb/deb-ecosystem.js';
 import { fileEcosystem } from './file/file-ecosystem.js';
 import { goEcosystem } from './go/go-ecosystem.js';
 import { mavenEcosystem } from './maven/maven-ecosystem.js';
@@ -37,5 +38,6 @@ export function defaultRegistry(): EcosystemRegistry {
     .register(npmEcosystem)
     .register(pypiEcosystem)
     .register(cargoEcosystem)
-    .register(mavenEcosystem);
+    .register(mavenEcosystem)
+    .register(debEcosystem);
 }

@@ -253,6 +253,13 @@ export class Fill {
       const msg = `upstream declares ${framed.size} bytes, limit is ${limit}`;
       return this.#refuse(res, spool, new TroveError('TROVE_ERR_TOO_LARGE', msg));
     }
+    // A body whose declared length is not the one the metadata lists is refused before any
+    // byte reaches a client (a rebuilt package under an old name): an error, not a cut stream.
+    const want = resource.expect?.size;
+    if (framed.size !== null && want !== undefined && framed.size !== want) {
+      const msg = `size mismatch: expected ${want}, upstream declares ${framed.size}`;
+      return this.#refuse(res, spool, new TroveError('TROVE_ERR_VERIFY', msg));
+    }
     const { size, body } = framed;
     if (size !== null && hooks.reserve) {
       try {
@@ -297,7 +304,6 @@ export class Fill {
         const msg = `upstream sent ${this.received} of ${size} bytes`;
         throw new TroveError('TROVE_ERR_UPSTREAM_BODY', msg);
       }
-      const want = resource.expect?.size;
       if (want !== undefined && want !== this.received) {
         const msg = `size mismatch: expected ${want}, got ${this.received}`;
         throw new TroveError('TROVE_ERR_VERIFY', msg);

@@ -46,6 +46,14 @@ export interface IndexStats {
   instances: InstanceStats[];
 }
 
+/** A small named record kept beside the entries (a repository root and its generations). */
+export interface IndexRecord {
+  key: string;
+  /** Any JSON value. */
+  value: unknown;
+  updatedAt: number;
+}
+
 /** What a readiness probe exercises: a read of the entries, or a committed write. */
 export type ProbeKind = 'read' | 'write';
 
@@ -80,6 +88,13 @@ export interface CacheIndex {
   /** Adds request-result counters (hit, miss, …) per instance. */
   addCounters(instance: string, counts: Record<string, number>): Promise<void>;
   stats(): Promise<IndexStats>;
+  /** The record under (namespace, key). */
+  getRecord(ns: string, key: string): Promise<IndexRecord | undefined>;
+  /** Inserts or replaces a record, in one transaction (a generation swap is one write). */
+  putRecord(ns: string, key: string, value: unknown, at: number): Promise<void>;
+  deleteRecord(ns: string, key: string): Promise<void>;
+  /** Every record of a namespace, by key. */
+  listRecords(ns: string): Promise<IndexRecord[]>;
   /** Throws when the index cannot serve reads (or commit writes), for /ready. */
   ping(kind?: ProbeKind): Promise<void>;
   close(): Promise<void>;

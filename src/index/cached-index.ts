@@ -2,7 +2,14 @@
 // through this wrapper updates or drops the cached copy. It assumes this process is the only
 // writer for the keys it serves; `trove gc` running beside it can only delete, which the
 // engine notices as a missing blob and refetches.
-import type { Access, CacheIndex, IndexEntry, IndexStats, ProbeKind } from './cache-index.js';
+import type {
+  Access,
+  CacheIndex,
+  IndexEntry,
+  IndexRecord,
+  IndexStats,
+  ProbeKind,
+} from './cache-index.js';
 
 export class CachedIndex implements CacheIndex {
   readonly #inner: CacheIndex;
@@ -106,6 +113,22 @@ export class CachedIndex implements CacheIndex {
 
   stats(): Promise<IndexStats> {
     return this.#inner.stats();
+  }
+
+  getRecord(ns: string, key: string): Promise<IndexRecord | undefined> {
+    return this.#inner.getRecord(ns, key);
+  }
+
+  putRecord(ns: string, key: string, value: unknown, at: number): Promise<void> {
+    return this.#inner.putRecord(ns, key, value, at);
+  }
+
+  deleteRecord(ns: string, key: string): Promise<void> {
+    return this.#inner.deleteRecord(ns, key);
+  }
+
+  listRecords(ns: string): Promise<IndexRecord[]> {
+    return this.#inner.listRecords(ns);
   }
 
   ping(kind?: ProbeKind): Promise<void> {

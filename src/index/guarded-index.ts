@@ -3,7 +3,14 @@
 // retried with timers (each attempt waits at most the driver's short busy timeout, so the event
 // loop is never held for long), and recent failures are kept for /ready and counted.
 import { TroveError } from '../errors.js';
-import type { Access, CacheIndex, IndexEntry, IndexStats, ProbeKind } from './cache-index.js';
+import type {
+  Access,
+  CacheIndex,
+  IndexEntry,
+  IndexRecord,
+  IndexStats,
+  ProbeKind,
+} from './cache-index.js';
 
 export interface IndexHealth {
   /** The latest failure of reads and of writes within `window` ms, or null. */
@@ -149,6 +156,18 @@ export class GuardedIndex implements CacheIndex {
   }
   stats(): Promise<IndexStats> {
     return this.#run('stats', 'read', () => this.#inner.stats());
+  }
+  getRecord(ns: string, key: string): Promise<IndexRecord | undefined> {
+    return this.#run('getRecord', 'read', () => this.#inner.getRecord(ns, key));
+  }
+  putRecord(ns: string, key: string, value: unknown, at: number): Promise<void> {
+    return this.#run('putRecord', 'write', () => this.#inner.putRecord(ns, key, value, at));
+  }
+  deleteRecord(ns: string, key: string): Promise<void> {
+    return this.#run('deleteRecord', 'write', () => this.#inner.deleteRecord(ns, key));
+  }
+  listRecords(ns: string): Promise<IndexRecord[]> {
+    return this.#run('listRecords', 'read', () => this.#inner.listRecords(ns));
   }
   ping(kind: ProbeKind = 'read'): Promise<void> {
     return this.#run(`ping ${kind}`, kind, () => this.#inner.ping(kind));

@@ -101,6 +101,25 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  #roots: () => Array<{ instance: string; counts: Record<string, number> }> = () => [];
+  readonly repoRoots = new Gauge({
+    name: 'trove_repo_roots',
+    help: 'Linux repository roots by lifecycle state',
+    labelNames: ['instance', 'state'] as const,
+    registers: [this.registry],
+    collect: () => {
+      this.repoRoots.reset();
+      for (const { instance, counts } of this.#roots()) {
+        for (const [state, n] of Object.entries(counts)) this.repoRoots.set({ instance, state }, n);
+      }
+    },
+  });
+
+  /** Where the repository-root gauge comes from at scrape time. */
+  observeRoots(counts: () => Array<{ instance: string; counts: Record<string, number> }>): void {
+    this.#roots = counts;
+  }
+
   #pending: Promise<{ bytes: number; objects: number } | null> | null = null;
 
   /** One index query per scrape, shared by both store gauges (they collect concurrently). */

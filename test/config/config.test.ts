@@ -43,7 +43,7 @@ describe('config errors name the file, key and reason', () => {
     ['storage:\n  colour: blue\n', 'FILE: storage: unknown key "colour"'],
     [
       'instances:\n  f:\n    type: nope\n',
-      'FILE: instances.f.type: must be one of: file, go, oci, npm, pypi, cargo, maven',
+      'FILE: instances.f.type: must be one of: file, go, oci, npm, pypi, cargo, maven, deb',
     ],
     ['instances:\n  f:\n    type: file\n', 'FILE: instances.f.upstreams: is required'],
     [

@@ -21,6 +21,7 @@ const minimal: Record<string, Record<string, unknown>> = {
   pypi: { type: 'pypi' },
   cargo: { type: 'cargo' },
   maven: { type: 'maven' },
+  deb: { type: 'deb', upstreams: ['https://deb.example/debian/'] },
 };
 
 /** Nested mappings of each instance type, with a valid value to put the typo in. */

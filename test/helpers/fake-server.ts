@@ -1,19 +1,23 @@
 // A real node:http upstream on 127.0.0.1:0 whose routes tests program, counting requests. No
 // vitest imports: benchmarks use it too.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 
 export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
 
 export class FakeUpstream {
-  readonly server: Server;
+  readonly server: Server | HttpsServer;
+  readonly #scheme: string;
   readonly routes = new Map<string, RouteHandler>();
   readonly hits = new Map<string, number>();
   readonly requests: IncomingMessage[] = [];
   url = '';
 
-  constructor() {
-    this.server = createServer((req, res) => {
+  /** Over TLS when given a key and certificate. */
+  constructor(tls?: { key: string; cert: string }) {
+    this.#scheme = tls ? 'https' : 'http';
+    const handler = (req: IncomingMessage, res: ServerResponse): void => {
       const path = (req.url ?? '/').split('?')[0] as string;
       this.hits.set(path, (this.hits.get(path) ?? 0) + 1);
       this.requests.push(req);
@@ -23,12 +27,13 @@ export class FakeUpstream {
         return;
       }
       void Promise.resolve(route(req, res)).catch(() => res.destroy());
-    });
+    };
+    this.server = tls ? createHttpsServer(tls, handler) : createServer(handler);
   }
 
   async start(): Promise<this> {
     await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.url = `${this.#scheme}://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
     return this;
   }
 

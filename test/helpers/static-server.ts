@@ -1,12 +1,12 @@
-// A static file server over a directory, as a real upstream for end-to-end tests.
+// A static file server over a directory, as a real upstream for end-to-end tests (plain HTTP,
+// or HTTPS with a given certificate).
 import { createReadStream, statSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join, normalize } from 'node:path';
 import { FakeUpstream } from './fake-upstream.js';
 
-export async function serveDirectory(root: string): Promise<FakeUpstream> {
-  const u = new FakeUpstream();
-  u.server.removeAllListeners('request');
-  u.server.on('request', (req, res) => {
+function serveFrom(root: string, u: FakeUpstream) {
+  return (req: IncomingMessage, res: ServerResponse): void => {
     const path = decodeURIComponent((req.url ?? '/').split('?')[0] as string);
     u.hits.set(path, (u.hits.get(path) ?? 0) + 1);
     u.requests.push(req);
@@ -25,6 +25,15 @@ export async function serveDirectory(root: string): Promise<FakeUpstream> {
     res.writeHead(200, { 'content-length': size, 'last-modified': lastModified });
     if (req.method === 'HEAD') return void res.end();
     createReadStream(file).pipe(res);
-  });
+  };
+}
+
+export async function serveDirectory(
+  root: string,
+  tls?: { key: string; cert: string },
+): Promise<FakeUpstream> {
+  const u = new FakeUpstream(tls);
+  u.server.removeAllListeners('request');
+  u.server.on('request', serveFrom(root, u));
   return u.start();
 }

@@ -63,4 +63,13 @@ export const MIGRATIONS: readonly string[] = [
   `
   CREATE TABLE probe (id INTEGER PRIMARY KEY CHECK (id = 1), at INTEGER NOT NULL);
   `,
+  `
+  CREATE TABLE records (
+    ns TEXT NOT NULL,
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (ns, key)
+  ) WITHOUT ROWID;
+  `,
 ];

@@ -5,6 +5,7 @@ import type {
   Access,
   CacheIndex,
   IndexEntry,
+  IndexRecord,
   IndexStats,
   InstanceStats,
   ProbeKind,
@@ -127,6 +128,17 @@ export class SqliteIndex implements CacheIndex {
         `SELECT key FROM entries ORDER BY key DESC LIMIT 1`,
       ),
       probeWrite: db.prepare<[number]>(`INSERT OR REPLACE INTO probe (id, at) VALUES (1, ?)`),
+      getRecord: db.prepare<[string, string], { value: string; updated_at: number }>(
+        `SELECT value, updated_at FROM records WHERE ns = ? AND key = ?`,
+      ),
+      putRecord: db.prepare<[string, string, string, number]>(
+        `INSERT INTO records (ns, key, value, updated_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT(ns, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
+      ),
+      deleteRecord: db.prepare<[string, string]>(`DELETE FROM records WHERE ns = ? AND key = ?`),
+      listRecords: db.prepare<[string], { key: string; value: string; updated_at: number }>(
+        `SELECT key, value, updated_at FROM records WHERE ns = ? ORDER BY key`,
+      ),
       addCounter: db.prepare<[string, string, number]>(
         `INSERT INTO counters (instance, result, n) VALUES (?, ?, ?)
          ON CONFLICT(instance, result) DO UPDATE SET n = n + excluded.n`,
@@ -283,6 +295,25 @@ export class SqliteIndex implements CacheIndex {
       bytes: await this.totalBytes(),
       instances,
     };
+  }
+
+  async getRecord(ns: string, key: string): Promise<IndexRecord | undefined> {
+    const row = this.#stmt.getRecord.get(ns, key);
+    return row ? { key, value: JSON.parse(row.value), updatedAt: row.updated_at } : undefined;
+  }
+
+  async putRecord(ns: string, key: string, value: unknown, at: number): Promise<void> {
+    this.#stmt.putRecord.run(ns, key, JSON.stringify(value), at);
+  }
+
+  async deleteRecord(ns: string, key: string): Promise<void> {
+    this.#stmt.deleteRecord.run(ns, key);
+  }
+
+  async listRecords(ns: string): Promise<IndexRecord[]> {
+    return this.#stmt.listRecords
+      .all(ns)
+      .map((r) => ({ key: r.key, value: JSON.parse(r.value), updatedAt: r.updated_at }));
   }
 
   /** SQLite's own structural check of the whole file: [] when sound, else its findings. */

@@ -165,5 +165,28 @@ export function indexSuite(name: string, create: () => Promise<CacheIndex>): voi
       expect(await idx.get('k')).toEqual(entry('k'));
       await idx.close();
     });
+
+    it('keeps records per namespace, replaces them whole and lists them by key', async () => {
+      const idx = await create();
+      expect(await idx.getRecord('repo:deb', 'dists/stable')).toBeUndefined();
+      await idx.putRecord('repo:deb', 'dists/stable', { state: 'pending', wanted: ['a'] }, 5);
+      await idx.putRecord('repo:deb', 'dists/oldstable', { state: 'active' }, 6);
+      await idx.putRecord('repo:rpm', 'dists/stable', 1, 7);
+      await idx.putRecord('repo:deb', 'dists/stable', { state: 'active', wanted: [] }, 8);
+      expect(await idx.getRecord('repo:deb', 'dists/stable')).toEqual({
+        key: 'dists/stable',
+        value: { state: 'active', wanted: [] },
+        updatedAt: 8,
+      });
+      expect((await idx.listRecords('repo:deb')).map((r) => r.key)).toEqual([
+        'dists/oldstable',
+        'dists/stable',
+      ]);
+      await idx.deleteRecord('repo:deb', 'dists/stable');
+      expect(await idx.getRecord('repo:deb', 'dists/stable')).toBeUndefined();
+      expect((await idx.getRecord('repo:rpm', 'dists/stable'))?.value).toBe(1);
+      expect(await idx.stats()).toMatchObject({ objects: 0 });
+      await idx.close();
+    });
   });
 }

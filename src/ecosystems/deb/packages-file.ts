@@ -1,0 +1,73 @@
+// Packages and Sources indexes: which files they list, with sizes and digests, after undoing
+// the compression the repository used (xz, gzip, or none).
+import { promisify } from 'node:util';
+import { gunzip } from 'node:zlib';
+import { xz } from '@napi-rs/lzma';
+import type { ExpectedDigest } from '../../engine/types.js';
+import type { PackageRef } from '../../repos/repo-format.js';
+import { checksumLines, paragraphs } from './control-file.js';
+
+const gunzipAsync = promisify(gunzip);
+
+const INDEX = /(^|\/)(Packages|Sources)(\.(xz|gz|bz2|lzma|zst|lz4))?$/;
+const READABLE = /(^|\/)(Packages|Sources)(\.(xz|gz))?$/;
+
+/** The uncompressed name of a package index (`main/binary-amd64/Packages`), or null. */
+export function indexBase(path: string): string | null {
+  const m = INDEX.exec(path);
+  return m ? path.slice(0, path.length - (m[3]?.length ?? 0)) : null;
+}
+
+export const readable = (path: string): boolean => READABLE.test(path);
+
+export async function decompress(path: string, body: Buffer): Promise<Buffer> {
+  if (path.endsWith('.xz')) return xz.decompress(body);
+  if (path.endsWith('.gz')) return gunzipAsync(body);
+  return body;
+}
+
+const FIELD_DIGESTS: ReadonlyArray<[string, ExpectedDigest['algorithm']]> = [
+  ['sha256', 'sha256'],
+  ['sha512', 'sha512'],
+  ['sha1', 'sha1'],
+  ['md5sum', 'md5'],
+];
+
+const SOURCE_DIGESTS: ReadonlyArray<[string, ExpectedDigest['algorithm']]> = [
+  ['checksums-sha256', 'sha256'],
+  ['checksums-sha512', 'sha512'],
+  ['checksums-sha1', 'sha1'],
+  ['files', 'md5'],
+];
+
+/** Every file a Packages or Sources index lists (paths below the archive base). */
+export async function readIndex(path: string, body: Buffer): Promise<PackageRef[]> {
+  const text = (await decompress(path, body)).toString('utf8');
+  const out: PackageRef[] = [];
+  const sources = /(^|\/)Sources(\.[a-z0-9]+)?$/.test(path);
+  for (const p of paragraphs(text)) {
+    if (!sources) {
+      const filename = p.get('filename');
+      const size = Number(p.get('size'));
+      if (!filename || !Number.isSafeInteger(size)) continue;
+      const digests = FIELD_DIGESTS.flatMap(([f, algorithm]) => {
+        const hex = p.get(f)?.toLowerCase();
+        return hex && /^[0-9a-f]+$/.test(hex) ? [{ algorithm, hex }] : [];
+      });
+      if (digests.length) out.push({ path: filename, size, digests });
+      continue;
+    }
+    const dir = p.get('directory') ?? '';
+    const byName = new Map<string, PackageRef>();
+    for (const [f, algorithm] of SOURCE_DIGESTS) {
+      for (const { hex, size, name } of checksumLines(p.get(f) ?? '')) {
+        const at = dir ? `${dir}/${name}` : name;
+        const ref = byName.get(at) ?? { path: at, size, digests: [] };
+        ref.digests.push({ algorithm, hex });
+        byName.set(at, ref);
+      }
+    }
+    out.push(...byName.values());
+  }
+  return out;
+}

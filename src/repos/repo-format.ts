@@ -1,0 +1,49 @@
+// What a Linux repository format (deb, rpm, pacman, apk) tells the shared machinery: which top
+// files make a root's metadata, what they list with which digests, where a listed file can be
+// fetched, and which files list packages. Protocol knowledge only; no I/O.
+import type { ExpectedDigest } from '../engine/types.js';
+
+/** A file a top file lists, relative to the root, with the size and digests it must have. */
+export interface ListedFile {
+  path: string;
+  size: number;
+  digests: ExpectedDigest[];
+  /** Paths relative to the root to try before `path` upstream (apt's by-hash names). */
+  alternates?: string[];
+}
+
+export interface Listing {
+  /** Listed files by path relative to the root. */
+  files: ReadonlyMap<string, ListedFile>;
+  validUntil: number | null;
+  date: number | null;
+}
+
+/** A package a package index lists, by its path below the archive base. */
+export interface PackageRef {
+  path: string;
+  size: number;
+  digests: ExpectedDigest[];
+}
+
+export interface RepoFormat {
+  /**
+   * The top files of a root, in the order they are fetched from one upstream. The first one the
+   * current generation holds is asked for conditionally: a 304 means the root is unchanged.
+   */
+  topNames(root: string): readonly string[];
+  /**
+   * Reads the fetched top files (absent ones were 404). Null means the root does not exist;
+   * throwing refuses an inconsistent set (a transient failure: the old generation stays).
+   */
+  parseTop(root: string, bodies: ReadonlyMap<string, Buffer>): Listing | null;
+  /**
+   * For a listed or top file that lists packages, the variant Trove reads them from (one it
+   * can decompress, listed in the same set); null for other files.
+   */
+  packageSource(path: string, listing: Listing): string | null;
+  /** The packages a package index lists. */
+  readPackages(path: string, body: Buffer): Promise<PackageRef[]>;
+  /** Directories package paths may be relative to, for a root (deb: the part before dists/). */
+  archiveBases(root: string): string[];
+}

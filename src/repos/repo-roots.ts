@@ -1,0 +1,608 @@
+// The shared machinery of Linux repositories: roots discovered from requests, refreshed in the
+// background into generations (every listed file a client uses fetched and verified before the
+// set is published in one index write), a persisted lifecycle, and the answers built on them:
+// top files and listed files from one generation, packages verified against what it lists.
+import type { Logger } from 'pino';
+import type { Loaded, Opened } from '../engine/engine.js';
+import type { Resource } from '../engine/types.js';
+import { TroveError, toTroveError } from '../errors.js';
+import type { Origin } from '../upstream/upstream-pool.js';
+import type { RecordStore } from '../ecosystems/ecosystem.js';
+import { contentPolicy, contentResource, heldOrigin, contentKey } from './content-resource.js';
+import type { Generation, StoredFile } from './generation.js';
+import { findPackage, TableCache, tableOf } from './package-table.js';
+import type { ListedFile, Listing, RepoFormat } from './repo-format.js';
+import {
+  DEFAULT_RULES,
+  ROOT_STATES,
+  due,
+  failed,
+  forbidden,
+  newRoot,
+  notFound,
+  published,
+  revived,
+  unchanged,
+  type LifecycleRules,
+  type RootRecord,
+  type RootState,
+} from './root-lifecycle.js';
+import { fetchTop, type FetchedTop } from './top-fetch.js';
+import { createHash } from 'node:crypto';
+import { ClientPins, type Client } from './client-pins.js';
+import { limiter } from './limiter.js';
+
+export interface RepoOptions {
+  refreshInterval: number;
+  /** How long a request waits for a root's first generation, or for a refresh past Valid-Until. */
+  firstWait: number;
+  /** Past Valid-Until with the upstream unreachable: serve the stale set, or answer 504. */
+  expired: 'serve' | 'fail';
+  maxTopSize: number;
+  maxIndexSize: number;
+  maxPackageSize: number;
+  /** Refreshes running at once across roots. */
+  concurrency: number;
+  expireAfter: number | null;
+  rules?: LifecycleRules;
+  /** Never contact the upstreams: serve the sets kept, refresh nothing. */
+  offline: boolean;
+}
+
+export interface RepoDeps {
+  format: RepoFormat;
+  /** One origin per configured upstream: a generation comes from one of them. */
+  origins: readonly Origin[];
+  /** All upstreams in order (packages may come from any mirror). */
+  pool: Origin;
+  load(r: Resource): Promise<Loaded>;
+  open(r: Resource): Promise<Opened>;
+  records: RecordStore;
+  log: Logger;
+  now?: () => number;
+}
+
+export type Answer =
+  | { kind: 'resource'; resource: Resource }
+  | { kind: 'error'; error: TroveError }
+  /** Not something the machinery knows: relay it uncached. */
+  | { kind: 'pass' };
+
+const KEEP = ['content-type', 'last-modified'];
+/** Roots that never had a set, kept in memory at most (see #set). */
+const MAX_ROOTS = 1000;
+
+type Attempt =
+  | { kind: 'unchanged' }
+  | { kind: 'published'; gen: Generation; listing: Listing }
+  | { kind: 'not-found'; why: string }
+  | { kind: 'forbidden'; why: string };
+
+const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+const join = (root: string, rel: string): string => (root ? `${root}/${rel}` : rel);
+
+async function within<T>(p: Promise<T>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((r) => (timer = setTimeout(() => r(false), ms)));
+  try {
+    return await Promise.race([p.then(() => true), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export class RepoRoots {
+  readonly #d: RepoDeps;
+  readonly #o: RepoOptions;
+  readonly #rules: LifecycleRules;
+  readonly #now: () => number;
+  readonly #roots = new Map<string, RootRecord>();
+  readonly #running = new Map<string, Promise<void>>();
+  readonly #errors = new Map<string, TroveError>();
+  readonly #persisted = new Set<string>();
+  readonly #listings = new Map<string, Promise<Listing>>();
+  readonly #tables = new TableCache();
+  readonly #pins = new ClientPins();
+  readonly #limit: <T>(fn: () => Promise<T>) => Promise<T>;
+  readonly #loaded: Promise<void>;
+  readonly #timer: NodeJS.Timeout;
+  #closed = false;
+
+  constructor(deps: RepoDeps, options: RepoOptions) {
+    this.#d = deps;
+    this.#o = options;
+    this.#rules = options.rules ?? DEFAULT_RULES;
+    this.#now = deps.now ?? Date.now;
+    this.#limit = limiter(options.concurrency);
+    this.#loaded = deps.records.list().then(
+      (rows) => {
+        for (const r of rows) {
+          this.#roots.set(r.key, r.value as RootRecord);
+          this.#persisted.add(r.key);
+        }
+      },
+      (err: unknown) => deps.log.error({ err }, 'repository roots could not be read'),
+    );
+    const tick = Math.min(60_000, Math.max(250, Math.floor(options.refreshInterval / 4)));
+    this.#timer = setInterval(() => this.#tick(), tick);
+    this.#timer.unref();
+  }
+
+  // ---- answers ---------------------------------------------------------------------------
+
+  /** A top file of a root (`InRelease`), from the current generation. */
+  async top(root: string, name: string, client: Client): Promise<Answer> {
+    const got = await this.#current(root);
+    if (got.kind !== 'gen') return got.answer;
+    const file = got.gen.top[name];
+    if (!file) return notListed(`${join(root, name)} is not published upstream`);
+    this.#pins.pin(client, root, got.gen.id);
+    return { kind: 'resource', resource: this.#topResource(root, name, file, got.gen) };
+  }
+
+  /** A file the root's top file lists (`main/binary-amd64/Packages.xz`). */
+  async member(root: string, rel: string, client: Client): Promise<Answer> {
+    const got = await this.#current(root);
+    if (got.kind !== 'gen') return got.answer;
+    const gen = this.#pinned(got.rec, client);
+    const listing = await this.#listing(got.rec.path, gen);
+    const file = listing.files.get(rel);
+    if (!file) return { kind: 'pass' };
+    this.#want(root, rel);
+    return { kind: 'resource', resource: this.#memberResource(root, file, gen, [rel]) };
+  }
+
+  /** A listed file by its digest (`…/by-hash/SHA256/<hex>`), from any generation that lists it. */
+  async byHash(root: string, dir: string, digest: Digest): Promise<Answer> {
+    const here = join(dir, `by-hash/${digest.label}/${digest.hex}`);
+    const got = await this.#current(root);
+    if (got.kind === 'gen') {
+      for (const gen of [got.gen, ...got.rec.previous]) {
+        const listing = await this.#listing(root, gen);
+        const file = byDigest(listing, digest);
+        if (!file) continue;
+        if (gen === got.gen) this.#want(root, file.path);
+        const resource = this.#memberResource(root, file, gen, [here, file.path]);
+        return { kind: 'resource', resource };
+      }
+    }
+    // Unlisted: still immutable, and verified by its own name.
+    return {
+      kind: 'resource',
+      resource: contentResource({
+        cls: 'metadata',
+        policy: contentPolicy(this.#o),
+        paths: [join(root, here)],
+        origin: this.#d.pool,
+        digests: [{ algorithm: digest.algorithm, hex: digest.hex }],
+        keepHeaders: KEEP,
+        maxSize: this.#o.maxIndexSize,
+      }),
+    };
+  }
+
+  /** A package, verified against the generations that list it; unknown ones are relayed. */
+  async artifact(path: string): Promise<Answer> {
+    await this.#loaded;
+    for (const rec of this.#roots.values()) {
+      if (!rec.generation) continue;
+      const bases = this.#d.format
+        .archiveBases(rec.path)
+        .filter((b) => b === '' || path.startsWith(`${b}/`));
+      if (!bases.length) continue;
+      for (const gen of [rec.generation, ...rec.previous]) {
+        const ref = await this.#findIn(rec, gen, bases, path).catch((err: unknown) => {
+          this.#d.log.warn({ err, root: rec.path }, 'a package index could not be read');
+          return undefined;
+        });
+        if (!ref) continue;
+        const resource = contentResource({
+          key: `pkg/${path.slice(path.lastIndexOf('/') + 1)}/${contentKey(ref.digests)}`,
+          cls: 'artifact',
+          policy: contentPolicy(this.#o),
+          paths: [path],
+          origin: this.#d.pool,
+          size: ref.size,
+          digests: ref.digests,
+          keepHeaders: ['content-type'],
+          maxSize: this.#o.maxPackageSize,
+          hold: true,
+        });
+        return { kind: 'resource', resource };
+      }
+    }
+    this.#d.log.debug({ path }, 'not listed in any kept set: relayed uncached');
+    return { kind: 'pass' };
+  }
+
+  // ---- state -----------------------------------------------------------------------------
+
+  /** Roots per lifecycle state, for /metrics. */
+  counts(): Record<RootState, number> {
+    const out = Object.fromEntries(ROOT_STATES.map((s) => [s, 0])) as Record<RootState, number>;
+    for (const r of this.#roots.values()) out[r.state]++;
+    return out;
+  }
+
+  roots(): RootRecord[] {
+    return [...this.#roots.values()];
+  }
+
+  /** Refreshes a root now (single flight); resolves when that refresh is over. */
+  refresh(root: string): Promise<void> {
+    const running = this.#running.get(root);
+    if (running) return running;
+    const p = this.#limit(() => this.#refresh(root)).finally(() => this.#running.delete(root));
+    this.#running.set(root, p);
+    return p;
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    clearInterval(this.#timer);
+    await within(Promise.allSettled([...this.#running.values()]), 5_000);
+  }
+
+  // ---- internals -------------------------------------------------------------------------
+
+  #tick(): void {
+    if (this.#o.offline) return;
+    const now = this.#now();
+    for (const r of this.#roots.values()) {
+      if (due(r, now, this.#o.refreshInterval)) void this.refresh(r.path);
+    }
+  }
+
+  async #current(
+    root: string,
+  ): Promise<{ kind: 'gen'; rec: RootRecord; gen: Generation } | { kind: 'none'; answer: Answer }> {
+    await this.#loaded;
+    const now = this.#now();
+    let rec = this.#roots.get(root);
+    if (!rec || rec.state === 'removed') {
+      if (!rec && !this.#roomForOneMore()) return { kind: 'none', answer: { kind: 'pass' } };
+      rec = rec ? revived(rec, now) : newRoot(root, now);
+      this.#set(rec);
+    }
+    const gen = rec.generation;
+    const expired = gen?.validUntil != null && gen.validUntil < now;
+    if (this.#o.offline) {
+      if (gen && !(expired && this.#o.expired === 'fail')) return { kind: 'gen', rec, gen };
+      const error = new TroveError(
+        'TROVE_ERR_OFFLINE_MISS',
+        `${root}: offline, and no usable metadata is kept`,
+      );
+      return { kind: 'none', answer: { kind: 'error', error } };
+    }
+    if (!gen || expired) {
+      const done = await within(this.refresh(root), this.#o.firstWait);
+      rec = this.#roots.get(root) ?? rec;
+      const now2 = this.#now();
+      const fresh = rec.generation;
+      if (!fresh) {
+        if (!done) return { kind: 'none', answer: { kind: 'pass' } };
+        return { kind: 'none', answer: { kind: 'error', error: this.#failure(root) } };
+      }
+      if (fresh.validUntil != null && fresh.validUntil < now2 && this.#o.expired === 'fail') {
+        const error = new TroveError(
+          'TROVE_ERR_UPSTREAM_TIMEOUT',
+          `${root}: the published metadata expired (Valid-Until) and no newer set could be fetched`,
+        );
+        return { kind: 'none', answer: { kind: 'error', error } };
+      }
+      return { kind: 'gen', rec, gen: fresh };
+    }
+    if (due(rec, now, this.#o.refreshInterval)) void this.refresh(root);
+    return { kind: 'gen', rec, gen };
+  }
+
+  #failure(root: string): TroveError {
+    const err = this.#errors.get(root);
+    if (err) return err;
+    const rec = this.#roots.get(root);
+    return new TroveError(
+      'TROVE_ERR_UPSTREAM_STATUS',
+      `${root}: no metadata could be fetched${rec?.lastError ? ` (${rec.lastError})` : ''}`,
+    );
+  }
+
+  #pinned(rec: RootRecord, client: Client): Generation {
+    const id = this.#pins.get(client, rec.path);
+    const gen = rec.generation as Generation;
+    if (id === undefined || id === gen.id) return gen;
+    return rec.previous.find((g) => g.id === id) ?? gen;
+  }
+
+  /**
+   * Roots are kept (and persisted) once they have had a set; until then they live in memory
+   * only, at most MAX_ROOTS of them, so requests for made-up suites cannot grow the index.
+   */
+  #set(rec: RootRecord): void {
+    this.#roots.set(rec.path, rec);
+    if (!rec.generation && !this.#persisted.has(rec.path)) return;
+    this.#persisted.add(rec.path);
+    this.#d.records
+      .put(rec.path, rec)
+      .catch((err: unknown) => this.#d.log.error({ err, root: rec.path }, 'root not saved'));
+  }
+
+  /** The last refresh failure of a root, for the requests that waited on it (bounded). */
+  #error(root: string, err: TroveError): void {
+    this.#errors.delete(root);
+    this.#errors.set(root, err);
+    if (this.#errors.size > MAX_ROOTS) {
+      const oldest = this.#errors.keys().next().value;
+      if (oldest !== undefined) this.#errors.delete(oldest);
+    }
+  }
+
+  #forget(root: string): void {
+    this.#roots.delete(root);
+    this.#errors.delete(root);
+  }
+
+  #roomForOneMore(): boolean {
+    if (this.#roots.size < MAX_ROOTS) return true;
+    for (const r of this.#roots.values()) {
+      if (!this.#persisted.has(r.path) && !this.#running.has(r.path)) {
+        this.#forget(r.path);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  #want(root: string, rel: string): void {
+    const rec = this.#roots.get(root);
+    if (!rec || rec.wanted.includes(rel)) return;
+    this.#set({ ...rec, wanted: [...rec.wanted, rel] });
+  }
+
+  #topResource(root: string, name: string, file: StoredFile, gen: Generation): Resource {
+    return contentResource({
+      cls: 'metadata',
+      policy: contentPolicy(this.#o),
+      paths: [join(root, name)],
+      origin: this.#d.origins[gen.upstream] ?? this.#d.pool,
+      size: file.size,
+      digests: [{ algorithm: 'sha256', hex: file.sha256 }],
+      keepHeaders: KEEP,
+      maxSize: this.#o.maxTopSize,
+    });
+  }
+
+  #memberResource(root: string, file: ListedFile, gen: Generation, rels: string[]): Resource {
+    return contentResource({
+      cls: 'metadata',
+      policy: contentPolicy(this.#o),
+      paths: [...new Set([...(file.alternates ?? []), ...rels])].map((r) => join(root, r)),
+      origin: this.#d.origins[gen.upstream] ?? this.#d.pool,
+      size: file.size,
+      digests: file.digests,
+      keepHeaders: KEEP,
+      maxSize: this.#o.maxIndexSize,
+    });
+  }
+
+  /** What a generation's top files list, parsed once per generation. */
+  #listing(root: string, gen: Generation): Promise<Listing> {
+    const key = `${root}#${gen.id}#${Object.values(gen.top)[0]?.sha256 ?? ''}`;
+    let p = this.#listings.get(key);
+    if (!p) {
+      p = this.#readListing(root, gen);
+      this.#listings.set(key, p);
+      p.catch(() => this.#listings.delete(key));
+      if (this.#listings.size > 256) {
+        const oldest = this.#listings.keys().next().value;
+        if (oldest !== undefined) this.#listings.delete(oldest);
+      }
+    }
+    return p;
+  }
+
+  async #readListing(root: string, gen: Generation): Promise<Listing> {
+    const bodies = new Map<string, Buffer>();
+    for (const [name, file] of Object.entries(gen.top)) {
+      const got = await this.#d.load(this.#topResource(root, name, file, gen));
+      if (got.kind !== 'body') throw new TroveError('TROVE_ERR_NOT_FOUND', `${name} is gone`);
+      bodies.set(name, got.body);
+    }
+    const listing = this.#d.format.parseTop(root, bodies);
+    if (!listing) throw new TroveError('TROVE_ERR_UPSTREAM_BODY', `${root}: top files unreadable`);
+    return listing;
+  }
+
+  async #findIn(rec: RootRecord, gen: Generation, bases: string[], path: string) {
+    const listing = await this.#listing(rec.path, gen);
+    const sources = new Set<string>();
+    for (const rel of [...rec.wanted, ...Object.keys(gen.top)]) {
+      const src = this.#d.format.packageSource(rel, listing);
+      if (src) sources.add(src);
+    }
+    for (const src of sources) {
+      const file: ListedFile | undefined =
+        listing.files.get(src) ??
+        (gen.top[src]
+          ? {
+              path: src,
+              size: (gen.top[src] as StoredFile).size,
+              digests: [{ algorithm: 'sha256', hex: (gen.top[src] as StoredFile).sha256 }],
+            }
+          : undefined);
+      if (!file) continue;
+      const table = await this.#tables.get(contentKey(file.digests), async () => {
+        const got = await this.#d.load(this.#memberResource(rec.path, file, gen, [src]));
+        if (got.kind !== 'body') throw new TroveError('TROVE_ERR_NOT_FOUND', `${src} is gone`);
+        return tableOf(await this.#d.format.readPackages(src, got.body));
+      });
+      for (const base of bases) {
+        const ref = findPackage(table, base, path);
+        if (ref) return ref;
+      }
+    }
+    return undefined;
+  }
+
+  async #refresh(root: string): Promise<void> {
+    if (this.#closed) return;
+    await this.#loaded;
+    const start = this.#roots.get(root) ?? newRoot(root, this.#now());
+    this.#roots.set(root, { ...start, lastAttempt: this.#now() });
+    let attempt: Attempt | undefined;
+    let error: TroveError | undefined;
+    for (let i = 0; i < this.#d.origins.length && !attempt; i++) {
+      try {
+        attempt = await this.#attempt(start, i);
+      } catch (err) {
+        error = toTroveError(err);
+        this.#d.log.warn({ root, upstream: i, err: error.message }, 'repository refresh failed');
+      }
+    }
+    const now = this.#now();
+    const latest = this.#roots.get(root) as RootRecord;
+    let next: RootRecord;
+    if (!attempt) {
+      this.#error(root, error ?? new TroveError('TROVE_ERR_UPSTREAM_CONNECT', 'no upstream'));
+      next = failed(latest, (error as TroveError | undefined)?.message ?? 'no upstream');
+    } else if (attempt.kind === 'unchanged') {
+      this.#errors.delete(root);
+      next = unchanged(latest, now);
+    } else if (attempt.kind === 'forbidden') {
+      this.#error(root, new TroveError('TROVE_ERR_UPSTREAM_STATUS', attempt.why, { status: 403 }));
+      next = forbidden(latest, now, attempt.why, this.#rules);
+    } else if (attempt.kind === 'not-found') {
+      this.#error(root, new TroveError('TROVE_ERR_NOT_FOUND', attempt.why));
+      next = notFound(latest, now, attempt.why, this.#rules);
+      // Never had a set: nothing to keep; the next request discovers it again.
+      if (!this.#persisted.has(root)) {
+        this.#roots.delete(root);
+        return;
+      }
+    } else {
+      this.#errors.delete(root);
+      const files = attempt.listing.files;
+      const wanted = latest.wanted.filter((w) => files.has(w));
+      next = { ...published(latest, attempt.gen, now, this.#rules), wanted };
+      const key = `${root}#${attempt.gen.id}#${Object.values(attempt.gen.top)[0]?.sha256 ?? ''}`;
+      this.#listings.set(key, Promise.resolve(attempt.listing));
+      this.#d.log.info(
+        { root, generation: attempt.gen.id, upstream: attempt.gen.upstream, files: wanted.length },
+        'repository generation published',
+      );
+    }
+    this.#set(next);
+  }
+
+  /** One upstream's view of the root: unchanged, a verified new generation, or why not. */
+  async #attempt(rec: RootRecord, i: number): Promise<Attempt> {
+    const origin = this.#d.origins[i] as Origin;
+    const root = rec.path;
+    const names = this.#d.format.topNames(root);
+    const current = rec.generation?.upstream === i ? rec.generation : null;
+    const set = await fetchTop(origin, root, names, current, this.#o.maxTopSize);
+    if (set.kind !== 'fetched') return set;
+    const bodies = new Map([...set.files].map(([n, f]) => [n, f.body]));
+    const listing = this.#d.format.parseTop(root, bodies);
+    if (!listing) return { kind: 'not-found', why: `${root}: no ${names.join(', ')} upstream` };
+    const digests = new Map([...set.files].map(([n, f]) => [n, sha256(f.body)]));
+    const gen = rec.generation;
+    if (gen && sameTop(gen, digests)) return { kind: 'unchanged' };
+    if (gen?.date && listing.date && listing.date < gen.date) {
+      this.#d.log.warn(
+        { root, upstream: i },
+        'upstream metadata is older than the current set; kept the current one',
+      );
+      return { kind: 'unchanged' };
+    }
+    const next: Generation = {
+      id: (gen?.id ?? 0) + 1,
+      publishedAt: this.#now(),
+      upstream: i,
+      top: {},
+      validUntil: listing.validUntil,
+      date: listing.date,
+    };
+    await this.#prefetch(rec, next, listing);
+    for (const [name, f] of set.files) {
+      const sha = digests.get(name) as string;
+      next.top[name] = {
+        sha256: sha,
+        size: f.body.length,
+        lastModified: f.lastModified,
+        etag: f.etag,
+      };
+      await this.#keepTop(root, name, f, sha);
+    }
+    return { kind: 'published', gen: next, listing };
+  }
+
+  /** Every listed file clients use (and what packages are read from), fetched and verified. */
+  async #prefetch(rec: RootRecord, gen: Generation, listing: Listing): Promise<void> {
+    const rels = new Set<string>();
+    for (const rel of rec.wanted) {
+      if (!listing.files.has(rel)) continue;
+      rels.add(rel);
+      const src = this.#d.format.packageSource(rel, listing);
+      if (src && listing.files.has(src)) rels.add(src);
+    }
+    const run = limiter(4);
+    await Promise.all(
+      [...rels].map((rel) =>
+        run(async () => {
+          if (this.#closed) throw new TroveError('TROVE_ERR_SHUTTING_DOWN', 'shutting down');
+          const file = listing.files.get(rel) as ListedFile;
+          const opened = await this.#d.open(this.#memberResource(rec.path, file, gen, [rel]));
+          if (opened.kind !== 'body') {
+            throw new TroveError(
+              'TROVE_ERR_UPSTREAM_STATUS',
+              `${join(rec.path, rel)} is listed but upstream answered ${opened.status}`,
+            );
+          }
+          await opened.close();
+        }),
+      ),
+    );
+  }
+
+  async #keepTop(root: string, name: string, f: FetchedTop, sha: string): Promise<void> {
+    const headers: Record<string, string> = {};
+    if (f.contentType) headers['content-type'] = f.contentType;
+    if (f.lastModified) headers['last-modified'] = f.lastModified;
+    if (f.etag) headers['etag'] = f.etag;
+    const got = await this.#d.load({
+      ...this.#topResource(
+        root,
+        name,
+        { sha256: sha, size: f.body.length, lastModified: null, etag: null },
+        { upstream: 0 } as Generation,
+      ),
+      origin: heldOrigin(f.body, headers),
+    });
+    if (got.kind !== 'body')
+      throw new TroveError('TROVE_ERR_STORAGE', `${root}/${name} not stored`);
+  }
+}
+
+export interface Digest {
+  /** As the repository names it in by-hash paths (SHA256, SHA512, MD5Sum). */
+  label: string;
+  algorithm: 'sha256' | 'sha512' | 'sha1' | 'md5';
+  hex: string;
+}
+
+function byDigest(listing: Listing, d: Digest): ListedFile | undefined {
+  for (const f of listing.files.values()) {
+    if (f.digests.some((x) => x.algorithm === d.algorithm && x.hex === d.hex)) return f;
+  }
+  return undefined;
+}
+
+function sameTop(gen: Generation, digests: ReadonlyMap<string, string>): boolean {
+  const names = Object.keys(gen.top);
+  return names.length === digests.size && names.every((n) => gen.top[n]?.sha256 === digests.get(n));
+}
+
+const notListed = (why: string): Answer => ({
+  kind: 'error',
+  error: new TroveError('TROVE_ERR_NOT_FOUND', why),
+});
