@@ -42,8 +42,8 @@ export interface RepoFormat {
    * can decompress, listed in the same set); null for other files.
    */
   packageSource(path: string, listing: Listing): string | null;
-  /** The packages a package index lists. */
-  readPackages(path: string, body: Buffer): Promise<PackageRef[]>;
+  /** The packages a package index lists, a batch at a time. */
+  readPackages(path: string, body: Buffer): AsyncIterable<PackageRef[]>;
   /** Directories package paths may be relative to, for a root (deb: the part before dists/). */
   archiveBases(root: string): string[];
 }

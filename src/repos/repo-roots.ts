@@ -10,7 +10,7 @@ import type { Origin } from '../upstream/upstream-pool.js';
 import type { RecordStore } from '../ecosystems/ecosystem.js';
 import { contentPolicy, contentResource, heldOrigin, contentKey } from './content-resource.js';
 import type { Generation, StoredFile } from './generation.js';
-import { findPackage, TableCache, tableOf } from './package-table.js';
+import { PackageTable, TableCache } from './package-table.js';
 import type { ListedFile, Listing, RepoFormat } from './repo-format.js';
 import {
   DEFAULT_RULES,
@@ -413,34 +413,41 @@ export class RepoRoots {
   }
 
   async #findIn(rec: RootRecord, gen: Generation, bases: string[], path: string) {
+    for (const table of await this.#tablesOf(rec, gen)) {
+      for (const base of bases) {
+        const ref = table.find(base, path);
+        if (ref) return ref;
+      }
+    }
+    return undefined;
+  }
+
+  /** The package tables of a generation: its package indexes that clients use, read once. */
+  async #tablesOf(rec: RootRecord, gen: Generation): Promise<PackageTable[]> {
     const listing = await this.#listing(rec.path, gen);
     const sources = new Set<string>();
     for (const rel of [...rec.wanted, ...Object.keys(gen.top)]) {
       const src = this.#d.format.packageSource(rel, listing);
       if (src) sources.add(src);
     }
+    const tables: PackageTable[] = [];
     for (const src of sources) {
+      const top = gen.top[src];
       const file: ListedFile | undefined =
         listing.files.get(src) ??
-        (gen.top[src]
-          ? {
-              path: src,
-              size: (gen.top[src] as StoredFile).size,
-              digests: [{ algorithm: 'sha256', hex: (gen.top[src] as StoredFile).sha256 }],
-            }
+        (top
+          ? { path: src, size: top.size, digests: [{ algorithm: 'sha256', hex: top.sha256 }] }
           : undefined);
       if (!file) continue;
-      const table = await this.#tables.get(contentKey(file.digests), async () => {
-        const got = await this.#d.load(this.#memberResource(rec.path, file, gen, [src]));
-        if (got.kind !== 'body') throw new TroveError('TROVE_ERR_NOT_FOUND', `${src} is gone`);
-        return tableOf(await this.#d.format.readPackages(src, got.body));
-      });
-      for (const base of bases) {
-        const ref = findPackage(table, base, path);
-        if (ref) return ref;
-      }
+      tables.push(
+        await this.#tables.get(contentKey(file.digests), async () => {
+          const got = await this.#d.load(this.#memberResource(rec.path, file, gen, [src]));
+          if (got.kind !== 'body') throw new TroveError('TROVE_ERR_NOT_FOUND', `${src} is gone`);
+          return PackageTable.from(this.#d.format.readPackages(src, got.body));
+        }),
+      );
     }
-    return undefined;
+    return tables;
   }
 
   async #refresh(root: string): Promise<void> {
@@ -485,6 +492,15 @@ export class RepoRoots {
       next = { ...published(latest, attempt.gen, now, this.#rules), wanted };
       const key = `${root}#${attempt.gen.id}#${Object.values(attempt.gen.top)[0]?.sha256 ?? ''}`;
       this.#listings.set(key, Promise.resolve(attempt.listing));
+      // Read the new package lists now, so the first package request does not wait for it.
+      const gen = attempt.gen;
+      setImmediate(() => {
+        const rec = this.#roots.get(root);
+        if (rec?.generation !== gen) return;
+        this.#tablesOf(rec, gen).catch((err: unknown) =>
+          this.#d.log.warn({ err, root }, 'package lists could not be read'),
+        );
+      });
       this.#d.log.info(
         { root, generation: attempt.gen.id, upstream: attempt.gen.upstream, files: wanted.length },
         'repository generation published',

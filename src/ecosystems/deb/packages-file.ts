@@ -5,7 +5,7 @@ import { gunzip } from 'node:zlib';
 import { xz } from '@napi-rs/lzma';
 import type { ExpectedDigest } from '../../engine/types.js';
 import type { PackageRef } from '../../repos/repo-format.js';
-import { checksumLines, paragraphs } from './control-file.js';
+import { checksumLines, paragraphs, type Paragraph } from './control-file.js';
 
 const gunzipAsync = promisify(gunzip);
 
@@ -40,34 +40,54 @@ const SOURCE_DIGESTS: ReadonlyArray<[string, ExpectedDigest['algorithm']]> = [
   ['files', 'md5'],
 ];
 
-/** Every file a Packages or Sources index lists (paths below the archive base). */
-export async function readIndex(path: string, body: Buffer): Promise<PackageRef[]> {
-  const text = (await decompress(path, body)).toString('utf8');
-  const out: PackageRef[] = [];
-  const sources = /(^|\/)Sources(\.[a-z0-9]+)?$/.test(path);
-  for (const p of paragraphs(text)) {
-    if (!sources) {
-      const filename = p.get('filename');
-      const size = Number(p.get('size'));
-      if (!filename || !Number.isSafeInteger(size)) continue;
-      const digests = FIELD_DIGESTS.flatMap(([f, algorithm]) => {
-        const hex = p.get(f)?.toLowerCase();
-        return hex && /^[0-9a-f]+$/.test(hex) ? [{ algorithm, hex }] : [];
-      });
-      if (digests.length) out.push({ path: filename, size, digests });
-      continue;
-    }
-    const dir = p.get('directory') ?? '';
-    const byName = new Map<string, PackageRef>();
-    for (const [f, algorithm] of SOURCE_DIGESTS) {
-      for (const { hex, size, name } of checksumLines(p.get(f) ?? '')) {
-        const at = dir ? `${dir}/${name}` : name;
-        const ref = byName.get(at) ?? { path: at, size, digests: [] };
-        ref.digests.push({ algorithm, hex });
-        byName.set(at, ref);
-      }
-    }
-    out.push(...byName.values());
+/**
+ * The text of a control file in pieces of about `size` bytes that end between paragraphs, with
+ * a turn of the event loop between them: Debian's main Packages is 50 MB of text, and reading
+ * it must not hold up requests.
+ */
+export async function* pieces(raw: Buffer, size = 1 << 20): AsyncGenerator<string> {
+  for (let from = 0; from < raw.length;) {
+    let to = from + size >= raw.length ? raw.length : raw.indexOf('\n\n', from + size);
+    to = to === -1 ? raw.length : to + 2;
+    yield raw.toString('utf8', from, to);
+    from = to;
+    await new Promise((r) => setImmediate(r));
   }
-  return out;
+}
+
+/** Every file a Packages or Sources index lists (paths below the archive base), piece by piece. */
+export async function* readIndex(path: string, body: Buffer): AsyncGenerator<PackageRef[]> {
+  const raw = await decompress(path, body);
+  const sources = /(^|\/)Sources(\.[a-z0-9]+)?$/.test(path);
+  for await (const text of pieces(raw)) {
+    const out: PackageRef[] = [];
+    for (const p of paragraphs(text)) read(p, sources, out);
+    yield out;
+  }
+}
+
+/** The files one paragraph lists, added to `out`. */
+function read(p: Paragraph, sources: boolean, out: PackageRef[]): void {
+  if (!sources) {
+    const filename = p.get('filename');
+    const size = Number(p.get('size'));
+    if (!filename || !Number.isSafeInteger(size)) return;
+    const digests = FIELD_DIGESTS.flatMap(([f, algorithm]) => {
+      const hex = p.get(f)?.toLowerCase();
+      return hex && /^[0-9a-f]+$/.test(hex) ? [{ algorithm, hex }] : [];
+    });
+    if (digests.length) out.push({ path: filename, size, digests });
+    return;
+  }
+  const dir = p.get('directory') ?? '';
+  const byName = new Map<string, PackageRef>();
+  for (const [f, algorithm] of SOURCE_DIGESTS) {
+    for (const { hex, size, name } of checksumLines(p.get(f) ?? '')) {
+      const at = dir ? `${dir}/${name}` : name;
+      const ref = byName.get(at) ?? { path: at, size, digests: [] };
+      ref.digests.push({ algorithm, hex });
+      byName.set(at, ref);
+    }
+  }
+  out.push(...byName.values());
 }

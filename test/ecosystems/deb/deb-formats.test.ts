@@ -8,6 +8,11 @@ import { readIndex } from '../../../src/ecosystems/deb/packages-file.js';
 import { parseRelease } from '../../../src/ecosystems/deb/release-file.js';
 
 const h = (c: string, n = 64): string => c.repeat(n);
+async function all<T>(batches: AsyncIterable<T[]>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const b of batches) out.push(...b);
+  return out;
+}
 
 const RELEASE = `Origin: Test
 Suite: stable
@@ -74,7 +79,7 @@ describe('Release files', () => {
 describe('Packages and Sources', () => {
   it('lists binary packages with their sizes and digests, and source files below Directory', async () => {
     const packages = `Package: a\nFilename: pool/main/a/a_1_all.deb\nSize: 12\nSHA256: ${h('e')}\nMD5sum: ${h('f', 32)}\nDescription: x\n continued\n\nPackage: b\nSize: 3\n`;
-    expect(await readIndex('main/binary-amd64/Packages.gz', gzipSync(packages))).toEqual([
+    expect(await all(readIndex('main/binary-amd64/Packages.gz', gzipSync(packages)))).toEqual([
       {
         path: 'pool/main/a/a_1_all.deb',
         size: 12,
@@ -85,7 +90,7 @@ describe('Packages and Sources', () => {
       },
     ]);
     const sources = `Package: a\nDirectory: pool/main/a\nChecksums-Sha256:\n ${h('1')} 5 a_1.dsc\n ${h('2')} 9 a_1.tar.xz\n`;
-    const refs = await readIndex('main/source/Sources', Buffer.from(sources));
+    const refs = await all(readIndex('main/source/Sources', Buffer.from(sources)));
     expect(refs.map((r) => [r.path, r.size])).toEqual([
       ['pool/main/a/a_1.dsc', 5],
       ['pool/main/a/a_1.tar.xz', 9],
