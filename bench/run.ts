@@ -6,8 +6,10 @@
 //   W1-OCI / W3-OCI the same for a large OCI layer, against docker-registry's proxy mode
 //   W5 go mod download of a 120-module graph, Trove warm and cold vs nginx static
 //   W6 RSS growth under 1,000 clients that stall on a large hit
-//   W2-npm, W5-npm, W4-npm, W2-pypi, W5-pypi, W5-cargo, W5-maven: per ecosystem (lib/*.ts)
-// BENCH_QUICK=1 shrinks sizes and durations; BENCH_NGINX_WORKERS sets the peer's workers (1).
+//   W2-npm, W5-npm, W4-npm, W2-pypi, W5-pypi, W5-cargo, W5-maven, W5-apt: per ecosystem
+//   (lib/*.ts)
+// BENCH_QUICK=1 shrinks sizes and durations; BENCH_NGINX_WORKERS sets the peer's workers (1);
+// BENCH_ONLY=apt runs W5-apt alone.
 import { spawnSync, type ChildProcess } from 'node:child_process';
 import {
   closeSync,
@@ -20,6 +22,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { BIG_DEB, aptArchive, aptFetch, acngBinary, startAcng } from './lib/apt.js';
 import { curlBurst, curlOnce, median, stalledReaders, wrk } from './lib/clients.js';
 import { bigFile, smallFiles } from './lib/data.js';
 import { startOrigin, startPeer, type NginxPorts } from './lib/nginx.js';
@@ -54,6 +57,7 @@ const W4_SIZE = (quick ? 100 : 1024) * MB;
 const SECONDS = quick ? 3 : 10;
 const WORKERS = Number(process.env['BENCH_NGINX_WORKERS'] ?? 1);
 const GO_MODULES = quick ? 30 : 120;
+const APT_PACKAGES = quick ? 20 : 100;
 const STALLED = quick ? 200 : 1000;
 const root = resolve(import.meta.dirname, '..', '..', '..', '..');
 const work = join(root, 'bench', '.work', 'run');
@@ -110,11 +114,16 @@ async function startTrove(
 }
 
 async function main(): Promise<void> {
-  for (const t of ['nginx', 'wrk', 'curl']) need(t);
   if (!existsSync(MAIN)) throw new Error('dist/ is missing: run npm run build');
   rmSync(work, { recursive: true, force: true });
   mkdirSync(work, { recursive: true });
   mkdirSync(data, { recursive: true });
+  // BENCH_ONLY=apt runs the workloads that need no nginx peer alone (while working on them).
+  if (process.env['BENCH_ONLY'] === 'apt') {
+    await aptWorkloads();
+    return print();
+  }
+  for (const t of ['nginx', 'wrk', 'curl']) need(t);
   console.log(`bench: preparing data in ${data} (${quick ? 'quick' : 'full'} sizes)`);
   bigFile(join(data, 'w1.bin'), W1_SIZE);
   bigFile(join(data, 'w1-single.bin'), W1_SIZE);
@@ -323,6 +332,7 @@ async function main(): Promise<void> {
   await pypiWorkloads(S);
   await cargoWorkloads(S);
   await mavenWorkloads(S);
+  await aptWorkloads();
 
   if (existsSync(VERDACCIO)) await npmWorkloads(ports, S);
   else console.warn('bench: npm rows skipped (run npm ci --prefix test/tools/npm for Verdaccio)');
@@ -760,6 +770,91 @@ async function mavenWorkloads(S: string): Promise<void> {
     await repo.stop();
   }
 }
+
+/** W5-apt: apt-get update + download through Trove and through apt-cacher-ng, cold and warm. */
+async function aptWorkloads(): Promise<void> {
+  const acng = acngBinary(join(resolve('bench', '.work'), 'acng'));
+  if ('skip' in acng || !['apt-get', 'apt-ftparchive', 'gpg'].every(has)) {
+    console.warn(
+      `bench: W5-apt skipped (${'skip' in acng ? acng.skip : 'needs apt-ftparchive and gpg'})`,
+    );
+    return;
+  }
+  console.log(`bench: W5-apt apt-get update + download of ${APT_PACKAGES} packages`);
+  const { repo, names } = await aptArchive(APT_PACKAGES, W1_SIZE);
+  const upstreamPort = Number(new URL(repo.url).port);
+  const trove = await startTrove(
+    'trove-apt',
+    0,
+    `instances:\n  deb:\n    type: deb\n    upstreams: ['${repo.url}/']\n`,
+  );
+  const peer = await startAcng(acng.root, join(work, 'acng'), upstreamPort);
+  children.push(peer.child);
+  const T = `http://127.0.0.1:${trove.port}/deb`;
+  // apt-cacher-ng as it is mostly used: apt's HTTP proxy (Acquire::http::Proxy).
+  const P = `http://127.0.0.1:${peer.port}/`;
+  try {
+    const viaTrove = (run: number) => aptFetch(work, T, repo.keyring, names, run);
+    const viaPeer = (run: number) => aptFetch(work, repo.url, repo.keyring, names, run, P);
+    const cold = await viaTrove(0);
+    const peerCold = await viaPeer(1);
+    const warm = await medianOf(3, (i) => viaTrove(2 + i));
+    const peerWarm = await medianOf(3, (i) => viaPeer(10 + i));
+    const metric = (w: string) =>
+      `apt-get update + download, ${APT_PACKAGES} packages, ${w} (vs apt-cacher-ng)`;
+    rows.push({
+      workload: 'W5-apt',
+      metric: metric('warm'),
+      trove: warm,
+      nginx: peerWarm,
+      unit: 's',
+      higher: false,
+      target: '<= 1.1x',
+    });
+    rows.push({
+      workload: 'W5-apt',
+      metric: metric('cold'),
+      trove: cold,
+      nginx: peerCold,
+      unit: 's',
+      higher: false,
+    });
+    // W1-apt: 20 clients at once on one cold large package (listed, so Trove verifies it).
+    const big = `/${BIG_DEB}`;
+    const bt = await curlBurst(`${T}${big}`, 20);
+    const trovePulls = repo.server?.count(big) ?? 0;
+    const bp = await curlBurst(`${repo.url}${big}`, 20, ['-x', P]);
+    const peerPulls = (repo.server?.count(big) ?? 0) - trovePulls;
+    const whole = (r: typeof bt): number =>
+      r.results.filter((x) => x.status === 200 && x.bytes > W1_SIZE).length;
+    const ttfb = (r: typeof bt): number => median(r.results.map((x) => x.ttfb)) * 1000;
+    const w1 = (metric: string, trove: number, peerValue: number, unit: string, more = {}) =>
+      rows.push({
+        workload: 'W1-apt',
+        metric,
+        trove,
+        nginx: peerValue,
+        unit,
+        higher: false,
+        ...more,
+      });
+    w1(
+      `20 clients on one cold ${W1_SIZE / MB} MiB .deb: total time (vs apt-cacher-ng)`,
+      bt.wall,
+      bp.wall,
+      's',
+    );
+    w1('median TTFB', ttfb(bt), ttfb(bp), 'ms');
+    w1('upstream fetches', trovePulls, peerPulls, '', { target: 'trove = 1' });
+    w1('complete downloads (of 20)', whole(bt), whole(bp), '', { higher: true });
+  } finally {
+    await stop(trove.child);
+    await stop(peer.child);
+    await repo.dispose();
+  }
+}
+
+const has = (tool: string): boolean => spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0;
 
 /** A W5 pair: warm against the peer (target <= 1.1x), then cold against the same peer. */
 function w5Rows(

@@ -23,8 +23,10 @@ export async function curlOnce(url: string): Promise<CurlResult> {
 export async function curlBurst(
   url: string,
   n: number,
+  extra: readonly string[] = [],
 ): Promise<{ results: CurlResult[]; wall: number }> {
   const args = [
+    ...extra,
     '-s',
     '--parallel',
     '--parallel-immediate',

@@ -82,8 +82,8 @@ export class AptRepo {
     return this.server.url;
   }
 
-  async serve(tls?: { key: string; cert: string }): Promise<this> {
-    this.server = await serveDirectory(this.root, tls);
+  async serve(tls?: { key: string; cert: string }, port = 0): Promise<this> {
+    this.server = await serveDirectory(this.root, tls, port);
     return this;
   }
 

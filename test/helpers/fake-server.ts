@@ -31,8 +31,8 @@ export class FakeUpstream {
     this.server = tls ? createHttpsServer(tls, handler) : createServer(handler);
   }
 
-  async start(): Promise<this> {
-    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
+  async start(port = 0): Promise<this> {
+    await new Promise<void>((r) => this.server.listen(port, '127.0.0.1', r));
     this.url = `${this.#scheme}://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
     return this;
   }

@@ -3,7 +3,7 @@
 import { createReadStream, statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join, normalize } from 'node:path';
-import { FakeUpstream } from './fake-upstream.js';
+import { FakeUpstream } from './fake-server.js';
 
 function serveFrom(root: string, u: FakeUpstream) {
   return (req: IncomingMessage, res: ServerResponse): void => {
@@ -31,9 +31,10 @@ function serveFrom(root: string, u: FakeUpstream) {
 export async function serveDirectory(
   root: string,
   tls?: { key: string; cert: string },
+  port = 0,
 ): Promise<FakeUpstream> {
   const u = new FakeUpstream(tls);
   u.server.removeAllListeners('request');
   u.server.on('request', serveFrom(root, u));
-  return u.start();
+  return u.start(port);
 }
