@@ -169,6 +169,21 @@ describe.skipIf(!requireTools('apt-get', 'apt-ftparchive', 'gpg', 'dpkg-deb', 'x
       expect(failures).toEqual([]);
     });
 
+    it('updates and downloads from a flat repository (deb URL/flat ./)', async () => {
+      const [rel] = repo.publishFlat('flat', [repo.build({ name: 'trove-flat', version: '3.0' })]);
+      const dir = join(work, `client-${clients++}`);
+      const args = aptArgs(dir);
+      writeFileSync(
+        join(dir, 'etc', 'sources.list'),
+        `deb [signed-by=${repo.keyring}] ${trove.url}/debian/flat ./\n`,
+      );
+      const up = await runCommand('apt-get', [...args, 'update'], { cwd: dir });
+      expect(up.code, up.err).toBe(0);
+      const dl = await runCommand('apt-get', [...args, 'download', 'trove-flat'], { cwd: dir });
+      expect(dl.code, dl.err).toBe(0);
+      expect(readFileSync(join(dir, 'trove-flat_3.0_all.deb'))).toEqual(repo.file(rel as string));
+    });
+
     it('serves update and download with the archive stopped, and after a restart on its cache', async () => {
       const text = repo.publish('stable', { byHash: true, validFor: 86_400 });
       await waitForInRelease(text);
@@ -191,6 +206,31 @@ describe.skipIf(!requireTools('apt-get', 'apt-ftparchive', 'gpg', 'dpkg-deb', 'x
       expect(readFileSync(join(after.dir, 'trove-world_2.0_all.deb'))).toEqual(
         repo.file('pool/main/t/trove-world/trove-world_2.0_all.deb'),
       );
+      // trove stats reads the roots from the index: both kept, the suite with its generation.
+      await trove.stop();
+      const cfg = join(work, 'stats.yaml');
+      writeFileSync(
+        cfg,
+        `storage:\n  dir: ${dir}\ninstances:\n  debian:\n    type: deb\n    upstreams: ['http://127.0.0.1:9/']\n`,
+      );
+      const stats = await runCommand(process.execPath, [
+        'dist/cli/main.js',
+        'stats',
+        '--json',
+        '--config',
+        cfg,
+      ]);
+      expect(stats.code, stats.err).toBe(0);
+      const parsed = JSON.parse(stats.out) as {
+        instances: Array<{
+          instance: string;
+          roots?: Array<{ path: string; state: string; generation: number }>;
+        }>;
+      };
+      const roots = parsed.instances.find((i) => i.instance === 'debian')?.roots ?? [];
+      expect(roots.map((r) => r.path).sort()).toEqual(['dists/stable', 'flat']);
+      expect(roots.find((r) => r.path === 'dists/stable')?.generation).toBeGreaterThan(1);
+      trove = await startTrove(config('http://127.0.0.1:9/'), { dir, keepDir: true });
     });
   },
 );

@@ -15,9 +15,14 @@ describe('checkPath', () => {
   });
 
   it('sends anything unusual down the checking path', () => {
-    for (const bad of ['/a/../b', '/a/./b', '/a//b', '/..', '/a/%2e%2e/b', '/a\\b', '/a/%00']) {
+    for (const bad of ['/a/../b', '/a//b', '/..', '/a/%2e%2e/b', '/a\\b', '/a/%00']) {
       expect(checkPath(bad).ok).toBe(false);
     }
+    // "This directory" goes away (RFC 3986 §5.2.4), as apt's flat repositories need.
+    expect(checkPath('/a/./b')).toEqual({ ok: true, segments: ['a', 'b'], path: 'a/b' });
+    expect(checkPath('/a/%2e/b')).toEqual(checkPath('/a/b'));
+    expect(checkPath('/a/.')).toEqual(checkPath('/a/'));
+    expect(checkPath('/./../x').ok).toBe(false);
     expect(checkPath('/a/é').ok).toBe(true);
   });
 });
