@@ -40,13 +40,15 @@ export function checkPath(rawPath: string): SafePath {
       }
       return { ok: false, reason: 'empty path segments are not allowed' };
     }
-    // `.` is "this directory" (RFC 3986 §5.2.4 removes it): apt asks for `repo/./InRelease`
-    // for a flat repository (`deb URL ./`). `..` is refused, never resolved.
-    if (seg === '.') {
+    // A literal `.` is "this directory" (RFC 3986 §5.2.4 removes it): apt asks for
+    // `repo/./InRelease` for a flat repository (`deb URL ./`). `..`, and any encoded dot
+    // segment (no client sends one), are refused, never resolved.
+    if (part === '.') {
       if (i === raw.length - 1 && segments.length > 0) segments.push('');
       continue;
     }
-    if (seg === '..') return { ok: false, reason: 'dot segments are not allowed in paths' };
+    if (seg === '.' || seg === '..')
+      return { ok: false, reason: 'dot segments are not allowed in paths' };
     if (CONTROL.test(seg))
       return { ok: false, reason: 'control characters are not allowed in paths' };
     if (/%[0-9a-f]{2}/i.test(seg))

@@ -20,7 +20,7 @@ describe('checkPath', () => {
     }
     // "This directory" goes away (RFC 3986 §5.2.4), as apt's flat repositories need.
     expect(checkPath('/a/./b')).toEqual({ ok: true, segments: ['a', 'b'], path: 'a/b' });
-    expect(checkPath('/a/%2e/b')).toEqual(checkPath('/a/b'));
+    expect(checkPath('/a/%2e/b').ok).toBe(false);
     expect(checkPath('/a/.')).toEqual(checkPath('/a/'));
     expect(checkPath('/./../x').ok).toBe(false);
     expect(checkPath('/a/é').ok).toBe(true);
