@@ -8,8 +8,9 @@ import type { Resource } from '../engine/types.js';
 import { TroveError, toTroveError } from '../errors.js';
 import type { Origin } from '../upstream/upstream-pool.js';
 import type { RecordStore } from '../ecosystems/ecosystem.js';
-import { contentPolicy, contentResource, heldOrigin, contentKey } from './content-resource.js';
-import type { Generation, StoredFile } from './generation.js';
+import { contentPolicy, contentResource, contentKey } from './content-resource.js';
+import { fetchGeneration, type Attempt, type GenerationDeps } from './fetch-generation.js';
+import type { Generation } from './generation.js';
 import { PackageTable, TableCache } from './package-table.js';
 import type { ListedFile, Listing, RepoFormat } from './repo-format.js';
 import {
@@ -27,10 +28,9 @@ import {
   type RootRecord,
   type RootState,
 } from './root-lifecycle.js';
-import { fetchTop, type FetchedTop } from './top-fetch.js';
-import { createHash } from 'node:crypto';
 import { ClientPins, type Client } from './client-pins.js';
 import { limiter } from './limiter.js';
+import { joinPath as join, SetResources } from './set-resources.js';
 
 export interface RepoOptions {
   refreshInterval: number;
@@ -68,18 +68,12 @@ export type Answer =
   /** Not something the machinery knows: relay it uncached. */
   | { kind: 'pass' };
 
-const KEEP = ['content-type', 'last-modified'];
 /** Roots that never had a set, kept in memory at most (see #set). */
 const MAX_ROOTS = 1000;
 
-type Attempt =
-  | { kind: 'unchanged' }
-  | { kind: 'published'; gen: Generation; listing: Listing }
-  | { kind: 'not-found'; why: string }
-  | { kind: 'forbidden'; why: string };
-
-const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
-const join = (root: string, rel: string): string => (root ? `${root}/${rel}` : rel);
+/** The memo key of a generation's parsed listing. */
+const listingKey = (root: string, gen: Generation): string =>
+  `${root}#${gen.id}#${Object.values(gen.top)[0]?.sha256 ?? ''}`;
 
 async function within<T>(p: Promise<T>, ms: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
@@ -104,6 +98,8 @@ export class RepoRoots {
   readonly #tables = new TableCache();
   readonly #pins = new ClientPins();
   readonly #limit: <T>(fn: () => Promise<T>) => Promise<T>;
+  readonly #sets: SetResources;
+  readonly #gen: GenerationDeps;
   readonly #loaded: Promise<void>;
   readonly #timer: NodeJS.Timeout;
   #closed = false;
@@ -114,6 +110,19 @@ export class RepoRoots {
     this.#rules = options.rules ?? DEFAULT_RULES;
     this.#now = deps.now ?? Date.now;
     this.#limit = limiter(options.concurrency);
+    const policy = contentPolicy(options);
+    const limits = { policy, maxTopSize: options.maxTopSize, maxIndexSize: options.maxIndexSize };
+    this.#sets = new SetResources(limits, deps.origins, deps.pool);
+    this.#gen = {
+      format: deps.format,
+      sets: this.#sets,
+      load: deps.load,
+      open: deps.open,
+      log: deps.log,
+      now: this.#now,
+      maxTopSize: options.maxTopSize,
+      closed: () => this.#closed,
+    };
     this.#loaded = deps.records.list().then(
       (rows) => {
         for (const r of rows) {
@@ -137,7 +146,10 @@ export class RepoRoots {
     const file = got.gen.top[name];
     if (!file) return notListed(`${join(root, name)} is not published upstream`);
     this.#pins.pin(client, root, got.gen.id);
-    return { kind: 'resource', resource: this.#topResource(root, name, file, got.gen) };
+    return {
+      kind: 'resource',
+      resource: this.#sets.top(root, name, file, this.#sets.origin(got.gen.upstream)),
+    };
   }
 
   /** A file the root's top file lists (`main/binary-amd64/Packages.xz`). */
@@ -149,7 +161,10 @@ export class RepoRoots {
     const file = listing.files.get(rel);
     if (!file) return { kind: 'pass' };
     this.#want(root, rel);
-    return { kind: 'resource', resource: this.#memberResource(root, file, gen, [rel]) };
+    return {
+      kind: 'resource',
+      resource: this.#sets.member(root, file, this.#sets.origin(gen.upstream), [rel]),
+    };
   }
 
   /** A listed file by its digest (`…/by-hash/SHA256/<hex>`), from any generation that lists it. */
@@ -162,23 +177,16 @@ export class RepoRoots {
         const file = byDigest(listing, digest);
         if (!file) continue;
         if (gen === got.gen) this.#want(root, file.path);
-        const resource = this.#memberResource(root, file, gen, [here, file.path]);
+        const resource = this.#sets.member(root, file, this.#sets.origin(gen.upstream), [
+          here,
+          file.path,
+        ]);
         return { kind: 'resource', resource };
       }
     }
     // Unlisted: still immutable, and verified by its own name.
-    return {
-      kind: 'resource',
-      resource: contentResource({
-        cls: 'metadata',
-        policy: contentPolicy(this.#o),
-        paths: [join(root, here)],
-        origin: this.#d.pool,
-        digests: [{ algorithm: digest.algorithm, hex: digest.hex }],
-        keepHeaders: KEEP,
-        maxSize: this.#o.maxIndexSize,
-      }),
-    };
+    const byName = this.#sets.byName(join(root, here), digest);
+    return { kind: 'resource', resource: byName };
   }
 
   /** A package, verified against the generations that list it; unknown ones are relayed. */
@@ -358,35 +366,9 @@ export class RepoRoots {
     this.#set({ ...rec, wanted: [...rec.wanted, rel] });
   }
 
-  #topResource(root: string, name: string, file: StoredFile, gen: Generation): Resource {
-    return contentResource({
-      cls: 'metadata',
-      policy: contentPolicy(this.#o),
-      paths: [join(root, name)],
-      origin: this.#d.origins[gen.upstream] ?? this.#d.pool,
-      size: file.size,
-      digests: [{ algorithm: 'sha256', hex: file.sha256 }],
-      keepHeaders: KEEP,
-      maxSize: this.#o.maxTopSize,
-    });
-  }
-
-  #memberResource(root: string, file: ListedFile, gen: Generation, rels: string[]): Resource {
-    return contentResource({
-      cls: 'metadata',
-      policy: contentPolicy(this.#o),
-      paths: [...new Set([...(file.alternates ?? []), ...rels])].map((r) => join(root, r)),
-      origin: this.#d.origins[gen.upstream] ?? this.#d.pool,
-      size: file.size,
-      digests: file.digests,
-      keepHeaders: KEEP,
-      maxSize: this.#o.maxIndexSize,
-    });
-  }
-
   /** What a generation's top files list, parsed once per generation. */
   #listing(root: string, gen: Generation): Promise<Listing> {
-    const key = `${root}#${gen.id}#${Object.values(gen.top)[0]?.sha256 ?? ''}`;
+    const key = listingKey(root, gen);
     let p = this.#listings.get(key);
     if (!p) {
       p = this.#readListing(root, gen);
@@ -403,7 +385,9 @@ export class RepoRoots {
   async #readListing(root: string, gen: Generation): Promise<Listing> {
     const bodies = new Map<string, Buffer>();
     for (const [name, file] of Object.entries(gen.top)) {
-      const got = await this.#d.load(this.#topResource(root, name, file, gen));
+      const got = await this.#d.load(
+        this.#sets.top(root, name, file, this.#sets.origin(gen.upstream)),
+      );
       if (got.kind !== 'body') throw new TroveError('TROVE_ERR_NOT_FOUND', `${name} is gone`);
       bodies.set(name, got.body);
     }
@@ -441,7 +425,9 @@ export class RepoRoots {
       if (!file) continue;
       tables.push(
         await this.#tables.get(contentKey(file.digests), async () => {
-          const got = await this.#d.load(this.#memberResource(rec.path, file, gen, [src]));
+          const got = await this.#d.load(
+            this.#sets.member(rec.path, file, this.#sets.origin(gen.upstream), [src]),
+          );
           if (got.kind !== 'body') throw new TroveError('TROVE_ERR_NOT_FOUND', `${src} is gone`);
           return PackageTable.from(this.#d.format.readPackages(src, got.body));
         }),
@@ -459,7 +445,7 @@ export class RepoRoots {
     let error: TroveError | undefined;
     for (let i = 0; i < this.#d.origins.length && !attempt; i++) {
       try {
-        attempt = await this.#attempt(start, i);
+        attempt = await fetchGeneration(this.#gen, start, i);
       } catch (err) {
         error = toTroveError(err);
         this.#d.log.warn({ root, upstream: i, err: error.message }, 'repository refresh failed');
@@ -490,8 +476,7 @@ export class RepoRoots {
       const files = attempt.listing.files;
       const wanted = latest.wanted.filter((w) => files.has(w));
       next = { ...published(latest, attempt.gen, now, this.#rules), wanted };
-      const key = `${root}#${attempt.gen.id}#${Object.values(attempt.gen.top)[0]?.sha256 ?? ''}`;
-      this.#listings.set(key, Promise.resolve(attempt.listing));
+      this.#listings.set(listingKey(root, attempt.gen), Promise.resolve(attempt.listing));
       // Read the new package lists now, so the first package request does not wait for it.
       const gen = attempt.gen;
       setImmediate(() => {
@@ -508,95 +493,6 @@ export class RepoRoots {
     }
     this.#set(next);
   }
-
-  /** One upstream's view of the root: unchanged, a verified new generation, or why not. */
-  async #attempt(rec: RootRecord, i: number): Promise<Attempt> {
-    const origin = this.#d.origins[i] as Origin;
-    const root = rec.path;
-    const names = this.#d.format.topNames(root);
-    const current = rec.generation?.upstream === i ? rec.generation : null;
-    const set = await fetchTop(origin, root, names, current, this.#o.maxTopSize);
-    if (set.kind !== 'fetched') return set;
-    const bodies = new Map([...set.files].map(([n, f]) => [n, f.body]));
-    const listing = this.#d.format.parseTop(root, bodies);
-    if (!listing) return { kind: 'not-found', why: `${root}: no ${names.join(', ')} upstream` };
-    const digests = new Map([...set.files].map(([n, f]) => [n, sha256(f.body)]));
-    const gen = rec.generation;
-    if (gen && sameTop(gen, digests)) return { kind: 'unchanged' };
-    if (gen?.date && listing.date && listing.date < gen.date) {
-      this.#d.log.warn(
-        { root, upstream: i },
-        'upstream metadata is older than the current set; kept the current one',
-      );
-      return { kind: 'unchanged' };
-    }
-    const next: Generation = {
-      id: (gen?.id ?? 0) + 1,
-      publishedAt: this.#now(),
-      upstream: i,
-      top: {},
-      validUntil: listing.validUntil,
-      date: listing.date,
-    };
-    await this.#prefetch(rec, next, listing);
-    for (const [name, f] of set.files) {
-      const sha = digests.get(name) as string;
-      next.top[name] = {
-        sha256: sha,
-        size: f.body.length,
-        lastModified: f.lastModified,
-        etag: f.etag,
-      };
-      await this.#keepTop(root, name, f, sha);
-    }
-    return { kind: 'published', gen: next, listing };
-  }
-
-  /** Every listed file clients use (and what packages are read from), fetched and verified. */
-  async #prefetch(rec: RootRecord, gen: Generation, listing: Listing): Promise<void> {
-    const rels = new Set<string>();
-    for (const rel of rec.wanted) {
-      if (!listing.files.has(rel)) continue;
-      rels.add(rel);
-      const src = this.#d.format.packageSource(rel, listing);
-      if (src && listing.files.has(src)) rels.add(src);
-    }
-    const run = limiter(4);
-    await Promise.all(
-      [...rels].map((rel) =>
-        run(async () => {
-          if (this.#closed) throw new TroveError('TROVE_ERR_SHUTTING_DOWN', 'shutting down');
-          const file = listing.files.get(rel) as ListedFile;
-          const opened = await this.#d.open(this.#memberResource(rec.path, file, gen, [rel]));
-          if (opened.kind !== 'body') {
-            throw new TroveError(
-              'TROVE_ERR_UPSTREAM_STATUS',
-              `${join(rec.path, rel)} is listed but upstream answered ${opened.status}`,
-            );
-          }
-          await opened.close();
-        }),
-      ),
-    );
-  }
-
-  async #keepTop(root: string, name: string, f: FetchedTop, sha: string): Promise<void> {
-    const headers: Record<string, string> = {};
-    if (f.contentType) headers['content-type'] = f.contentType;
-    if (f.lastModified) headers['last-modified'] = f.lastModified;
-    if (f.etag) headers['etag'] = f.etag;
-    const got = await this.#d.load({
-      ...this.#topResource(
-        root,
-        name,
-        { sha256: sha, size: f.body.length, lastModified: null, etag: null },
-        { upstream: 0 } as Generation,
-      ),
-      origin: heldOrigin(f.body, headers),
-    });
-    if (got.kind !== 'body')
-      throw new TroveError('TROVE_ERR_STORAGE', `${root}/${name} not stored`);
-  }
 }
 
 export interface Digest {
@@ -611,11 +507,6 @@ function byDigest(listing: Listing, d: Digest): ListedFile | undefined {
     if (f.digests.some((x) => x.algorithm === d.algorithm && x.hex === d.hex)) return f;
   }
   return undefined;
-}
-
-function sameTop(gen: Generation, digests: ReadonlyMap<string, string>): boolean {
-  const names = Object.keys(gen.top);
-  return names.length === digests.size && names.every((n) => gen.top[n]?.sha256 === digests.get(n));
 }
 
 const notListed = (why: string): Answer => ({
