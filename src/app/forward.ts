@@ -2,6 +2,7 @@
 // the upstream unchanged, and the upstream's answer comes back as it is, status included.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
+import { readBounded } from '../util/read-bounded.js';
 import { TroveError } from '../errors.js';
 import type { Forward } from '../ecosystems/ecosystem.js';
 import { transportError } from '../upstream/errors.js';
@@ -20,17 +21,12 @@ const HOP = new Set([
   'proxy-authorization',
 ]);
 
-async function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > max) {
-      throw new TroveError('TROVE_ERR_BODY_TOO_LARGE', `request body exceeds ${max} bytes`);
-    }
-    parts.push(chunk as Buffer);
-  }
-  return Buffer.concat(parts);
+function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
+  return readBounded(
+    req,
+    max,
+    () => new TroveError('TROVE_ERR_BODY_TOO_LARGE', `request body exceeds ${max} bytes`),
+  );
 }
 
 export async function forward(

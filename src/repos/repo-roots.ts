@@ -94,6 +94,7 @@ export class RepoRoots {
   readonly #running = new Map<string, Promise<void>>();
   readonly #errors = new Map<string, TroveError>();
   readonly #persisted = new Set<string>();
+  #paths: string[] | null = null;
   readonly #listings = new Map<string, Promise<Listing>>();
   readonly #tables = new TableCache();
   readonly #pins = new ClientPins();
@@ -129,6 +130,7 @@ export class RepoRoots {
           this.#roots.set(r.key, r.value as RootRecord);
           this.#persisted.add(r.key);
         }
+        this.#paths = null;
       },
       (err: unknown) => deps.log.error({ err }, 'repository roots could not be read'),
     );
@@ -236,6 +238,12 @@ export class RepoRoots {
     return [...this.#roots.values()];
   }
 
+  /** The paths of the roots known, longest first (computed again only when roots come or go). */
+  paths(): readonly string[] {
+    this.#paths ??= [...this.#roots.keys()].sort((a, b) => b.length - a.length);
+    return this.#paths;
+  }
+
   /** Refreshes a root now (single flight); resolves when that refresh is over. */
   refresh(root: string): Promise<void> {
     const running = this.#running.get(root);
@@ -326,6 +334,7 @@ export class RepoRoots {
    * only, at most MAX_ROOTS of them, so requests for made-up suites cannot grow the index.
    */
   #set(rec: RootRecord): void {
+    if (!this.#roots.has(rec.path)) this.#paths = null;
     this.#roots.set(rec.path, rec);
     if (!rec.generation && !this.#persisted.has(rec.path)) return;
     this.#persisted.add(rec.path);
@@ -345,6 +354,7 @@ export class RepoRoots {
   }
 
   #forget(root: string): void {
+    this.#paths = null;
     this.#roots.delete(root);
     this.#errors.delete(root);
   }
@@ -440,6 +450,7 @@ export class RepoRoots {
     if (this.#closed) return;
     await this.#loaded;
     const start = this.#roots.get(root) ?? newRoot(root, this.#now());
+    if (!this.#roots.has(root)) this.#paths = null;
     this.#roots.set(root, { ...start, lastAttempt: this.#now() });
     let attempt: Attempt | undefined;
     let error: TroveError | undefined;
@@ -468,7 +479,9 @@ export class RepoRoots {
       next = notFound(latest, now, attempt.why, this.#rules);
       // Never had a set: nothing to keep; the next request discovers it again.
       if (!this.#persisted.has(root)) {
+        // The error stays, for the requests waiting on this refresh.
         this.#roots.delete(root);
+        this.#paths = null;
         return;
       }
     } else {

@@ -5,6 +5,7 @@ import { statusError } from '../engine/upstream-answer.js';
 import { transportError } from '../upstream/errors.js';
 import type { Origin, UpstreamResponse } from '../upstream/upstream-pool.js';
 import type { Generation, StoredFile } from './generation.js';
+import { readBounded } from '../util/read-bounded.js';
 
 export interface FetchedTop {
   body: Buffer;
@@ -19,23 +20,14 @@ export type TopSet =
   /** The upstream refused (403): the root is blocked for a while. */
   | { kind: 'forbidden'; why: string };
 
-async function readBounded(res: UpstreamResponse, max: number, what: string): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  let n = 0;
+async function readTop(res: UpstreamResponse, max: number, what: string): Promise<Buffer> {
+  const tooLarge = () =>
+    new TroveError('TROVE_ERR_TOO_LARGE', `${what} is larger than ${max} bytes`);
   try {
-    for await (const chunk of res.body) {
-      n += (chunk as Buffer).length;
-      if (n > max) {
-        res.body.destroy();
-        throw new TroveError('TROVE_ERR_TOO_LARGE', `${what} is larger than ${max} bytes`);
-      }
-      parts.push(chunk as Buffer);
-    }
+    return await readBounded(res.body, max, tooLarge);
   } catch (err) {
-    if (err instanceof TroveError) throw err;
-    throw transportError(err, what);
+    throw err instanceof TroveError ? err : transportError(err, what);
   }
-  return Buffer.concat(parts);
 }
 
 function conditional(file: StoredFile | undefined): Record<string, string> {
@@ -87,7 +79,7 @@ export async function fetchTop(
       throw new TroveError(err.code, `${path}: ${err.message}`, { status: err.status });
     }
     files.set(name, {
-      body: await readBounded(res, maxSize, path),
+      body: await readTop(res, maxSize, path),
       lastModified: res.headers['last-modified'] ?? null,
       etag: res.headers['etag'] ?? null,
       contentType: res.headers['content-type'] ?? null,

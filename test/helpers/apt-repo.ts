@@ -2,6 +2,7 @@
 // dpkg-deb, Packages (plain, gzip, xz), Release with by-hash and Valid-Until, signed into
 // InRelease and Release.gpg with a throwaway key. No vitest imports: benchmarks use it too.
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -208,18 +209,6 @@ export class AptRepo {
     await this.stop();
     rmSync(this.dir, { recursive: true, force: true });
   }
-}
-
-function randomBytes(n: number): Buffer {
-  const b = Buffer.alloc(n);
-  let x = 0x9e3779b9;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    b[i] = x & 0xff;
-  }
-  return b;
 }
 
 /** apt-get with its own state below `dir`, reading one sources file, as root without a sandbox. */

@@ -63,14 +63,8 @@ function createDebInstance(name: string, cfg: DebConfig, ctx: InstanceContext): 
       offline: ctx.offline,
     },
   );
-  const known = (): string[] =>
-    roots
-      .roots()
-      .map((r) => r.path)
-      .sort((a, b) => b.length - a.length);
-
   async function answer(req: EcosystemRequest): Promise<Answer> {
-    const place = placeOf(req.path, known());
+    const place = placeOf(req.path, roots.paths());
     switch (place.kind) {
       case 'top':
         return roots.top(place.root, place.name, req.client);
