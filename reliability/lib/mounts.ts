@@ -123,4 +123,18 @@ export const MOUNTS: Mount[] = [
       'ls-lR.gz',
     ],
   },
+  {
+    name: 'rpm',
+    prefix: '/rpm/',
+    bases: ['/rpmbase/'],
+    yaml: (o) => `  rpm:\n    type: rpm\n    upstreams: ['${o}/rpmbase/']\n    first_wait: 2s\n`,
+    samples: [
+      'releases/41/Everything/x86_64/os/repodata/repomd.xml',
+      'releases/41/Everything/x86_64/os/repodata/repomd.xml.asc',
+      `releases/41/Everything/x86_64/os/repodata/${'a'.repeat(64)}-primary.xml.zst`,
+      'releases/41/Everything/x86_64/os/Packages/h/hello-2.12-1.fc41.x86_64.rpm',
+      'repodata/repomd.xml',
+      'metalink?repo=fedora-41&arch=x86_64',
+    ],
+  },
 ];

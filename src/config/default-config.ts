@@ -46,6 +46,13 @@ export function defaultConfigObject(
     // packages verified against Packages before they are kept.
     instances['debian'] = { type: 'deb', upstreams: [mirror] };
   }
+  // Fedora at /fedora/ (dnf: baseurl=http://host:12345/fedora/releases/$releasever/...):
+  // repositories discovered from dnf's requests for repodata/repomd.xml, kept as consistent
+  // sets; packages verified against primary's checksums. Point it at a mirror near you.
+  instances['fedora'] = {
+    type: 'rpm',
+    upstreams: ['https://dl.fedoraproject.org/pub/fedora/linux/'],
+  };
   // The Go module proxy at /go and at the root (GOPROXY=http://host:12345), in front of
   // proxy.golang.org, with checksum database verification against sum.golang.org.
   instances['go'] = { type: 'go', upstreams: 'https://proxy.golang.org' };

@@ -8,6 +8,7 @@ import { mavenEcosystem } from './maven/maven-ecosystem.js';
 import { npmEcosystem } from './npm/npm-ecosystem.js';
 import { ociEcosystem } from './oci/oci-ecosystem.js';
 import { pypiEcosystem } from './pypi/pypi-ecosystem.js';
+import { rpmEcosystem } from './rpm/rpm-ecosystem.js';
 
 export class EcosystemRegistry {
   readonly #types = new Map<string, EcosystemType>();
@@ -39,5 +40,6 @@ export function defaultRegistry(): EcosystemRegistry {
     .register(pypiEcosystem)
     .register(cargoEcosystem)
     .register(mavenEcosystem)
-    .register(debEcosystem);
+    .register(debEcosystem)
+    .register(rpmEcosystem);
 }

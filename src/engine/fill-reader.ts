@@ -87,7 +87,7 @@ export async function serveFill(
       { 'x-cache': result },
     );
     if (sendIfBodiless(req, res, plan)) return { result, status: plan.status, bytes: 0 };
-    if (plan.kind === 'none') throw new Error('unreachable');
+    if (plan.kind === 'none' || plan.kind === 'multi') throw new Error('unreachable');
     res.writeHead(plan.status, plan.headers);
     const bytes = await streamFill(fill, res, plan.start, plan.end);
     return { result, status: plan.status, bytes };

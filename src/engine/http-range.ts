@@ -1,23 +1,68 @@
-// RFC 9110 §14: single byte ranges and conditional requests on cached objects.
+// RFC 9110 §14: byte ranges (one, or several for zchunk's delta downloads) and conditional
+// requests on cached objects.
 import type { IncomingHttpHeaders } from 'node:http';
 
-export type RangeResult =
-  { kind: 'none' } | { kind: 'ok'; start: number; end: number } | { kind: 'unsatisfiable' };
+export interface Span {
+  start: number;
+  end: number;
+}
 
-/** Parses a Range header against a known size. Multiple ranges are answered with the whole body. */
-export function parseRange(header: string | undefined, size: number): RangeResult {
-  if (!header) return { kind: 'none' };
-  const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
-  if (!m || (m[1] === '' && m[2] === '')) return { kind: 'none' };
+export type RangeResult =
+  | { kind: 'none' }
+  | { kind: 'ok'; start: number; end: number }
+  | { kind: 'multi'; parts: Span[] }
+  | { kind: 'unsatisfiable' };
+
+/** More ranges than this in one request are answered with the whole body. */
+export const MAX_RANGES = 1000;
+
+/** One range spec against a size: a span, null when unsatisfiable, undefined when malformed. */
+function spanOf(spec: string, size: number): Span | null | undefined {
+  const m = /^(\d*)-(\d*)$/.exec(spec.trim());
+  if (!m || (m[1] === '' && m[2] === '')) return undefined;
   if (m[1] === '') {
     const suffix = Number(m[2]);
-    if (suffix === 0 || size === 0) return { kind: 'unsatisfiable' };
-    return { kind: 'ok', start: Math.max(0, size - suffix), end: size - 1 };
+    if (suffix === 0 || size === 0) return null;
+    return { start: Math.max(0, size - suffix), end: size - 1 };
   }
   const start = Number(m[1]);
+  if (m[2] !== '' && Number(m[2]) < start) return undefined;
   const end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1);
-  if (start >= size || end < start) return { kind: 'unsatisfiable' };
-  return { kind: 'ok', start, end };
+  return start >= size ? null : { start, end };
+}
+
+/** Overlapping and adjacent spans merged, in order (RFC 9110 §14.3: no range twice). */
+function coalesce(spans: Span[]): Span[] {
+  const sorted = [...spans].sort((a, b) => a.start - b.start);
+  const out: Span[] = [];
+  for (const s of sorted) {
+    const last = out[out.length - 1];
+    if (last && s.start <= last.end + 1) last.end = Math.max(last.end, s.end);
+    else out.push({ ...s });
+  }
+  return out;
+}
+
+/**
+ * Parses a Range header against a known size. Several ranges give `multi` only when `multi` is
+ * allowed (a cached object); otherwise, and past MAX_RANGES, the whole body is the answer.
+ */
+export function parseRange(header: string | undefined, size: number, multi = false): RangeResult {
+  if (!header) return { kind: 'none' };
+  const m = /^bytes=(.+)$/.exec(header.trim());
+  if (!m) return { kind: 'none' };
+  const specs = (m[1] as string).split(',');
+  if (specs.length > 1 && (!multi || specs.length > MAX_RANGES)) return { kind: 'none' };
+  const spans: Span[] = [];
+  for (const spec of specs) {
+    const s = spanOf(spec, size);
+    if (s === undefined) return { kind: 'none' };
+    if (s) spans.push(s);
+  }
+  if (!spans.length) return { kind: 'unsatisfiable' };
+  const parts = coalesce(spans);
+  if (parts.length === 1) return { kind: 'ok', ...(parts[0] as Span) };
+  return { kind: 'multi', parts };
 }
 
 function etagMatches(list: string, etag: string): boolean {

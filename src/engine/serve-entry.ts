@@ -8,7 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { IndexEntry } from '../index/cache-index.js';
 import type { BlobReader, BlobStore } from '../storage/blob-store.js';
 import type { MemoryCache } from './memory-cache.js';
-import { planBody, sendIfBodiless, spanLength } from './respond.js';
+import { planBody, sendIfBodiless, spanLength, type BodyPlan } from './respond.js';
 import type { CacheResult, ServeOutcome } from './types.js';
 import type { VerifiedBlobs } from './verified-blobs.js';
 import { WritePacer } from './write-pacer.js';
@@ -56,6 +56,7 @@ export async function serveEntry(
       lastModified: entry.lastModified,
     },
     { 'x-cache': result, age: String(Math.max(0, Math.floor((c.now - entry.fetchedAt) / 1000))) },
+    true,
   );
   const served = (status: number, bytes: number): Served => ({
     kind: 'served',
@@ -65,6 +66,12 @@ export async function serveEntry(
   if (cached || plan.kind === 'none') {
     if (sendIfBodiless(req, res, plan)) return served(plan.status, 0);
     if (plan.kind === 'none' || !cached) throw new Error('unreachable');
+    if (plan.kind === 'multi') {
+      const sent = await sendParts(res, plan, (at, n) =>
+        Promise.resolve(cached.subarray(at, at + n)),
+      );
+      return served(plan.status, sent.bytes);
+    }
     res.writeHead(plan.status, plan.headers);
     res.end(plan.kind === 'range' ? cached.subarray(plan.start, (plan.end as number) + 1) : cached);
     return served(plan.status, spanLength(plan, entry.size));
@@ -76,6 +83,12 @@ export async function serveEntry(
       return { kind: 'corrupt', why: `stored size ${blob.size}, expected ${entry.size}` };
     }
     if (sendIfBodiless(req, res, plan)) return served(plan.status, 0);
+    if (plan.kind === 'multi') {
+      const sent = await sendParts(res, plan, (at, n) => blob.read(at, n));
+      const out = served(plan.status, sent.bytes);
+      if (sent.damaged && out.kind === 'served') out.damaged = sent.damaged;
+      return out;
+    }
     const whole = plan.kind === 'full';
     const hash = whole && c.verified.needsHash(digest, blob.identity);
     const sent = await pump(blob, res, plan.start, plan.end ?? entry.size - 1, {
@@ -94,6 +107,39 @@ export async function serveEntry(
   } finally {
     await blob.close();
   }
+}
+
+/**
+ * Sends several spans of an object as multipart/byteranges. A span that reads short stops the
+ * body before its end (the caller cuts the response).
+ */
+async function sendParts(
+  res: ServerResponse,
+  plan: Extract<BodyPlan, { kind: 'multi' }>,
+  read: (at: number, length: number) => Promise<Buffer>,
+): Promise<{ bytes: number; damaged?: string }> {
+  res.writeHead(plan.status, plan.headers);
+  const pacer = new WritePacer();
+  let bytes = 0;
+  try {
+    for (const part of plan.parts) {
+      await pacer.write(res, part.head);
+      bytes += part.head.length;
+      for (let at = part.start; at <= part.end;) {
+        if (res.destroyed) return { bytes };
+        const want = Math.min(pacer.size, part.end - at + 1);
+        const chunk = await read(at, want);
+        if (chunk.length < want) return { bytes, damaged: `blob ended at ${at + chunk.length}` };
+        await pacer.write(res, chunk);
+        bytes += chunk.length;
+        at += chunk.length;
+      }
+    }
+  } catch (err) {
+    return { bytes, damaged: `read failed: ${(err as Error).message}` };
+  }
+  res.end(plan.tail);
+  return { bytes: bytes + plan.tail.length };
 }
 
 interface PumpOptions {

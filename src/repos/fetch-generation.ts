@@ -10,7 +10,7 @@ import type { Origin } from '../upstream/upstream-pool.js';
 import { heldOrigin } from './content-resource.js';
 import type { Generation } from './generation.js';
 import { limiter } from './limiter.js';
-import type { ListedFile, Listing, RepoFormat } from './repo-format.js';
+import { wantedFiles, type ListedFile, type Listing, type RepoFormat } from './repo-format.js';
 import type { RootRecord } from './root-lifecycle.js';
 import { joinPath, type SetResources } from './set-resources.js';
 import { fetchTop, type FetchedTop } from './top-fetch.js';
@@ -52,7 +52,13 @@ export async function fetchGeneration(
   const set = await fetchTop(origin, root, names, current, d.maxTopSize);
   if (set.kind !== 'fetched') return set;
   const bodies = new Map([...set.files].map(([n, f]) => [n, f.body]));
-  const listing = d.format.parseTop(root, bodies);
+  let listing: Listing | null;
+  try {
+    listing = d.format.parseTop(root, bodies);
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    throw new TroveError('TROVE_ERR_UPSTREAM_BODY', `${root}: ${why}`);
+  }
   if (!listing) return { kind: 'not-found', why: `${root}: no ${names.join(', ')} upstream` };
   const digests = new Map([...set.files].map(([n, f]) => [n, sha256(f.body)]));
   const gen = rec.generation;
@@ -86,10 +92,9 @@ export async function fetchGeneration(
 /** Every listed file clients use (and what packages are read from), fetched and verified. */
 async function prefetch(d: GenerationDeps, rec: RootRecord, listing: Listing, origin: Origin) {
   const rels = new Set<string>();
-  for (const rel of rec.wanted) {
-    if (!listing.files.has(rel)) continue;
-    rels.add(rel);
-    const src = d.format.packageSource(rel, listing);
+  for (const file of wantedFiles(listing, rec.wanted)) {
+    rels.add(file.path);
+    const src = d.format.packageSource(file.path, listing);
     if (src && listing.files.has(src)) rels.add(src);
   }
   const run = limiter(4);

@@ -10,6 +10,20 @@ export interface ListedFile {
   digests: ExpectedDigest[];
   /** Paths relative to the root to try before `path` upstream (apt's by-hash names). */
   alternates?: string[];
+  /**
+   * What the file is, when its name changes with every publication (RPM's checksum-named
+   * repodata: `primary`): a root remembers what its clients use by this, else by path.
+   */
+  kind?: string;
+}
+
+/** How a root remembers that its clients use a listed file. */
+export const wantKey = (f: ListedFile): string => f.kind ?? f.path;
+
+/** The files of a listing that a root's clients use. */
+export function wantedFiles(listing: Listing, wanted: readonly string[]): ListedFile[] {
+  const keys = new Set(wanted);
+  return [...listing.files.values()].filter((f) => keys.has(wantKey(f)));
 }
 
 export interface Listing {

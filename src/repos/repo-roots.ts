@@ -12,7 +12,13 @@ import { contentPolicy, contentResource, contentKey } from './content-resource.j
 import { fetchGeneration, type Attempt, type GenerationDeps } from './fetch-generation.js';
 import type { Generation } from './generation.js';
 import { PackageTable, TableCache } from './package-table.js';
-import type { ListedFile, Listing, RepoFormat } from './repo-format.js';
+import {
+  wantKey,
+  wantedFiles,
+  type ListedFile,
+  type Listing,
+  type RepoFormat,
+} from './repo-format.js';
 import {
   DEFAULT_RULES,
   ROOT_STATES,
@@ -158,15 +164,20 @@ export class RepoRoots {
   async member(root: string, rel: string, client: Client): Promise<Answer> {
     const got = await this.#current(root);
     if (got.kind !== 'gen') return got.answer;
-    const gen = this.#pinned(got.rec, client);
-    const listing = await this.#listing(got.rec.path, gen);
-    const file = listing.files.get(rel);
-    if (!file) return { kind: 'pass' };
-    this.#want(root, rel);
-    return {
-      kind: 'resource',
-      resource: this.#sets.member(root, file, this.#sets.origin(gen.upstream), [rel]),
-    };
+    // The client's own generation first; then any kept one that lists the name (RPM's data
+    // files are named by their checksum, and a client may still hold the repomd before).
+    const pinned = this.#pinned(got.rec, client);
+    const gens = [pinned, got.gen, ...got.rec.previous].filter((g, i, all) => all.indexOf(g) === i);
+    for (const gen of gens) {
+      const file = (await this.#listing(got.rec.path, gen)).files.get(rel);
+      if (!file) continue;
+      if (gen === got.gen || gen === pinned) this.#want(root, file);
+      return {
+        kind: 'resource',
+        resource: this.#sets.member(root, file, this.#sets.origin(gen.upstream), [rel]),
+      };
+    }
+    return { kind: 'pass' };
   }
 
   /** A listed file by its digest (`…/by-hash/SHA256/<hex>`), from any generation that lists it. */
@@ -178,7 +189,7 @@ export class RepoRoots {
         const listing = await this.#listing(root, gen);
         const file = byDigest(listing, digest);
         if (!file) continue;
-        if (gen === got.gen) this.#want(root, file.path);
+        if (gen === got.gen) this.#want(root, file);
         const resource = this.#sets.member(root, file, this.#sets.origin(gen.upstream), [
           here,
           file.path,
@@ -370,10 +381,11 @@ export class RepoRoots {
     return false;
   }
 
-  #want(root: string, rel: string): void {
+  #want(root: string, file: ListedFile): void {
+    const key = wantKey(file);
     const rec = this.#roots.get(root);
-    if (!rec || rec.wanted.includes(rel)) return;
-    this.#set({ ...rec, wanted: [...rec.wanted, rel] });
+    if (!rec || rec.wanted.includes(key)) return;
+    this.#set({ ...rec, wanted: [...rec.wanted, key] });
   }
 
   /** What a generation's top files list, parsed once per generation. */
@@ -420,7 +432,8 @@ export class RepoRoots {
   async #tablesOf(rec: RootRecord, gen: Generation): Promise<PackageTable[]> {
     const listing = await this.#listing(rec.path, gen);
     const sources = new Set<string>();
-    for (const rel of [...rec.wanted, ...Object.keys(gen.top)]) {
+    const used = wantedFiles(listing, rec.wanted).map((f) => f.path);
+    for (const rel of [...used, ...Object.keys(gen.top)]) {
       const src = this.#d.format.packageSource(rel, listing);
       if (src) sources.add(src);
     }
@@ -487,7 +500,8 @@ export class RepoRoots {
     } else {
       this.#errors.delete(root);
       const files = attempt.listing.files;
-      const wanted = latest.wanted.filter((w) => files.has(w));
+      const kept = new Set([...files.values()].map(wantKey));
+      const wanted = latest.wanted.filter((w) => kept.has(w));
       next = { ...published(latest, attempt.gen, now, this.#rules), wanted };
       this.#listings.set(listingKey(root, attempt.gen), Promise.resolve(attempt.listing));
       // Read the new package lists now, so the first package request does not wait for it.

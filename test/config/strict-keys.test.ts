@@ -22,6 +22,7 @@ const minimal: Record<string, Record<string, unknown>> = {
   cargo: { type: 'cargo' },
   maven: { type: 'maven' },
   deb: { type: 'deb', upstreams: ['https://deb.example/debian/'] },
+  rpm: { type: 'rpm', upstreams: ['https://rpm.example/fedora/'] },
 };
 
 /** Nested mappings of each instance type, with a valid value to put the typo in. */

@@ -5,6 +5,30 @@ import { get } from '../helpers/client.js';
 import { FakeUpstream, sleep, until, stopAfterEach } from '../helpers/fake-upstream.js';
 import { fileInstance, startTrove, type TestTrove } from '../helpers/trove.js';
 
+/** The parts of a multipart/byteranges body. */
+function byteranges(
+  type: string | undefined,
+  body: Buffer,
+): Array<{ range: string; body: Buffer }> {
+  const boundary = /boundary=(\S+)/.exec(type ?? '')?.[1];
+  if (!boundary) throw new Error(`not multipart: ${type}`);
+  const out: Array<{ range: string; body: Buffer }> = [];
+  const sep = Buffer.from(`\r\n--${boundary}`);
+  let at = body.indexOf(sep);
+  while (at !== -1) {
+    const headEnd = body.indexOf('\r\n\r\n', at);
+    const next = body.indexOf(sep, at + sep.length);
+    if (next === -1 || headEnd === -1 || headEnd > next) break;
+    const head = body.subarray(at + sep.length, headEnd).toString();
+    out.push({
+      range: /content-range: (.+)/i.exec(head)?.[1]?.trim() ?? '',
+      body: body.subarray(headEnd + 4, next),
+    });
+    at = next;
+  }
+  return out;
+}
+
 let up: FakeUpstream | undefined;
 let trove: TestTrove | undefined;
 stopAfterEach(() => [trove, up]);
@@ -41,6 +65,35 @@ describe('hits', () => {
     expect(bad.headers['content-range']).toBe(`bytes */${big.length}`);
     const memRange = await get(`${trove.url}/files/small`, { headers: { range: 'bytes=0-4' } });
     expect(memRange.body.toString()).toBe('small');
+  });
+
+  it('answers several ranges as multipart/byteranges, merged, from disk and from memory', async () => {
+    trove = await warm();
+    const r = await get(`${trove.url}/files/big`, {
+      headers: { range: 'bytes=0-9, 1000-1999, 1500-2499, -16' },
+    });
+    expect(r.status).toBe(206);
+    const parts = byteranges(r.headers['content-type'], r.body);
+    expect(Number(r.headers['content-length'])).toBe(r.body.length);
+    expect(parts.map((p) => p.range)).toEqual([
+      `bytes 0-9/${big.length}`,
+      `bytes 1000-2499/${big.length}`,
+      `bytes ${big.length - 16}-${big.length - 1}/${big.length}`,
+    ]);
+    expect(parts[1]?.body.equals(big.subarray(1000, 2500))).toBe(true);
+    expect(parts[2]?.body.equals(big.subarray(big.length - 16))).toBe(true);
+    // Overlapping ranges that merge into one are a plain 206.
+    const one = await get(`${trove.url}/files/big`, { headers: { range: 'bytes=0-9,5-19' } });
+    expect(one.headers['content-range']).toBe(`bytes 0-19/${big.length}`);
+    const mem = await get(`${trove.url}/files/small`, { headers: { range: 'bytes=0-4,6-8' } });
+    expect(byteranges(mem.headers['content-type'], mem.body).map((p) => p.body.toString())).toEqual(
+      ['small', 'and'],
+    );
+    // Past the limit, the whole body.
+    const many = Array.from({ length: 1001 }, (_, i) => `${i * 2}-${i * 2}`).join(',');
+    const all = await get(`${trove.url}/files/big`, { headers: { range: `bytes=${many}` } });
+    expect(all.status).toBe(200);
+    expect(all.body.equals(big)).toBe(true);
   });
 
   it('honours If-None-Match, If-Modified-Since and If-Range', async () => {

@@ -3,11 +3,10 @@
 // InRelease and Release.gpg with a throwaway key. No vitest imports: benchmarks use it too.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import type { FakeUpstream } from './fake-server.js';
-import { serveDirectory } from './static-server.js';
+import { StaticRepo, run } from './static-repo.js';
 
 export interface DebPackage {
   name: string;
@@ -26,35 +25,22 @@ export interface PublishOptions {
   signed?: boolean;
 }
 
-const run = (cmd: string, args: string[], env: NodeJS.ProcessEnv = {}, cwd?: string): string =>
-  execFileSync(cmd, args, {
-    encoding: 'utf8',
-    env: { ...process.env, ...env },
-    stdio: 'pipe',
-    ...(cwd ? { cwd } : {}),
-  });
+const TOP = ['InRelease', 'Release', 'Release.gpg'];
 
-export class AptRepo {
-  readonly dir: string;
-  /** The archive root served upstream (the URL in sources.list). */
-  readonly root: string;
+/** `root` is the archive root served upstream (the URL in sources.list). */
+export class AptRepo extends StaticRepo {
   readonly gnupg: string;
   /** A binary keyring with the signing key, for `signed-by=`. */
   readonly keyring: string;
-  server: FakeUpstream | null = null;
-  /** The mtime (whole seconds) of the last publication's files. */
-  #stamp = 0;
 
   private constructor(dir: string) {
-    this.dir = dir;
-    this.root = join(dir, 'archive');
+    super(dir, join(dir, 'archive'));
     this.gnupg = join(dir, 'gnupg');
     this.keyring = join(dir, 'trove-test.gpg');
   }
 
   static async create(): Promise<AptRepo> {
     const repo = new AptRepo(mkdtempSync(join(tmpdir(), 'trove-apt-')));
-    mkdirSync(repo.root, { recursive: true });
     mkdirSync(repo.gnupg, { recursive: true, mode: 0o700 });
     const g = { GNUPGHOME: repo.gnupg };
     run(
@@ -76,16 +62,6 @@ export class AptRepo {
       execFileSync('gpg', ['--export'], { env: { ...process.env, ...g } }),
     );
     return repo;
-  }
-
-  get url(): string {
-    if (!this.server) throw new Error('not serving');
-    return this.server.url;
-  }
-
-  async serve(tls?: { key: string; cert: string }, port = 0): Promise<this> {
-    this.server = await serveDirectory(this.root, tls, port);
-    return this;
   }
 
   /** Builds a package into `pool/main/` and returns its path below the archive root. */
@@ -138,7 +114,7 @@ export class AptRepo {
     });
     writeFileSync(join(dists, 'Release'), release);
     if (o.signed === false) {
-      this.#touch(dists);
+      this.touch(dists, TOP);
       return release;
     }
     this.#sign(dists, true);
@@ -153,7 +129,7 @@ export class AptRepo {
     if (detached) {
       run('gpg', ['--batch', '--yes', '-abs', '-o', join(dir, 'Release.gpg'), release], g);
     }
-    this.#touch(dir);
+    this.touch(dir, TOP);
   }
 
   /**
@@ -174,40 +150,6 @@ export class AptRepo {
     writeFileSync(join(at, 'Release'), release);
     this.#sign(at, false);
     return out;
-  }
-
-  /**
-   * Gives a publication's top files a Last-Modified later than the previous one's, as an
-   * archive whose publications are seconds apart has (HTTP dates are whole seconds).
-   */
-  #touch(dir: string): void {
-    this.#stamp = Math.max(Math.floor(Date.now() / 1000), this.#stamp + 1);
-    for (const name of ['InRelease', 'Release', 'Release.gpg']) {
-      try {
-        utimesSync(join(dir, name), this.#stamp, this.#stamp);
-      } catch {
-        // not written (unsigned)
-      }
-    }
-  }
-
-  file(rel: string): Buffer {
-    return readFileSync(join(this.root, rel));
-  }
-
-  write(rel: string, body: Buffer | string): void {
-    mkdirSync(dirname(join(this.root, rel)), { recursive: true });
-    writeFileSync(join(this.root, rel), body);
-  }
-
-  async stop(): Promise<void> {
-    await this.server?.stop();
-    this.server = null;
-  }
-
-  async dispose(): Promise<void> {
-    await this.stop();
-    rmSync(this.dir, { recursive: true, force: true });
   }
 }
 

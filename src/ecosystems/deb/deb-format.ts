@@ -38,7 +38,9 @@ export const debFormat: RepoFormat = {
     const base = indexBase(path);
     if (base === null) return null;
     if (readable(path)) return path;
-    return [`${base}.xz`, `${base}.gz`, base].find((p) => listing.files.has(p)) ?? null;
+    return (
+      [`${base}.xz`, `${base}.gz`, `${base}.zst`, base].find((p) => listing.files.has(p)) ?? null
+    );
   },
 
   readPackages: readIndex,

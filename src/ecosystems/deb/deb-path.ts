@@ -2,13 +2,7 @@
 // below a suite (or flat repository) root, or anything else (packages, mirror extras).
 import { BY_HASH_LABEL } from './release-file.js';
 import { TOP_NAMES } from './deb-format.js';
-import type { Digest } from '../../repos/repo-roots.js';
-
-export type DebPlace =
-  | { kind: 'top'; root: string; name: string }
-  | { kind: 'by-hash'; root: string; dir: string; digest: Digest }
-  | { kind: 'member'; root: string; rel: string }
-  | { kind: 'other' };
+import type { RepoPlace } from '../common/repo-instance.js';
 
 const BY_HASH = /^(?:(.*)\/)?by-hash\/(MD5Sum|SHA1|SHA256|SHA512)\/([0-9a-fA-F]+)$/;
 const HEX_LENGTH: Record<string, number> = { md5: 32, sha1: 40, sha256: 64, sha512: 128 };
@@ -32,7 +26,7 @@ const relative = (root: string, path: string): string =>
  * `known` are the roots discovered so far, longest first: a path below one of them belongs to
  * it, whatever its depth (a suite such as `stretch/updates` has a slash in it).
  */
-export function placeOf(path: string, known: readonly string[]): DebPlace {
+export function placeOf(path: string, known: readonly string[]): RepoPlace {
   const rootFor = (p: string): string | undefined =>
     known.find((r) => within(r, p)) ?? suiteRoot(p);
   const hashed = BY_HASH.exec(path);

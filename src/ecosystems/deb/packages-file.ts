@@ -1,16 +1,12 @@
 // Packages and Sources indexes: which files they list, with sizes and digests, after undoing
 // the compression the repository used (xz, gzip, or none).
-import { promisify } from 'node:util';
-import { gunzip } from 'node:zlib';
-import { xz } from '@napi-rs/lzma';
 import type { ExpectedDigest } from '../../engine/types.js';
 import type { PackageRef } from '../../repos/repo-format.js';
+import { compressionOf, decompress } from '../../repos/decompress.js';
 import { checksumLines, paragraphs, type Paragraph } from './control-file.js';
 
-const gunzipAsync = promisify(gunzip);
-
 const INDEX = /(^|\/)(Packages|Sources)(\.(xz|gz|bz2|lzma|zst|lz4))?$/;
-const READABLE = /(^|\/)(Packages|Sources)(\.(xz|gz))?$/;
+const READABLE = /(^|\/)(Packages|Sources)(\.(xz|gz|zst))?$/;
 
 /** The uncompressed name of a package index (`main/binary-amd64/Packages`), or null. */
 export function indexBase(path: string): string | null {
@@ -19,12 +15,6 @@ export function indexBase(path: string): string | null {
 }
 
 export const readable = (path: string): boolean => READABLE.test(path);
-
-export async function decompress(path: string, body: Buffer): Promise<Buffer> {
-  if (path.endsWith('.xz')) return xz.decompress(body);
-  if (path.endsWith('.gz')) return gunzipAsync(body);
-  return body;
-}
 
 const FIELD_DIGESTS: ReadonlyArray<[string, ExpectedDigest['algorithm']]> = [
   ['sha256', 'sha256'],
@@ -57,7 +47,7 @@ export async function* pieces(raw: Buffer, size = 1 << 20): AsyncGenerator<strin
 
 /** Every file a Packages or Sources index lists (paths below the archive base), piece by piece. */
 export async function* readIndex(path: string, body: Buffer): AsyncGenerator<PackageRef[]> {
-  const raw = await decompress(path, body);
+  const raw = await decompress(body, compressionOf(path) ?? 'none');
   const sources = /(^|\/)Sources(\.[a-z0-9]+)?$/.test(path);
   for await (const text of pieces(raw)) {
     const out: PackageRef[] = [];
