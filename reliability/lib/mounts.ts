@@ -137,4 +137,19 @@ export const MOUNTS: Mount[] = [
       'metalink?repo=fedora-41&arch=x86_64',
     ],
   },
+  {
+    name: 'pacman',
+    prefix: '/pacman/',
+    bases: ['/pacmanbase/'],
+    yaml: (o) =>
+      `  pacman:\n    type: pacman\n    upstreams: ['${o}/pacmanbase/']\n    first_wait: 2s\n`,
+    samples: [
+      'core/os/x86_64/core.db',
+      'core/os/x86_64/core.files.sig',
+      'core/os/x86_64/bash-5.2.026-2-x86_64.pkg.tar.zst',
+      'core/os/x86_64/bash-5.2.026-2-x86_64.pkg.tar.zst.sig',
+      'custom.db',
+      'lastsync',
+    ],
+  },
 ];

@@ -53,6 +53,10 @@ export function defaultConfigObject(
     type: 'rpm',
     upstreams: ['https://dl.fedoraproject.org/pub/fedora/linux/'],
   };
+  // Arch Linux at /arch/ (pacman: Server = http://host:12345/arch/$repo/os/$arch): each
+  // repository's databases kept as one set, refreshed every two minutes; packages verified
+  // against the database's SHA-256 and size.
+  instances['arch'] = { type: 'pacman', upstreams: ['https://geo.mirror.pkgbuild.com/'] };
   // The Go module proxy at /go and at the root (GOPROXY=http://host:12345), in front of
   // proxy.golang.org, with checksum database verification against sum.golang.org.
   instances['go'] = { type: 'go', upstreams: 'https://proxy.golang.org' };

@@ -7,6 +7,7 @@ import { goEcosystem } from './go/go-ecosystem.js';
 import { mavenEcosystem } from './maven/maven-ecosystem.js';
 import { npmEcosystem } from './npm/npm-ecosystem.js';
 import { ociEcosystem } from './oci/oci-ecosystem.js';
+import { pacmanEcosystem } from './pacman/pacman-ecosystem.js';
 import { pypiEcosystem } from './pypi/pypi-ecosystem.js';
 import { rpmEcosystem } from './rpm/rpm-ecosystem.js';
 
@@ -41,5 +42,6 @@ export function defaultRegistry(): EcosystemRegistry {
     .register(cargoEcosystem)
     .register(mavenEcosystem)
     .register(debEcosystem)
-    .register(rpmEcosystem);
+    .register(rpmEcosystem)
+    .register(pacmanEcosystem);
 }

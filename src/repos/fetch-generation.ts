@@ -12,7 +12,7 @@ import type { Generation } from './generation.js';
 import { limiter } from './limiter.js';
 import { wantedFiles, type ListedFile, type Listing, type RepoFormat } from './repo-format.js';
 import type { RootRecord } from './root-lifecycle.js';
-import { joinPath, type SetResources } from './set-resources.js';
+import type { SetResources } from './set-resources.js';
 import { fetchTop, type FetchedTop } from './top-fetch.js';
 
 export type Attempt =
@@ -49,7 +49,7 @@ export async function fetchGeneration(
   const root = rec.path;
   const names = d.format.topNames(root);
   const current = rec.generation?.upstream === upstream ? rec.generation : null;
-  const set = await fetchTop(origin, root, names, current, d.maxTopSize);
+  const set = await fetchTop(origin, root, names, current, d.maxTopSize, d.sets.locate);
   if (set.kind !== 'fetched') return set;
   const bodies = new Map([...set.files].map(([n, f]) => [n, f.body]));
   let listing: Listing | null;
@@ -105,7 +105,7 @@ async function prefetch(d: GenerationDeps, rec: RootRecord, listing: Listing, or
         const file = listing.files.get(rel) as ListedFile;
         const opened = await d.open(d.sets.member(rec.path, file, origin, [rel]));
         if (opened.kind !== 'body') {
-          const where = joinPath(rec.path, rel);
+          const where = d.sets.locate(rec.path, rel);
           const why = `${where} is listed but upstream answered ${opened.status}`;
           throw new TroveError('TROVE_ERR_UPSTREAM_STATUS', why);
         }

@@ -60,4 +60,23 @@ export interface RepoFormat {
   readPackages(path: string, body: Buffer): AsyncIterable<PackageRef[]>;
   /** Directories package paths may be relative to, for a root (deb: the part before dists/). */
   archiveBases(root: string): string[];
+  /**
+   * Where a file named relative to a root lives below the instance; `root/rel` when absent.
+   * (A pacman root is `<dir>/<repo>`, and its files sit in `<dir>`.)
+   */
+  locate?(root: string, rel: string): string;
+  /**
+   * The package a companion file belongs to (pacman's `<package>.sig`), for companions the
+   * package lists do not name with a digest: kept once that package is listed, and keyed by
+   * the package's digest, so a rebuilt package never meets its predecessor's companion.
+   */
+  companion?(path: string): string | null;
+}
+
+export const joinPath = (root: string, rel: string): string => (root ? `${root}/${rel}` : rel);
+
+/** The format's `locate`, or `root/rel`. */
+export function locator(format: RepoFormat): (root: string, rel: string) => string {
+  const own = format.locate?.bind(format);
+  return own ?? joinPath;
 }

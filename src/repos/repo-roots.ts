@@ -13,10 +13,13 @@ import { fetchGeneration, type Attempt, type GenerationDeps } from './fetch-gene
 import type { Generation } from './generation.js';
 import { PackageTable, TableCache } from './package-table.js';
 import {
+  joinPath as join,
+  locator,
   wantKey,
   wantedFiles,
   type ListedFile,
   type Listing,
+  type PackageRef,
   type RepoFormat,
 } from './repo-format.js';
 import {
@@ -36,7 +39,7 @@ import {
 } from './root-lifecycle.js';
 import { ClientPins, type Client } from './client-pins.js';
 import { limiter } from './limiter.js';
-import { joinPath as join, SetResources } from './set-resources.js';
+import { SetResources } from './set-resources.js';
 
 export interface RepoOptions {
   refreshInterval: number;
@@ -73,6 +76,9 @@ export type Answer =
   | { kind: 'error'; error: TroveError }
   /** Not something the machinery knows: relay it uncached. */
   | { kind: 'pass' };
+
+/** The largest companion file (a detached signature) kept. */
+const MAX_COMPANION = 1024 * 1024;
 
 /** Roots that never had a set, kept in memory at most (see #set). */
 const MAX_ROOTS = 1000;
@@ -119,7 +125,7 @@ export class RepoRoots {
     this.#limit = limiter(options.concurrency);
     const policy = contentPolicy(options);
     const limits = { policy, maxTopSize: options.maxTopSize, maxIndexSize: options.maxIndexSize };
-    this.#sets = new SetResources(limits, deps.origins, deps.pool);
+    this.#sets = new SetResources(limits, deps.origins, deps.pool, locator(deps.format));
     this.#gen = {
       format: deps.format,
       sets: this.#sets,
@@ -152,7 +158,7 @@ export class RepoRoots {
     const got = await this.#current(root);
     if (got.kind !== 'gen') return got.answer;
     const file = got.gen.top[name];
-    if (!file) return notListed(`${join(root, name)} is not published upstream`);
+    if (!file) return notListed(`${this.#sets.locate(root, name)} is not published upstream`);
     this.#pins.pin(client, root, got.gen.id);
     return {
       kind: 'resource',
@@ -198,13 +204,50 @@ export class RepoRoots {
       }
     }
     // Unlisted: still immutable, and verified by its own name.
-    const byName = this.#sets.byName(join(root, here), digest);
+    const byName = this.#sets.byName(this.#sets.locate(root, here), digest);
     return { kind: 'resource', resource: byName };
   }
 
   /** A package, verified against the generations that list it; unknown ones are relayed. */
   async artifact(path: string): Promise<Answer> {
     await this.#loaded;
+    const name = path.slice(path.lastIndexOf('/') + 1);
+    const common = {
+      cls: 'artifact' as const,
+      policy: contentPolicy(this.#o),
+      paths: [path],
+      origin: this.#d.pool,
+      keepHeaders: ['content-type'],
+      hold: true,
+    };
+    const ref = await this.#listed(path);
+    if (ref) {
+      const resource = contentResource({
+        ...common,
+        key: `pkg/${name}/${contentKey(ref.digests)}`,
+        size: ref.size,
+        digests: ref.digests,
+        maxSize: this.#o.maxPackageSize,
+      });
+      return { kind: 'resource', resource };
+    }
+    const of = this.#d.format.companion?.(path);
+    const pkg = of ? await this.#listed(of) : undefined;
+    if (pkg) {
+      const resource = contentResource({
+        ...common,
+        key: `pkg/${name}/${contentKey(pkg.digests)}`,
+        digests: [],
+        maxSize: MAX_COMPANION,
+      });
+      return { kind: 'resource', resource };
+    }
+    this.#d.log.debug({ path }, 'not listed in any kept set: relayed uncached');
+    return { kind: 'pass' };
+  }
+
+  /** What the first kept generation that lists a package says of it. */
+  async #listed(path: string): Promise<PackageRef | undefined> {
     for (const rec of this.#roots.values()) {
       if (!rec.generation) continue;
       const bases = this.#d.format
@@ -216,24 +259,10 @@ export class RepoRoots {
           this.#d.log.warn({ err, root: rec.path }, 'a package index could not be read');
           return undefined;
         });
-        if (!ref) continue;
-        const resource = contentResource({
-          key: `pkg/${path.slice(path.lastIndexOf('/') + 1)}/${contentKey(ref.digests)}`,
-          cls: 'artifact',
-          policy: contentPolicy(this.#o),
-          paths: [path],
-          origin: this.#d.pool,
-          size: ref.size,
-          digests: ref.digests,
-          keepHeaders: ['content-type'],
-          maxSize: this.#o.maxPackageSize,
-          hold: true,
-        });
-        return { kind: 'resource', resource };
+        if (ref) return ref;
       }
     }
-    this.#d.log.debug({ path }, 'not listed in any kept set: relayed uncached');
-    return { kind: 'pass' };
+    return undefined;
   }
 
   // ---- state -----------------------------------------------------------------------------

@@ -7,8 +7,6 @@ import type { ListedFile } from './repo-format.js';
 
 const KEEP = ['content-type', 'last-modified'];
 
-export const joinPath = (root: string, rel: string): string => (root ? `${root}/${rel}` : rel);
-
 export interface SetLimits {
   policy: Policy;
   maxTopSize: number;
@@ -19,11 +17,19 @@ export class SetResources {
   readonly #l: SetLimits;
   readonly #origins: readonly Origin[];
   readonly #pool: Origin;
+  /** Where a file named relative to a root lives below the instance. */
+  readonly locate: (root: string, rel: string) => string;
 
-  constructor(limits: SetLimits, origins: readonly Origin[], pool: Origin) {
+  constructor(
+    limits: SetLimits,
+    origins: readonly Origin[],
+    pool: Origin,
+    locate: (root: string, rel: string) => string,
+  ) {
     this.#l = limits;
     this.#origins = origins;
     this.#pool = pool;
+    this.locate = locate;
   }
 
   /** The upstream a generation came from (the whole list when it is no longer configured). */
@@ -40,7 +46,7 @@ export class SetResources {
     return contentResource({
       cls: 'metadata',
       policy: this.#l.policy,
-      paths: [joinPath(root, name)],
+      paths: [this.locate(root, name)],
       origin,
       size: file.size,
       digests: [{ algorithm: 'sha256', hex: file.sha256 }],
@@ -54,7 +60,7 @@ export class SetResources {
     return contentResource({
       cls: 'metadata',
       policy: this.#l.policy,
-      paths: [...new Set([...(file.alternates ?? []), ...rels])].map((r) => joinPath(root, r)),
+      paths: [...new Set([...(file.alternates ?? []), ...rels])].map((r) => this.locate(root, r)),
       origin,
       size: file.size,
       digests: file.digests,

@@ -47,11 +47,12 @@ export async function fetchTop(
   names: readonly string[],
   current: Generation | null,
   maxSize: number,
+  locate: (root: string, rel: string) => string,
 ): Promise<TopSet> {
   const files = new Map<string, FetchedTop>();
   const probe = current ? names.find((n) => current.top[n]) : undefined;
   for (const name of names) {
-    const path = root ? `${root}/${name}` : name;
+    const path = locate(root, name);
     const stored = name === probe ? current?.top[name] : undefined;
     let res: UpstreamResponse;
     try {

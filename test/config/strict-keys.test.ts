@@ -23,6 +23,7 @@ const minimal: Record<string, Record<string, unknown>> = {
   maven: { type: 'maven' },
   deb: { type: 'deb', upstreams: ['https://deb.example/debian/'] },
   rpm: { type: 'rpm', upstreams: ['https://rpm.example/fedora/'] },
+  pacman: { type: 'pacman', upstreams: ['https://arch.example/'] },
 };
 
 /** Nested mappings of each instance type, with a valid value to put the typo in. */

@@ -5,44 +5,14 @@
 // stopped, and Trove restarted on its cache, still install.
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, request } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { recorder } from '../helpers/recorder.js';
 import { RpmRepo, dnfArgs } from '../helpers/rpm-repo.js';
 import { runCommand, type Ran } from '../helpers/run.js';
 import { requireTools } from '../helpers/tools.js';
 import { startTrove, type TestTrove } from '../helpers/trove.js';
-
-/** A relay in front of Trove that notes each request's Range and the answer's status and type. */
-async function recorder(target: string) {
-  const seen: Array<{ range: string; status: number; type: string }> = [];
-  const server = createServer((req, res) => {
-    const up = request(
-      `${target}${req.url ?? '/'}`,
-      { method: req.method, headers: req.headers },
-      (r) => {
-        seen.push({
-          range: String(req.headers.range ?? ''),
-          status: r.statusCode ?? 0,
-          type: String(r.headers['content-type'] ?? ''),
-        });
-        res.writeHead(r.statusCode ?? 502, r.headers);
-        r.pipe(res);
-      },
-    );
-    up.on('error', () => res.destroy());
-    req.pipe(up);
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    seen,
-    stop: () => new Promise<void>((r) => server.close(() => r())),
-  };
-}
 
 const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

@@ -14,6 +14,6 @@ describe('ecosystem registry', () => {
       defaultRegistry()
         .all()
         .map((t) => t.type),
-    ).toEqual(['file', 'go', 'oci', 'npm', 'pypi', 'cargo', 'maven', 'deb', 'rpm']);
+    ).toEqual(['file', 'go', 'oci', 'npm', 'pypi', 'cargo', 'maven', 'deb', 'rpm', 'pacman']);
   });
 });

@@ -21,10 +21,12 @@ export function repoFields(refreshInterval: string) {
     refresh_concurrency: z.number().int().min(1).max(64).default(4),
     /** Drop cached files not read for this long. */
     expire_after: duration.optional(),
-    max_index_size: size.default('1GiB'),
     max_package_size: size.default('8GiB'),
   };
 }
+
+/** The largest listed file (an index a top file lists), for formats that have them. */
+export const maxIndexSize = { max_index_size: size.default('1GiB') };
 
 /** What the shared instance reads from any repository ecosystem's config. */
 export interface RepoConfig {
@@ -33,7 +35,8 @@ export interface RepoConfig {
   first_wait: number;
   refresh_concurrency: number;
   expire_after?: number | undefined;
-  max_index_size: number;
+  /** Formats without listed files (pacman) read their package lists from the top files. */
+  max_index_size?: number;
   max_package_size: number;
   /** deb only: what to do past Valid-Until. */
   expired?: 'serve' | 'fail';

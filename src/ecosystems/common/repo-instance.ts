@@ -79,7 +79,7 @@ export function createRepoInstance(
       firstWait: cfg.first_wait,
       expired: cfg.expired ?? 'serve',
       maxTopSize: eco.maxTopSize(cfg),
-      maxIndexSize: cfg.max_index_size,
+      maxIndexSize: cfg.max_index_size ?? eco.maxTopSize(cfg),
       maxPackageSize: cfg.max_package_size,
       concurrency: cfg.refresh_concurrency,
       expireAfter: cfg.expire_after ?? null,

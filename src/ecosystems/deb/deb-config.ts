@@ -2,12 +2,13 @@
 // Valid-Until has passed, and the largest InRelease accepted.
 import { z } from 'zod';
 import { size } from '../../config/types.js';
-import { repoFields } from '../common/repo-config.js';
+import { maxIndexSize, repoFields } from '../common/repo-config.js';
 
 export const debSchema = z
   .object({
     type: z.literal('deb'),
     ...repoFields('1h'),
+    ...maxIndexSize,
     /**
      * Past Valid-Until with no newer set to be had: `serve` the expired set (apt reports it
      * expired) or `fail` with 504.
