@@ -152,4 +152,17 @@ export const MOUNTS: Mount[] = [
       'lastsync',
     ],
   },
+  {
+    name: 'apk',
+    prefix: '/apk/',
+    bases: ['/apkbase/'],
+    yaml: (o) => `  apk:\n    type: apk\n    upstreams: ['${o}/apkbase/']\n    first_wait: 2s\n`,
+    samples: [
+      'v3.20/main/x86_64/APKINDEX.tar.gz',
+      'v3.20/main/x86_64/busybox-1.36.1-r29.apk',
+      'v3.20/main/x86_64/Packages.adb',
+      'edge/testing/aarch64/APKINDEX.tar.gz',
+      'last-updated',
+    ],
+  },
 ];

@@ -57,6 +57,9 @@ export function defaultConfigObject(
   // repository's databases kept as one set, refreshed every two minutes; packages verified
   // against the database's SHA-256 and size.
   instances['arch'] = { type: 'pacman', upstreams: ['https://geo.mirror.pkgbuild.com/'] };
+  // Alpine at /alpine/ (/etc/apk/repositories: http://host:12345/alpine/v3.20/main): each
+  // APKINDEX kept as a generation, refreshed hourly; packages verified against the index.
+  instances['alpine'] = { type: 'apk', upstreams: ['https://dl-cdn.alpinelinux.org/alpine/'] };
   // The Go module proxy at /go and at the root (GOPROXY=http://host:12345), in front of
   // proxy.golang.org, with checksum database verification against sum.golang.org.
   instances['go'] = { type: 'go', upstreams: 'https://proxy.golang.org' };

@@ -1,4 +1,5 @@
 // Ecosystem types by their YAML `type`. Registering a name twice is a programming error.
+import { apkEcosystem } from './apk/apk-ecosystem.js';
 import { cargoEcosystem } from './cargo/cargo-ecosystem.js';
 import type { EcosystemType } from './ecosystem.js';
 import { debEcosystem } from './deb/deb-ecosystem.js';
@@ -43,5 +44,6 @@ export function defaultRegistry(): EcosystemRegistry {
     .register(mavenEcosystem)
     .register(debEcosystem)
     .register(rpmEcosystem)
-    .register(pacmanEcosystem);
+    .register(pacmanEcosystem)
+    .register(apkEcosystem);
 }

@@ -74,6 +74,8 @@ export interface ContentSpec {
   fixedHeaders?: Record<string, string>;
   /** A refusal is a 502 rather than a cut stream, for bodies up to 4 MiB. */
   hold?: boolean;
+  /** A last check of the complete body (what digests of the whole file cannot express). */
+  verify?: Resource['verify'];
 }
 
 export function contentResource(s: ContentSpec): Resource {
@@ -88,5 +90,6 @@ export function contentResource(s: ContentSpec): Resource {
     ...(s.maxSize !== undefined ? { maxSize: s.maxSize } : {}),
     ...(s.fixedHeaders ? { fixedHeaders: s.fixedHeaders } : {}),
     ...(s.hold ? { holdUntilVerified: true } : {}),
+    ...(s.verify ? { verify: s.verify } : {}),
   };
 }

@@ -1,7 +1,7 @@
 // What a Linux repository format (deb, rpm, pacman, apk) tells the shared machinery: which top
 // files make a root's metadata, what they list with which digests, where a listed file can be
 // fetched, and which files list packages. Protocol knowledge only; no I/O.
-import type { ExpectedDigest } from '../engine/types.js';
+import type { BodyView, ExpectedDigest } from '../engine/types.js';
 
 /** A file a top file lists, relative to the root, with the size and digests it must have. */
 export interface ListedFile {
@@ -71,6 +71,17 @@ export interface RepoFormat {
    * the package's digest, so a rebuilt package never meets its predecessor's companion.
    */
   companion?(path: string): string | null;
+  /**
+   * How to check a listed package whose listed digest is not of the whole file (apk's `C:` is
+   * the digest of one gzip member): the whole-file digests to expect, and a check of the
+   * complete body. Absent: the listed digests are the whole file's.
+   */
+  packageCheck?(ref: PackageRef): PackageCheck;
+}
+
+export interface PackageCheck {
+  digests: ExpectedDigest[];
+  verify?(body: BodyView): Promise<void>;
 }
 
 export const joinPath = (root: string, rel: string): string => (root ? `${root}/${rel}` : rel);

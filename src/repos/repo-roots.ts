@@ -222,11 +222,13 @@ export class RepoRoots {
     };
     const ref = await this.#listed(path);
     if (ref) {
+      const check = this.#d.format.packageCheck?.(ref) ?? { digests: ref.digests };
       const resource = contentResource({
         ...common,
         key: `pkg/${name}/${contentKey(ref.digests)}`,
         size: ref.size,
-        digests: ref.digests,
+        digests: check.digests,
+        ...(check.verify ? { verify: check.verify } : {}),
         maxSize: this.#o.maxPackageSize,
       });
       return { kind: 'resource', resource };

@@ -43,7 +43,7 @@ describe('config errors name the file, key and reason', () => {
     ['storage:\n  colour: blue\n', 'FILE: storage: unknown key "colour"'],
     [
       'instances:\n  f:\n    type: nope\n',
-      'FILE: instances.f.type: must be one of: file, go, oci, npm, pypi, cargo, maven, deb, rpm, pacman',
+      'FILE: instances.f.type: must be one of: file, go, oci, npm, pypi, cargo, maven, deb, rpm, pacman, apk',
     ],
     ['instances:\n  f:\n    type: file\n', 'FILE: instances.f.upstreams: is required'],
     [
@@ -272,7 +272,7 @@ describe('the embedded default', () => {
     expect(cfg.instances['debian']?.upstreams).toEqual(['http://mirror.example.test/debian']);
     expect(
       Object.keys((defaultConfigObject(null, null) as { instances: object }).instances),
-    ).toEqual(['fedora', 'arch', 'go', 'oci', 'pypi', 'cargo', 'maven']);
+    ).toEqual(['fedora', 'arch', 'alpine', 'go', 'oci', 'pypi', 'cargo', 'maven']);
   });
 
   it("takes the npm upstream from the host's npm configuration", () => {

@@ -24,6 +24,7 @@ const minimal: Record<string, Record<string, unknown>> = {
   deb: { type: 'deb', upstreams: ['https://deb.example/debian/'] },
   rpm: { type: 'rpm', upstreams: ['https://rpm.example/fedora/'] },
   pacman: { type: 'pacman', upstreams: ['https://arch.example/'] },
+  apk: { type: 'apk', upstreams: ['https://alpine.example/alpine/'] },
 };
 
 /** Nested mappings of each instance type, with a valid value to put the typo in. */

@@ -14,6 +14,18 @@ describe('ecosystem registry', () => {
       defaultRegistry()
         .all()
         .map((t) => t.type),
-    ).toEqual(['file', 'go', 'oci', 'npm', 'pypi', 'cargo', 'maven', 'deb', 'rpm', 'pacman']);
+    ).toEqual([
+      'file',
+      'go',
+      'oci',
+      'npm',
+      'pypi',
+      'cargo',
+      'maven',
+      'deb',
+      'rpm',
+      'pacman',
+      'apk',
+    ]);
   });
 });
