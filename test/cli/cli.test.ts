@@ -58,7 +58,7 @@ describe('trove validate', () => {
     ]);
     expect(ok.code).toBe(0);
     expect(ok.out).toMatch(
-      /^\(embedded default\): OK \(\d instances?: (debian, )?go, oci(, npm)?, pypi, cargo, maven\)\n$/,
+      /^\(embedded default\): OK \(\d+ instances?: (debian, )?fedora, arch, alpine, go, oci(, npm)?, pypi, cargo, maven\)\n$/,
     );
     const quic = await trove(['validate', '-dns', 'quic://dns.example']);
     expect(quic.code).toBe(2);
