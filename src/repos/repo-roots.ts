@@ -11,15 +11,13 @@ import type { RecordStore } from '../ecosystems/ecosystem.js';
 import { contentPolicy, contentResource, contentKey } from './content-resource.js';
 import { fetchGeneration, type Attempt, type GenerationDeps } from './fetch-generation.js';
 import type { Generation } from './generation.js';
-import { PackageTable, TableCache } from './package-table.js';
+import { SetReader } from './set-reader.js';
 import {
   joinPath as join,
   locator,
   wantKey,
-  wantedFiles,
   type ListedFile,
   type Listing,
-  type PackageRef,
   type RepoFormat,
 } from './repo-format.js';
 import {
@@ -83,10 +81,6 @@ const MAX_COMPANION = 1024 * 1024;
 /** Roots that never had a set, kept in memory at most (see #set). */
 const MAX_ROOTS = 1000;
 
-/** The memo key of a generation's parsed listing. */
-const listingKey = (root: string, gen: Generation): string =>
-  `${root}#${gen.id}#${Object.values(gen.top)[0]?.sha256 ?? ''}`;
-
 async function within<T>(p: Promise<T>, ms: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<false>((r) => (timer = setTimeout(() => r(false), ms)));
@@ -107,8 +101,7 @@ export class RepoRoots {
   readonly #errors = new Map<string, TroveError>();
   readonly #persisted = new Set<string>();
   #paths: string[] | null = null;
-  readonly #listings = new Map<string, Promise<Listing>>();
-  readonly #tables = new TableCache();
+  readonly #reader: SetReader;
   readonly #pins = new ClientPins();
   readonly #limit: <T>(fn: () => Promise<T>) => Promise<T>;
   readonly #sets: SetResources;
@@ -126,6 +119,7 @@ export class RepoRoots {
     const policy = contentPolicy(options);
     const limits = { policy, maxTopSize: options.maxTopSize, maxIndexSize: options.maxIndexSize };
     this.#sets = new SetResources(limits, deps.origins, deps.pool, locator(deps.format));
+    this.#reader = new SetReader(deps.format, this.#sets, deps.load, deps.log);
     this.#gen = {
       format: deps.format,
       sets: this.#sets,
@@ -175,7 +169,7 @@ export class RepoRoots {
     const pinned = this.#pinned(got.rec, client);
     const gens = [pinned, got.gen, ...got.rec.previous].filter((g, i, all) => all.indexOf(g) === i);
     for (const gen of gens) {
-      const file = (await this.#listing(got.rec.path, gen)).files.get(rel);
+      const file = (await this.#reader.listing(got.rec.path, gen)).files.get(rel);
       if (!file) continue;
       if (gen === got.gen || gen === pinned) this.#want(root, file);
       return {
@@ -192,7 +186,7 @@ export class RepoRoots {
     const got = await this.#current(root);
     if (got.kind === 'gen') {
       for (const gen of [got.gen, ...got.rec.previous]) {
-        const listing = await this.#listing(root, gen);
+        const listing = await this.#reader.listing(root, gen);
         const file = byDigest(listing, digest);
         if (!file) continue;
         if (gen === got.gen) this.#want(root, file);
@@ -220,7 +214,7 @@ export class RepoRoots {
       keepHeaders: ['content-type'],
       hold: true,
     };
-    const ref = await this.#listed(path);
+    const ref = await this.#reader.listed(this.#roots.values(), path);
     if (ref) {
       const check = this.#d.format.packageCheck?.(ref) ?? { digests: ref.digests };
       const resource = contentResource({
@@ -234,7 +228,7 @@ export class RepoRoots {
       return { kind: 'resource', resource };
     }
     const of = this.#d.format.companion?.(path);
-    const pkg = of ? await this.#listed(of) : undefined;
+    const pkg = of ? await this.#reader.listed(this.#roots.values(), of) : undefined;
     if (pkg) {
       const resource = contentResource({
         ...common,
@@ -246,25 +240,6 @@ export class RepoRoots {
     }
     this.#d.log.debug({ path }, 'not listed in any kept set: relayed uncached');
     return { kind: 'pass' };
-  }
-
-  /** What the first kept generation that lists a package says of it. */
-  async #listed(path: string): Promise<PackageRef | undefined> {
-    for (const rec of this.#roots.values()) {
-      if (!rec.generation) continue;
-      const bases = this.#d.format
-        .archiveBases(rec.path)
-        .filter((b) => b === '' || path.startsWith(`${b}/`));
-      if (!bases.length) continue;
-      for (const gen of [rec.generation, ...rec.previous]) {
-        const ref = await this.#findIn(rec, gen, bases, path).catch((err: unknown) => {
-          this.#d.log.warn({ err, root: rec.path }, 'a package index could not be read');
-          return undefined;
-        });
-        if (ref) return ref;
-      }
-    }
-    return undefined;
   }
 
   // ---- state -----------------------------------------------------------------------------
@@ -419,77 +394,6 @@ export class RepoRoots {
     this.#set({ ...rec, wanted: [...rec.wanted, key] });
   }
 
-  /** What a generation's top files list, parsed once per generation. */
-  #listing(root: string, gen: Generation): Promise<Listing> {
-    const key = listingKey(root, gen);
-    let p = this.#listings.get(key);
-    if (!p) {
-      p = this.#readListing(root, gen);
-      this.#listings.set(key, p);
-      p.catch(() => this.#listings.delete(key));
-      if (this.#listings.size > 256) {
-        const oldest = this.#listings.keys().next().value;
-        if (oldest !== undefined) this.#listings.delete(oldest);
-      }
-    }
-    return p;
-  }
-
-  async #readListing(root: string, gen: Generation): Promise<Listing> {
-    const bodies = new Map<string, Buffer>();
-    for (const [name, file] of Object.entries(gen.top)) {
-      const got = await this.#d.load(
-        this.#sets.top(root, name, file, this.#sets.origin(gen.upstream)),
-      );
-      if (got.kind !== 'body') throw new TroveError('TROVE_ERR_NOT_FOUND', `${name} is gone`);
-      bodies.set(name, got.body);
-    }
-    const listing = this.#d.format.parseTop(root, bodies);
-    if (!listing) throw new TroveError('TROVE_ERR_UPSTREAM_BODY', `${root}: top files unreadable`);
-    return listing;
-  }
-
-  async #findIn(rec: RootRecord, gen: Generation, bases: string[], path: string) {
-    for (const table of await this.#tablesOf(rec, gen)) {
-      for (const base of bases) {
-        const ref = table.find(base, path);
-        if (ref) return ref;
-      }
-    }
-    return undefined;
-  }
-
-  /** The package tables of a generation: its package indexes that clients use, read once. */
-  async #tablesOf(rec: RootRecord, gen: Generation): Promise<PackageTable[]> {
-    const listing = await this.#listing(rec.path, gen);
-    const sources = new Set<string>();
-    const used = wantedFiles(listing, rec.wanted).map((f) => f.path);
-    for (const rel of [...used, ...Object.keys(gen.top)]) {
-      const src = this.#d.format.packageSource(rel, listing);
-      if (src) sources.add(src);
-    }
-    const tables: PackageTable[] = [];
-    for (const src of sources) {
-      const top = gen.top[src];
-      const file: ListedFile | undefined =
-        listing.files.get(src) ??
-        (top
-          ? { path: src, size: top.size, digests: [{ algorithm: 'sha256', hex: top.sha256 }] }
-          : undefined);
-      if (!file) continue;
-      tables.push(
-        await this.#tables.get(contentKey(file.digests), async () => {
-          const got = await this.#d.load(
-            this.#sets.member(rec.path, file, this.#sets.origin(gen.upstream), [src]),
-          );
-          if (got.kind !== 'body') throw new TroveError('TROVE_ERR_NOT_FOUND', `${src} is gone`);
-          return PackageTable.from(this.#d.format.readPackages(src, got.body));
-        }),
-      );
-    }
-    return tables;
-  }
-
   async #refresh(root: string): Promise<void> {
     if (this.#closed) return;
     await this.#loaded;
@@ -534,15 +438,17 @@ export class RepoRoots {
       const kept = new Set([...files.values()].map(wantKey));
       const wanted = latest.wanted.filter((w) => kept.has(w));
       next = { ...published(latest, attempt.gen, now, this.#rules), wanted };
-      this.#listings.set(listingKey(root, attempt.gen), Promise.resolve(attempt.listing));
+      this.#reader.remember(root, attempt.gen, attempt.listing);
       // Read the new package lists now, so the first package request does not wait for it.
       const gen = attempt.gen;
       setImmediate(() => {
         const rec = this.#roots.get(root);
         if (rec?.generation !== gen) return;
-        this.#tablesOf(rec, gen).catch((err: unknown) =>
-          this.#d.log.warn({ err, root }, 'package lists could not be read'),
-        );
+        this.#reader
+          .tables(rec, gen)
+          .catch((err: unknown) =>
+            this.#d.log.warn({ err, root }, 'package lists could not be read'),
+          );
       });
       this.#d.log.info(
         { root, generation: attempt.gen.id, upstream: attempt.gen.upstream, files: wanted.length },

@@ -136,6 +136,20 @@ describe.skipIf(!requireTools('rpmbuild', 'createrepo_c'))('rpm mirror', () => {
     }
   });
 
+  it('takes a set whole from the next mirror when the first is down, and packages from any', async () => {
+    const r = await repository();
+    const base = await mirror('http://127.0.0.1:9/', {
+      upstreams: ['http://127.0.0.1:9/', r.url],
+      first_wait: '10s',
+    });
+    const repomd = await get(`${base}/os/repodata/repomd.xml`);
+    expect(repomd.body).toEqual(r.file('os/repodata/repomd.xml'));
+    expect((await get(`${base}/${data(r, '-primary.xml.gz')}`)).status).toBe(200);
+    const pkg = await get(`${base}/${PKG}`);
+    expect(pkg.body).toEqual(r.file(PKG));
+    expect((await get(`${base}/${PKG}`)).headers['x-cache']).toBe('HIT');
+  });
+
   it('answers a repomd that is not one with 502, and a real 404 with 404', async () => {
     fake = await new FakeUpstream()
       .route('/broken/repodata/repomd.xml', (_q, res) => {
