@@ -32,6 +32,7 @@ export function sniff(body: Buffer): Compression {
 }
 
 const PIECE = 1 << 20;
+const ZST_SLICE = 16 << 10;
 const turn = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 /** The decompressed bytes of `body`, in pieces of about a mebibyte, a turn of the loop apart. */
@@ -43,19 +44,25 @@ export async function* inflate(body: Buffer, c: Compression): AsyncGenerator<Buf
     return;
   }
   if (c === 'zst') {
+    // fzstd works synchronously: small input slices bound the work (and output) of one push.
     let out: Buffer[] = [];
     const z = new Decompress((data) =>
       out.push(Buffer.from(data.buffer, data.byteOffset, data.length)),
     );
-    for (let at = 0; at < body.length; at += PIECE) {
-      z.push(body.subarray(at, at + PIECE), at + PIECE >= body.length);
-      if (out.length) yield Buffer.concat(out);
+    for (let at = 0; at < body.length; at += ZST_SLICE) {
+      z.push(body.subarray(at, at + ZST_SLICE), at + ZST_SLICE >= body.length);
+      const ready = out;
       out = [];
+      for (const piece of ready) yield* slices(piece);
       await turn();
     }
     return;
   }
-  const whole = c === 'xz' ? await xz.decompress(body) : body;
+  yield* slices(c === 'xz' ? await xz.decompress(body) : body);
+}
+
+/** A buffer in pieces of at most PIECE bytes, a turn of the loop apart. */
+async function* slices(whole: Buffer): AsyncGenerator<Buffer> {
   for (let at = 0; at < whole.length; at += PIECE) {
     yield whole.subarray(at, at + PIECE);
     await turn();
