@@ -1,4 +1,5 @@
-// docs/configuration.md is checked against the schema: every key has a row.
+// docs/configuration.md is checked against the schema: every key has a row, and every
+// instance type's defaults are the ones its section (or the shared sections) documents.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -38,4 +39,59 @@ describe('docs/configuration.md', () => {
       );
     });
   }
+});
+
+/** The table rows of a markdown section: key → default cell, without code marks. */
+function rows(section: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const m of section.matchAll(/^\|\s*`instances\.<name>\.([a-z_]+)`\s*\|\s*([^|]*?)\s*\|/gm)) {
+    out.set(m[1] as string, (m[2] as string).replace(/^`(.*)`$/, '$1'));
+  }
+  return out;
+}
+
+/** The text of `## <title>` up to the next `## ` heading. */
+function section(title: string): string {
+  const at = doc.indexOf(`\n## ${title}\n`);
+  if (at === -1) return '';
+  const next = doc.indexOf('\n## ', at + 4);
+  return doc.slice(at, next === -1 ? undefined : next);
+}
+
+/** A schema default shown as the docs show it, or undefined when it is not a plain value. */
+function shown(t: z.ZodTypeAny): string | undefined {
+  for (let i = 0; i < 10; i++) {
+    if (t instanceof z.ZodDefault) {
+      const v: unknown = t._def.defaultValue();
+      return ['string', 'number', 'boolean'].includes(typeof v) ? String(v) : undefined;
+    }
+    if (t instanceof z.ZodEffects) t = t._def.schema as z.ZodTypeAny;
+    else return undefined;
+  }
+  return undefined;
+}
+
+describe('documented defaults', () => {
+  it('match the schema for every instance type', () => {
+    const shared = new Map([
+      ...rows(section('Every instance')),
+      ...rows(section('Cache policy (every instance)')),
+    ]);
+    const wrong: string[] = [];
+    for (const t of defaultRegistry().all()) {
+      const own = rows(section(`\`${t.type}\` instances`));
+      const shape = (unwrap(t.schema) as z.ZodObject<z.ZodRawShape>).shape as Record<
+        string,
+        z.ZodTypeAny
+      >;
+      for (const [key, schema] of Object.entries(shape)) {
+        const value = shown(schema);
+        if (value === undefined) continue;
+        const documented = own.get(key) ?? shared.get(key);
+        if (documented !== value)
+          wrong.push(`${t.type}.${key}: schema ${value}, docs ${documented}`);
+      }
+    }
+    expect(wrong).toEqual([]);
+  });
 });

@@ -63,7 +63,11 @@ export function parseOciPath(segments: readonly string[]): OciRequest {
       if (isDigest(last)) {
         return { ok: true, endpoint: { kind: 'manifest', name, reference: last, byDigest: true } };
       }
-      if (!TAG.test(last)) return fail(400, 'TAG_INVALID', `invalid tag "${last}"`);
+      // Neither a tag nor a digest: no such manifest (the distribution spec allows only 404
+      // here; its conformance suite checks it).
+      if (!TAG.test(last)) {
+        return fail(404, 'MANIFEST_UNKNOWN', `"${last}" is neither a valid tag nor a digest`);
+      }
       return { ok: true, endpoint: { kind: 'manifest', name, reference: last, byDigest: false } };
     case 'blobs':
       if (!isDigest(last)) return fail(400, 'DIGEST_INVALID', `invalid digest "${last}"`);

@@ -435,7 +435,8 @@ describe('registry API answers', () => {
     ]);
     const cases: Array<[string, number, string]> = [
       ['/v2/Bad/Name/manifests/v1', 404, 'NAME_INVALID'],
-      ['/v2/team/app/manifests/-bad', 400, 'TAG_INVALID'],
+      ['/v2/team/app/manifests/-bad', 404, 'MANIFEST_UNKNOWN'],
+      ['/v2/team/app/manifests/sha256:zz', 404, 'MANIFEST_UNKNOWN'],
       ['/v2/team/app/blobs/sha256:zz', 400, 'DIGEST_INVALID'],
       ['/v2/team/app/whatever/x', 404, 'NOT_FOUND'],
     ];
