@@ -57,6 +57,7 @@ export function mountInstances(config: Config, registry: EcosystemRegistry, s: S
         const full = recordNamespace(name, ns);
         return {
           list: () => s.index.listRecords(full),
+          get: async (key) => (await s.index.getRecord(full, key))?.value,
           put: (key, value) => s.index.putRecord(full, key, value, Date.now()),
         };
       },

@@ -124,6 +124,8 @@ export interface InstanceContext {
 
 export interface RecordStore {
   list(): Promise<Array<{ key: string; value: unknown }>>;
+  /** One record's value, or undefined. */
+  get(key: string): Promise<unknown>;
   put(key: string, value: unknown): Promise<void>;
 }
 

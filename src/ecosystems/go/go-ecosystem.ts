@@ -2,7 +2,7 @@
 // patterns and allow/deny rules. Canonical .info/.mod/.zip never change; lists, @latest and
 // query .info revalidate. Mounted at /<name> and at the root, so GOPROXY=http://host:port works.
 import type { Policy, Resource, ResourceClass } from '../../engine/types.js';
-import type { ChainLink, Origin } from '../../upstream/upstream-pool.js';
+import type { Origin } from '../../upstream/upstream-pool.js';
 import type {
   Decision,
   EcosystemInstance,
@@ -23,7 +23,7 @@ import { Credentials } from './direct/credentials.js';
 import { DirectOrigin } from './direct/direct-origin.js';
 import { RepoResolver, type RepoRule } from './direct/repo-resolver.js';
 import { compilePatterns, matchesAny, type PrefixPattern } from './patterns.js';
-import { PinnedChain } from './pinned-chain.js';
+import { PinnedChain, type NamedLink } from './pinned-chain.js';
 import { textResponse } from './responses.js';
 import { sumdbDecision, sumdbResource, type SumdbTarget } from './sumdb/proxy.js';
 import { SumdbVerifier } from './sumdb/verifier.js';
@@ -65,11 +65,15 @@ function sumdbVerifier(db: SumdbTarget | undefined, key: string | undefined, ctx
 
 /** The upstream chain: proxies and `direct`, with the go command's fall-through rules. */
 function upstreamChain(cfg: GoConfig, ctx: InstanceContext, direct: Origin): Origin {
-  const links: ChainLink[] = cfg.upstreams.map((e) => {
+  const links: NamedLink[] = cfg.upstreams.map((e) => {
     const origin = e.url === 'direct' ? direct : ctx.upstream([e]);
-    return { fallthrough: e.fallthrough ?? 'not-found', fetch: (p, i) => origin.fetch(p, i) };
+    return {
+      url: e.url,
+      fallthrough: e.fallthrough ?? 'not-found',
+      fetch: (p, i) => origin.fetch(p, i),
+    };
   });
-  return new PinnedChain(links);
+  return new PinnedChain(links, ctx.records('pins'), ctx.log);
 }
 
 /** `direct`: repositories found by rule, well-known host or go-import discovery, read with git. */

@@ -243,6 +243,32 @@ describe('the GOPROXY chain', () => {
     );
   });
 
+  it('keeps a version on the upstream that answered first across a restart', async () => {
+    const first = await upstream();
+    const second = await upstream(proxy);
+    const cfg = goInstance({ upstreams: `${first.url},${second.url}` });
+    trove = await startTrove(cfg, { keepDir: true });
+    const dir = trove.dir;
+    expect((await get(`${trove.url}/example.com/mod/@v/v1.0.0.info`)).status).toBe(200);
+    await trove.stop();
+    // The first upstream now has its own copy of the version; the pin still says the second.
+    first.file('/example.com/mod/@v/v1.0.0.info', JSON.stringify({ Version: 'v1.0.0' }));
+    first.file('/example.com/mod/@v/v1.0.0.mod', 'module example.com/mod // other copy\n');
+    first.file('/example.com/mod/@v/v1.0.0.zip', 'another zip');
+    trove = await startTrove(cfg, { dir });
+    expect((await get(`${trove.url}/example.com/mod/@v/v1.0.0.zip`)).body.toString()).toBe(
+      'zip bytes of v1.0.0',
+    );
+    expect((await get(`${trove.url}/example.com/mod/@v/v1.0.0.mod`)).body.toString()).not.toMatch(
+      /other copy/,
+    );
+    expect(first.count('/example.com/mod/@v/v1.0.0.zip')).toBe(0);
+    // A version nobody pinned yet still goes down the chain in order.
+    first.file('/example.com/mod/@v/v1.1.0.info', JSON.stringify({ Version: 'v1.1.0' }));
+    expect((await get(`${trove.url}/example.com/mod/@v/v1.1.0.info`)).status).toBe(200);
+    expect(second.count('/example.com/mod/@v/v1.1.0.info')).toBe(0);
+  });
+
   it('answers 404 when no upstream has the module, so the client tries its next proxy', async () => {
     const first = await upstream();
     const second = await upstream();
