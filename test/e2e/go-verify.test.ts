@@ -30,7 +30,7 @@ describe.skipIf(!enabled)('checksum verification before caching', () => {
   let up: FakeUpstream;
   let sumdb: Sumdb;
   let forger: FakeUpstream;
-  let forge: 'none' | 'record' | 'signature' = 'none';
+  let forge: 'none' | 'record' | 'signature' | 'down' = 'none';
   let trove: TestTrove;
 
   beforeAll(async () => {
@@ -48,6 +48,7 @@ describe.skipIf(!enabled)('checksum verification before caching', () => {
     await mod('example.com/tampered', 'v1.0.0');
     await mod('example.com/badmod', 'v1.0.0');
     await mod('example.com/forged', 'v1.0.0');
+    await mod('example.com/late', 'v1.0.0', { 'big.txt': 'x'.repeat(2_000_000) });
     // Published after the database saw them: a zip with a changed file, a changed go.mod.
     const other = join(work, 'other');
     await addModule(tool, work, other, 'example.com/tampered', 'v1.0.0', {
@@ -71,6 +72,7 @@ describe.skipIf(!enabled)('checksum verification before caching', () => {
     forger.server.removeAllListeners('request');
     forger.server.on('request', (req, res) => {
       void (async () => {
+        if (forge === 'down') return void res.writeHead(503).end('database unavailable\n');
         const r = await request(`${sumdb.url}${req.url ?? '/'}`);
         let body = Buffer.from(await r.body.arrayBuffer());
         if (r.statusCode === 200 && req.url?.startsWith('/lookup/')) {
@@ -183,5 +185,34 @@ describe.skipIf(!enabled)('checksum verification before caching', () => {
     forge = 'none';
     expect(await cachedOnly('/example.com/forged/@v/v1.0.0.mod')).toBe(404);
     expect(await cachedOnly('/example.com/good/@v/v1.1.0.mod')).toBe(404);
+  });
+
+  it('fails fast and clearly when the database cannot be read, before asking for the zip', async () => {
+    forge = 'down';
+    try {
+      const zip = await get(`${trove.url}/example.com/late/@v/v1.0.0.zip`);
+      expect(zip.status).toBe(502);
+      expect(zip.body.toString()).toMatch(
+        /example.com\/late@v1.0.0: checksum database sum.verify.test could not be read, so the module was not fetched/,
+      );
+      expect(up.count('/example.com/late/@v/v1.0.0.zip')).toBe(0);
+      const r = await runCommand(GO, ['mod', 'download', '-json', 'example.com/late@v1.0.0'], {
+        env: goEnv(join(work, 'home'), {
+          GOMODCACHE: join(work, 'modcache-late'),
+          GOPROXY: trove.url,
+          GOSUMDB: 'off',
+        }),
+        timeoutMs: 120_000,
+      });
+      expect(r.code).not.toBe(0);
+      expect(r.out + r.err).toMatch(/502 Bad Gateway[\s\S]*could not be read/);
+      expect(r.out + r.err).not.toMatch(/unexpected EOF/);
+    } finally {
+      forge = 'none';
+    }
+    // Reachable again: the module is fetched, verified and cached.
+    const ok = await get(`${trove.url}/example.com/late/@v/v1.0.0.zip`);
+    expect([ok.status, ok.complete]).toEqual([200, true]);
+    expect(up.count('/example.com/late/@v/v1.0.0.zip')).toBe(1);
   });
 });

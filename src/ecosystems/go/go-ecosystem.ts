@@ -18,7 +18,7 @@ import { Gatekeeper } from './gatekeeper.js';
 import { goSchema, type GoConfig } from './go-config.js';
 import { parseGoPath, type GoEndpoint } from './go-request.js';
 import { listAnswer, resolvedAnswer, type MetadataContext } from './metadata-answers.js';
-import { moduleCheck } from './module-verify.js';
+import { moduleCheck, verificationFirst } from './module-verify.js';
 import { Credentials } from './direct/credentials.js';
 import { DirectOrigin } from './direct/direct-origin.js';
 import { RepoResolver, type RepoRule } from './direct/repo-resolver.js';
@@ -158,6 +158,7 @@ function createGoInstance(
     );
     if (verifier && !via.origin && !matchesAny(unchecked, ep.module)) {
       r.verify = moduleCheck(verifier, kind, ep.module, ep.version);
+      r.prepare = verificationFirst(verifier, ep.module, ep.version);
     }
     return { kind: 'resource', resource: r };
   }
