@@ -215,4 +215,52 @@ describe.skipIf(!enabled)('checksum verification before caching', () => {
     expect([ok.status, ok.complete]).toEqual([200, true]);
     expect(up.count('/example.com/late/@v/v1.0.0.zip')).toBe(1);
   });
+
+  it('verifies through a proxy of the chain when the database itself is unreachable', async () => {
+    // The only way out: a proxy that serves modules and proxies the checksum database.
+    const carrier = new FakeUpstream();
+    carrier.server.removeAllListeners('request');
+    carrier.server.on('request', (req, res) => {
+      void (async () => {
+        const url = req.url ?? '/';
+        const prefix = `/sumdb/${SUMDB}/`;
+        if (url === `${prefix}supported`) return void res.writeHead(200).end();
+        const target = url.startsWith(prefix)
+          ? `${sumdb.url}/${url.slice(prefix.length)}`
+          : `${up.url}${url}`;
+        const r = await request(target);
+        const body = Buffer.from(await r.body.arrayBuffer());
+        carrier.hits.set(url, (carrier.hits.get(url) ?? 0) + 1);
+        res.writeHead(r.statusCode, { 'content-length': body.length }).end(body);
+      })().catch(() => res.destroy());
+    });
+    await carrier.start();
+    const walled = await startTrove({
+      instances: {
+        go: {
+          type: 'go',
+          upstreams: carrier.url,
+          sumdb: [{ name: SUMDB, url: 'http://127.0.0.1:9', key: sumdb.vkey }],
+        },
+      },
+    });
+    try {
+      const r = await runCommand(GO, ['mod', 'download', '-json', 'example.com/good@v1.1.0'], {
+        env: goEnv(join(work, 'home'), {
+          GOMODCACHE: join(work, 'modcache-walled'),
+          GOPROXY: walled.url,
+          GOSUMDB: sumdb.vkey,
+        }),
+        timeoutMs: 120_000,
+      });
+      expect(r.code, r.err).toBe(0);
+      expect(JSON.parse(r.out)).toMatchObject({ Path: 'example.com/good', Version: 'v1.1.0' });
+      expect([...carrier.hits.keys()].some((k) => k.startsWith(`/sumdb/${SUMDB}/lookup/`))).toBe(
+        true,
+      );
+    } finally {
+      await walled.stop();
+      await carrier.stop();
+    }
+  });
 });

@@ -27,6 +27,7 @@ import { PinnedChain, type NamedLink } from './pinned-chain.js';
 import { textResponse } from './responses.js';
 import { sumdbDecision, sumdbResource, type SumdbTarget } from './sumdb/proxy.js';
 import { SumdbVerifier } from './sumdb/verifier.js';
+import { SumdbRoute, type SumdbProxy } from './sumdb/sumdb-route.js';
 
 const MiB = 1024 * 1024;
 /** x/mod zip limits: 500 MiB per module zip, 16 MiB per go.mod. */
@@ -63,17 +64,29 @@ function sumdbVerifier(db: SumdbTarget | undefined, key: string | undefined, ctx
   });
 }
 
-/** The upstream chain: proxies and `direct`, with the go command's fall-through rules. */
-function upstreamChain(cfg: GoConfig, ctx: InstanceContext, direct: Origin): Origin {
-  const links: NamedLink[] = cfg.upstreams.map((e) => {
+/**
+ * The chain's links (proxies and `direct`), and the proxies before `direct`: where a checksum
+ * database may be proxied.
+ */
+function chain(
+  cfg: GoConfig,
+  ctx: InstanceContext,
+  direct: Origin,
+): { links: NamedLink[]; proxies: SumdbProxy[] } {
+  const links: NamedLink[] = [];
+  const proxies: SumdbProxy[] = [];
+  let beforeDirect = true;
+  for (const e of cfg.upstreams) {
     const origin = e.url === 'direct' ? direct : ctx.upstream([e]);
-    return {
+    if (e.url === 'direct') beforeDirect = false;
+    else if (beforeDirect) proxies.push({ url: e.url, origin });
+    links.push({
       url: e.url,
       fallthrough: e.fallthrough ?? 'not-found',
       fetch: (p, i) => origin.fetch(p, i),
-    };
-  });
-  return new PinnedChain(links, ctx.records('pins'), ctx.log);
+    });
+  }
+  return { links, proxies };
 }
 
 /** `direct`: repositories found by rule, well-known host or go-import discovery, read with git. */
@@ -106,19 +119,25 @@ function createGoInstance(
   const unchecked = compilePatterns(cfg.nosumdb);
   const gate = new Gatekeeper(cfg.allow, cfg.deny);
   const p = policies(cfg);
+  const direct = directOrigin(cfg, ctx);
+  const { links, proxies } = chain(cfg, ctx, direct);
+  const upstream = new PinnedChain(links, ctx.records('pins'), ctx.log);
   const sumdbs = new Map<string, SumdbTarget>(
     cfg.sumdb.map((s) => [
       s.name,
       {
         name: s.name,
-        origin: ctx.origin([{ url: s.url }]),
+        origin: new SumdbRoute(
+          s.name,
+          proxies,
+          { url: s.url, origin: ctx.origin([{ url: s.url }]) },
+          ctx.log,
+        ),
         immutable: p.immutable,
         moving: p.moving,
       },
     ]),
   );
-  const direct = directOrigin(cfg, ctx);
-  const upstream = upstreamChain(cfg, ctx, direct);
   const first = cfg.sumdb[0];
   const verifier = cfg.verify
     ? sumdbVerifier(sumdbs.get(first?.name ?? ''), first?.key, ctx)

@@ -393,8 +393,11 @@ describe('checksum database proxy', () => {
         .file('/tile/8/0/001.p/5', 'partial tile')
         .file('/tile/8/data/000', 'data tile'),
     );
+    // A proxy that does not proxy the database (404 on /sumdb/<name>/supported): direct it is.
+    const proxyOnly = await upstream();
     trove = await startTrove(
       goInstance({
+        upstreams: proxyOnly.url,
         sumdb: [{ name: 'sum.example.test', url: sum.url, key: SUMDB_KEY }],
         sumdb_fresh_for: '100ms',
       }),
@@ -415,5 +418,44 @@ describe('checksum database proxy', () => {
     expect(paths.map((p) => sum.count(p))).toEqual([2, 1, 1, 2, 1]);
     expect((await get(`${base}/tile/8/0/0001`)).status).toBe(404);
     expect((await get(`${base}/lookup/Bad@v1`)).status).toBe(400);
+  });
+
+  it('reaches the database through the first proxy that supports it, direct only after the chain', async () => {
+    const sum = await upstream((u) => u.file('/lookup/example.com/mod@v1.0.0', 'direct record'));
+    const plain = await upstream(proxy);
+    const carrier = await upstream((u) =>
+      proxy(u)
+        .file('/sumdb/sum.example.test/supported', '')
+        .file('/sumdb/sum.example.test/lookup/example.com/mod@v1.0.0', 'proxied record'),
+    );
+    trove = await startTrove(
+      goInstance({
+        upstreams: `${plain.url},${carrier.url},direct`,
+        sumdb: [{ name: 'sum.example.test', url: sum.url, key: SUMDB_KEY }],
+      }),
+    );
+    const r = await get(`${trove.url}/sumdb/sum.example.test/lookup/example.com/mod@v1.0.0`);
+    expect(r.body.toString()).toBe('proxied record');
+    expect(plain.count('/sumdb/sum.example.test/supported')).toBe(1);
+    expect(sum.requests.length).toBe(0);
+  });
+
+  it('treats a proxy that fails the supported check as the database being unavailable', async () => {
+    const sum = await upstream((u) => u.file('/latest', 'tree'));
+    const failing = await upstream((u) =>
+      u.route('/sumdb/sum.example.test/supported', (_q, res) => {
+        res.writeHead(500).end();
+      }),
+    );
+    trove = await startTrove(
+      goInstance({
+        upstreams: failing.url,
+        sumdb: [{ name: 'sum.example.test', url: sum.url, key: SUMDB_KEY }],
+      }),
+    );
+    const r = await get(`${trove.url}/sumdb/sum.example.test/latest`);
+    expect(r.status).toBe(502);
+    expect(r.body.toString()).toMatch(/supported answered 500/);
+    expect(sum.requests.length).toBe(0);
   });
 });
