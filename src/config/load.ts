@@ -23,6 +23,15 @@ export interface Flags {
   dns?: string;
 }
 
+/** The go command's variables and the keys of the go instance at `/` they set. */
+const GO_ENV: ReadonlyArray<[string, string]> = [
+  ['GOSUMDB', 'gosumdb'],
+  ['GONOSUMDB', 'nosumdb'],
+  ['GOPRIVATE', 'private'],
+  ['GONOPROXY', 'noproxy'],
+  ['GOINSECURE', 'insecure'],
+];
+
 /** Stands for the go instance that serves the root path, found when overrides are applied. */
 const GO_ROOT = '<go instance at />';
 
@@ -59,6 +68,8 @@ function overrides(env: NodeJS.ProcessEnv, flags: Flags): Override[] {
   add(['log', 'level'], env['TROVE_LOG_LEVEL'], 'env TROVE_LOG_LEVEL');
   add(['metrics', 'token'], env['TROVE_METRICS_TOKEN'], 'env TROVE_METRICS_TOKEN');
   add(['instances', GO_ROOT, 'upstreams'], env['UPSTREAM_PROXY'], 'env UPSTREAM_PROXY');
+  // The go command's own variables, for the go instance at the root.
+  for (const [name, key] of GO_ENV) add(['instances', GO_ROOT, key], env[name], `env ${name}`);
   for (const name of ['http_proxy', 'HTTP_PROXY', 'https_proxy', 'HTTPS_PROXY']) {
     add(['upstream', 'proxy', name.slice(0, -6).toLowerCase()], env[name], `env ${name}`);
   }

@@ -7,6 +7,7 @@ import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { hostNpmRegistry } from '../../src/config/npm-registry.js';
 import { aptMirror, defaultConfigObject } from '../../src/config/default-config.js';
+import { testVerifierKey } from '../helpers/go-fixtures.js';
 import { ConfigError, loadConfig } from '../../src/config/load.js';
 import { defaultRegistry } from '../../src/ecosystems/registry.js';
 
@@ -203,6 +204,52 @@ describe('the Go proxy tradition: UPSTREAM_PROXY, *_PROXY, DNS_SERVER and their 
     expect(
       problems('instances:\n  g: {type: go, path: /g}\n', { UPSTREAM_PROXY: 'https://x' }),
     ).toEqual(['FILE: env UPSTREAM_PROXY: no go instance serves the root path']);
+  });
+
+  it("honours the go command's GOSUMDB, GONOSUMDB, GOPRIVATE, GONOPROXY and GOINSECURE", () => {
+    type Go = {
+      verify: boolean;
+      sumdb: Array<{ name: string; url: string }>;
+      private: string;
+      nosumdb: string;
+      noproxy: string;
+      insecure: string;
+    };
+    const go = (env: Record<string, string>, f?: string) =>
+      loadConfig(registry, { env, ...(f ? { file: f } : {}) }).config.instances[
+        'go'
+      ] as unknown as Go;
+    expect(go({ GOSUMDB: 'off' }).verify).toBe(false);
+    expect(go({ GOSUMDB: 'sum.golang.google.cn' }).sumdb[0]).toMatchObject({
+      name: 'sum.golang.org',
+      url: 'https://sum.golang.google.cn',
+    });
+    const key = testVerifierKey('sum.corp.example');
+    expect(go({ GOSUMDB: `${key} https://sums.corp.example/db` }).sumdb[0]).toMatchObject({
+      name: 'sum.corp.example',
+      url: 'https://sums.corp.example/db',
+    });
+    const g = go({
+      GONOSUMDB: 'corp.example/*',
+      GOPRIVATE: 'git.corp.example',
+      GONOPROXY: 'github.com/corp',
+      GOINSECURE: 'lab.example',
+    });
+    expect([g.nosumdb, g.private, g.noproxy, g.insecure]).toEqual([
+      'corp.example/*',
+      'git.corp.example',
+      'github.com/corp',
+      'lab.example',
+    ]);
+    // The environment wins over the file.
+    const f = file('instances:\n  go: {type: go, gosumdb: sum.golang.org, private: a.example}\n');
+    expect(go({ GOSUMDB: 'off', GOPRIVATE: 'b.example' }, f)).toMatchObject({
+      verify: false,
+      private: 'b.example',
+    });
+    expect(problems('instances:\n  go: {type: go}\n', { GOSUMDB: 'sum.unknown.example' })).toEqual([
+      'FILE: instances.go.gosumdb: no key is known for the checksum database "sum.unknown.example": give "<name>+<hash>+<key> [url]" (set by env GOSUMDB)',
+    ]);
   });
 
   it('takes the outbound proxy per scheme from HTTP(S)_PROXY, for both from SOCKS5_PROXY or --proxy', () => {

@@ -19,6 +19,7 @@ import { parseNetrc, type GitAuth } from './direct/credentials.js';
 import { checkPattern } from './patterns.js';
 import { parseVerifierKey } from './sumdb/note.js';
 import { parseVersionRange } from './version-range.js';
+import { parseGoSumdb } from './gosumdb.js';
 
 export const SUM_GOLANG_ORG = {
   name: 'sum.golang.org',
@@ -221,6 +222,12 @@ export const goSchema = z
     >,
     /** GOPRIVATE syntax: never asked of public proxies or checksum databases. */
     private: stringOr(pattern, z.array(pattern)).default([]),
+    /** GONOPROXY syntax: fetched from version control, never from the proxies; still verified. */
+    noproxy: stringOr(pattern, z.array(pattern)).default([]),
+    /** GOINSECURE syntax: repositories that may be reached over plain HTTP. */
+    insecure: stringOr(pattern, z.array(pattern)).default([]),
+    /** GOSUMDB syntax; when set, it replaces `sumdb` (or `verify`, for `off`). */
+    gosumdb: z.string().optional(),
     allow: z.array(gateRule).default([]),
     deny: z.array(gateRule).default([]),
     /** Freshness of query answers (@latest, list, branch or commit .info). */
@@ -246,10 +253,31 @@ export const goSchema = z
   })
   .strict()
   .superRefine((cfg, ctx) => {
+    if (cfg.gosumdb !== undefined) {
+      const parsed = parseGoSumdb(cfg.gosumdb, SUM_GOLANG_ORG);
+      if (typeof parsed === 'string') {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['gosumdb'], message: parsed });
+        return;
+      }
+      const key = sumdb.safeParse(parsed.off ? SUM_GOLANG_ORG : parsed.db);
+      if (!key.success) {
+        const message = key.error.issues[0]?.message ?? 'not a verifier key';
+        ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['gosumdb'], message });
+      }
+      return;
+    }
     if (cfg.verify && cfg.sumdb.length === 0) {
       const message = 'needs a `sumdb` entry to verify against, or `verify: false`';
       ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['verify'], message });
     }
+  })
+  .transform((cfg) => {
+    if (cfg.gosumdb === undefined) return cfg;
+    const parsed = parseGoSumdb(cfg.gosumdb, SUM_GOLANG_ORG);
+    if (typeof parsed === 'string') return cfg; // refused above
+    // `off`: cached unverified, as the go command would; the /sumdb/ proxy stays.
+    if (parsed.off) return { ...cfg, verify: false };
+    return { ...cfg, sumdb: [parsed.db, ...cfg.sumdb.filter((s) => s.name !== parsed.db.name)] };
   });
 
 export type GoConfig = z.output<typeof goSchema>;

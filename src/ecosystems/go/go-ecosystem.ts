@@ -39,6 +39,8 @@ type ModuleEndpoint = Exclude<GoEndpoint, { kind: 'sumdb' }>;
 interface Via {
   cacheOnly: boolean;
   origin?: Origin;
+  /** GOPRIVATE: never checked against a public checksum database. */
+  private?: boolean;
 }
 
 function policies(cfg: GoConfig) {
@@ -98,6 +100,10 @@ function directOrigin(cfg: GoConfig, ctx: InstanceContext): DirectOrigin {
     insecure: r.insecure,
     credentials: r.auth ? new Credentials(r.auth, api) : undefined,
   }));
+  // GOINSECURE: discovery and git over plain HTTP too, after the rules written out above.
+  for (const pattern of compilePatterns(cfg.insecure)) {
+    rules.push({ pattern, url: undefined, insecure: true, credentials: undefined });
+  }
   const pages = memoize((key): Origin => {
     const [url, authorization] = key.split('\n') as [string, string];
     return ctx.origin([{ url, ...(authorization ? { authorization } : {}) }]);
@@ -117,6 +123,7 @@ function createGoInstance(
   const privates = compilePatterns(cfg.private);
   const isPrivate = (module: string): boolean => matchesAny(privates, module);
   const unchecked = compilePatterns(cfg.nosumdb);
+  const noproxy = compilePatterns(cfg.noproxy);
   const gate = new Gatekeeper(cfg.allow, cfg.deny);
   const p = policies(cfg);
   const direct = directOrigin(cfg, ctx);
@@ -175,7 +182,7 @@ function createGoInstance(
       zip ? MAX_SIZE.zip : MAX_SIZE.mod,
       via,
     );
-    if (verifier && !via.origin && !matchesAny(unchecked, ep.module)) {
+    if (verifier && !via.private && !matchesAny(unchecked, ep.module)) {
       r.verify = moduleCheck(verifier, kind, ep.module, ep.version);
       r.prepare = verificationFirst(verifier, ep.module, ep.version);
     }
@@ -238,8 +245,11 @@ function createGoInstance(
       const header = req.headers['disable-module-fetch'];
       const cacheOnly =
         parsed.cacheOnly || (typeof header === 'string' && header.trim().toLowerCase() === 'true');
-      // Private modules come from version control only, never from the proxies in the chain.
-      const via: Via = { cacheOnly, ...(isPrivate(ep.module) ? { origin: direct } : {}) };
+      // Private modules (and GONOPROXY ones) come from version control only, never from the
+      // proxies in the chain; only private ones skip the checksum database.
+      const priv = isPrivate(ep.module);
+      const vcs = priv || matchesAny(noproxy, ep.module);
+      const via: Via = { cacheOnly, ...(vcs ? { origin: direct, private: priv } : {}) };
       return moduleDecision(ep, parsed.segments, via);
     },
     formatError: textError,

@@ -313,6 +313,39 @@ describe('private modules and gatekeeping', () => {
     expect(sum.count('/lookup/example.com/mod@v1.0.0')).toBe(1);
   });
 
+  it('reads GONOPROXY modules from version control only, still checked against the database', async () => {
+    const up = await upstream(proxy);
+    const sum = await upstream((u) => u.file('/lookup/example.com/mod@v1.0.0', 'not a record'));
+    trove = await startTrove({
+      instances: {
+        go: {
+          type: 'go',
+          upstreams: up.url,
+          noproxy: 'example.com/mod',
+          sumdb: [{ name: 'sum.example.test', url: sum.url, key: SUMDB_KEY }],
+          direct: { repos: [{ prefix: 'example.com/mod', url: 'http://127.0.0.1:1/{1}' }] },
+        },
+      },
+    });
+    const r = await get(`${trove.url}/example.com/mod/@v/v1.0.0.zip`);
+    expect([r.status, r.body.toString()]).toEqual([
+      502,
+      expect.stringMatching(/malformed record from sum.example.test/),
+    ]);
+    expect(sum.count('/lookup/example.com/mod@v1.0.0')).toBe(1);
+    // The proxy was asked whether it proxies the database, never for the module.
+    expect(up.requests.map((q) => q.url)).toEqual(['/sumdb/sum.example.test/supported']);
+  });
+
+  it('caches unverified with gosumdb off, as GOSUMDB=off downloads', async () => {
+    const up = await upstream(proxy);
+    trove = await startTrove({
+      instances: { go: { type: 'go', upstreams: up.url, gosumdb: 'off' } },
+    });
+    const r = await get(`${trove.url}/example.com/mod/@v/v1.0.0.zip`);
+    expect([r.status, r.body.toString()]).toEqual([200, 'zip bytes of v1.0.0']);
+  });
+
   it('refuses denied modules with 403 and the reason, and outside the allow list', async () => {
     const up = await upstream(proxy);
     trove = await startTrove(
