@@ -58,6 +58,7 @@ export function mountInstances(config: Config, registry: EcosystemRegistry, s: S
         return {
           list: () => s.index.listRecords(full),
           get: async (key) => (await s.index.getRecord(full, key))?.value,
+          page: (page) => s.index.pageRecords(full, page),
           put: (key, value) => s.index.putRecord(full, key, value, Date.now()),
         };
       },

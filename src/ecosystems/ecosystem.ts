@@ -9,6 +9,7 @@ import type { UpstreamEntry } from '../config/types.js';
 import type { Origin, UpstreamTarget } from '../upstream/upstream-pool.js';
 import type { GitRepo } from '../vcs/git-repo.js';
 import type { TroveError } from '../errors.js';
+import type { RecordPage } from '../index/cache-index.js';
 
 export interface EcosystemRequest {
   method: string;
@@ -127,6 +128,8 @@ export interface RecordStore {
   /** One record's value, or undefined. */
   get(key: string): Promise<unknown>;
   put(key: string, value: unknown): Promise<void>;
+  /** A page of records: by key after a cursor, or by time from a moment. */
+  page(page: RecordPage): Promise<Array<{ key: string; value: unknown; updatedAt: number }>>;
 }
 
 /** The index namespace of an instance's records (`trove stats` reads it too). */

@@ -77,6 +77,7 @@ export class FillCommitter {
       await this.#dropIfUnreferenced(body.digest).catch(() => undefined);
       throw err;
     }
+    resource.committed?.();
     void this.evictor
       .enforce()
       .catch((err: unknown) => this.d.log.error({ err }, 'eviction failed'));

@@ -60,6 +60,11 @@ export interface Resource {
    */
   verify?(body: BodyView): Promise<void>;
   /**
+   * Told once a fill of this resource is committed: a new copy is in the cache (Go's module
+   * index feed records versions so). Not awaited; it must not throw.
+   */
+  committed?(): void;
+  /**
    * The body is known by its sha256 (a manifest by digest): on a miss, an entry of this
    * instance under `keyPrefix` with that very body is served, and kept under this key too,
    * instead of asking the upstream (or failing offline).

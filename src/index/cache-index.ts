@@ -54,6 +54,10 @@ export interface IndexRecord {
   updatedAt: number;
 }
 
+/** A page of records: keys after `after` in key order, or `updatedAt >= since` in time order. */
+export type RecordPage =
+  { by: 'key'; after: string; limit: number } | { by: 'time'; since: number; limit: number };
+
 /** What a readiness probe exercises: a read of the entries, or a committed write. */
 export type ProbeKind = 'read' | 'write';
 
@@ -95,6 +99,8 @@ export interface CacheIndex {
   deleteRecord(ns: string, key: string): Promise<void>;
   /** Every record of a namespace, by key. */
   listRecords(ns: string): Promise<IndexRecord[]>;
+  /** One page of a namespace's records, by key after a cursor or by time from a moment. */
+  pageRecords(ns: string, page: RecordPage): Promise<IndexRecord[]>;
   /** Throws when the index cannot serve reads (or commit writes), for /ready. */
   ping(kind?: ProbeKind): Promise<void>;
   close(): Promise<void>;

@@ -7,6 +7,7 @@ import type {
   CacheIndex,
   IndexEntry,
   IndexRecord,
+  RecordPage,
   IndexStats,
   ProbeKind,
 } from './cache-index.js';
@@ -129,6 +130,10 @@ export class CachedIndex implements CacheIndex {
 
   listRecords(ns: string): Promise<IndexRecord[]> {
     return this.#inner.listRecords(ns);
+  }
+
+  pageRecords(ns: string, page: RecordPage): Promise<IndexRecord[]> {
+    return this.#inner.pageRecords(ns, page);
   }
 
   ping(kind?: ProbeKind): Promise<void> {

@@ -8,6 +8,7 @@ import type {
   CacheIndex,
   IndexEntry,
   IndexRecord,
+  RecordPage,
   IndexStats,
   ProbeKind,
 } from './cache-index.js';
@@ -168,6 +169,9 @@ export class GuardedIndex implements CacheIndex {
   }
   listRecords(ns: string): Promise<IndexRecord[]> {
     return this.#run('listRecords', 'read', () => this.#inner.listRecords(ns));
+  }
+  pageRecords(ns: string, page: RecordPage): Promise<IndexRecord[]> {
+    return this.#run('pageRecords', 'read', () => this.#inner.pageRecords(ns, page));
   }
   ping(kind: ProbeKind = 'read'): Promise<void> {
     return this.#run(`ping ${kind}`, kind, () => this.#inner.ping(kind));

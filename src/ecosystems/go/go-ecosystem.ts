@@ -23,6 +23,7 @@ import { Credentials } from './direct/credentials.js';
 import { DirectOrigin } from './direct/direct-origin.js';
 import { RepoResolver, type RepoRule } from './direct/repo-resolver.js';
 import { compilePatterns, matchesAny, type PrefixPattern } from './patterns.js';
+import { ModuleFeed } from './module-feed.js';
 import { PinnedChain, type NamedLink } from './pinned-chain.js';
 import { textResponse } from './responses.js';
 import { sumdbDecision, sumdbResource, type SumdbTarget } from './sumdb/proxy.js';
@@ -36,6 +37,9 @@ const MAX_SIZE = { zip: 500 * MiB, mod: 16 * MiB, meta: 16 * MiB };
 type ModuleEndpoint = Exclude<GoEndpoint, { kind: 'sumdb' }>;
 
 /** Per request: served from the cache only, and (for private modules) from `direct` only. */
+/** The module feed's endpoints (no module path is a single segment without a dot). */
+const FEEDS = new Set(['index', 'catalog']);
+
 interface Via {
   cacheOnly: boolean;
   origin?: Origin;
@@ -124,6 +128,7 @@ function createGoInstance(
   const isPrivate = (module: string): boolean => matchesAny(privates, module);
   const unchecked = compilePatterns(cfg.nosumdb);
   const noproxy = compilePatterns(cfg.noproxy);
+  const feed = new ModuleFeed(ctx.records('versions'), ctx.log);
   const gate = new Gatekeeper(cfg.allow, cfg.deny);
   const p = policies(cfg);
   const direct = directOrigin(cfg, ctx);
@@ -182,6 +187,7 @@ function createGoInstance(
       zip ? MAX_SIZE.zip : MAX_SIZE.mod,
       via,
     );
+    r.committed = () => feed.note(ep.module, ep.version);
     if (verifier && !via.private && !matchesAny(unchecked, ep.module)) {
       r.verify = moduleCheck(verifier, kind, ep.module, ep.version);
       r.prepare = verificationFirst(verifier, ep.module, ep.version);
@@ -215,6 +221,7 @@ function createGoInstance(
       case 'info':
         if (ep.kind === 'info' && ep.canonical) {
           const r = resource(segments, 'metadata', p.immutable, MAX_SIZE.meta, via);
+          r.committed = () => feed.note(ep.module, ep.version);
           return { kind: 'resource', resource: r };
         }
         if (!gate.versioned) return { kind: 'resource', resource: query(segments) };
@@ -235,6 +242,10 @@ function createGoInstance(
         return textResponse(405, `${req.method} is not part of the GOPROXY protocol`, {
           allow: 'GET, HEAD',
         });
+      }
+      if (req.segments.length === 1 && FEEDS.has(req.segments[0] as string)) {
+        const q = new URLSearchParams(req.query);
+        return req.segments[0] === 'index' ? feed.index(q) : feed.catalog(q);
       }
       const parsed = parseGoPath(req.segments);
       if (!parsed.ok) return textResponse(parsed.status, parsed.reason);

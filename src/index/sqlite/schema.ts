@@ -72,4 +72,7 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (ns, key)
   ) WITHOUT ROWID;
   `,
+  `
+  CREATE INDEX records_by_time ON records (ns, updated_at, key);
+  `,
 ];

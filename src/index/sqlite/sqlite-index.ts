@@ -6,6 +6,7 @@ import type {
   CacheIndex,
   IndexEntry,
   IndexRecord,
+  RecordPage,
   IndexStats,
   InstanceStats,
   ProbeKind,
@@ -74,6 +75,12 @@ export interface SqliteOptions {
   busyTimeoutMs?: number;
 }
 
+const recordOf = (r: { key: string; value: string; updated_at: number }): IndexRecord => ({
+  key: r.key,
+  value: JSON.parse(r.value),
+  updatedAt: r.updated_at,
+});
+
 export class SqliteIndex implements CacheIndex {
   readonly #db: Database.Database;
   readonly #stmt;
@@ -138,6 +145,17 @@ export class SqliteIndex implements CacheIndex {
       deleteRecord: db.prepare<[string, string]>(`DELETE FROM records WHERE ns = ? AND key = ?`),
       listRecords: db.prepare<[string], { key: string; value: string; updated_at: number }>(
         `SELECT key, value, updated_at FROM records WHERE ns = ? ORDER BY key`,
+      ),
+      recordsAfter: db.prepare<
+        [string, string, number],
+        { key: string; value: string; updated_at: number }
+      >(`SELECT key, value, updated_at FROM records WHERE ns = ? AND key > ? ORDER BY key LIMIT ?`),
+      recordsSince: db.prepare<
+        [string, number, number],
+        { key: string; value: string; updated_at: number }
+      >(
+        `SELECT key, value, updated_at FROM records WHERE ns = ? AND updated_at >= ?
+         ORDER BY updated_at, key LIMIT ?`,
       ),
       addCounter: db.prepare<[string, string, number]>(
         `INSERT INTO counters (instance, result, n) VALUES (?, ?, ?)
@@ -311,9 +329,15 @@ export class SqliteIndex implements CacheIndex {
   }
 
   async listRecords(ns: string): Promise<IndexRecord[]> {
-    return this.#stmt.listRecords
-      .all(ns)
-      .map((r) => ({ key: r.key, value: JSON.parse(r.value), updatedAt: r.updated_at }));
+    return this.#stmt.listRecords.all(ns).map(recordOf);
+  }
+
+  async pageRecords(ns: string, page: RecordPage): Promise<IndexRecord[]> {
+    const rows =
+      page.by === 'key'
+        ? this.#stmt.recordsAfter.all(ns, page.after, page.limit)
+        : this.#stmt.recordsSince.all(ns, page.since, page.limit);
+    return rows.map(recordOf);
   }
 
   /** SQLite's own structural check of the whole file: [] when sound, else its findings. */

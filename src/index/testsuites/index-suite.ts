@@ -188,5 +188,30 @@ export function indexSuite(name: string, create: () => Promise<CacheIndex>): voi
       expect(await idx.stats()).toMatchObject({ objects: 0 });
       await idx.close();
     });
+
+    it('pages records by key after a cursor and by time from a moment, per namespace', async () => {
+      const idx = await create();
+      for (const [key, at] of [
+        ['b@v1', 30],
+        ['a@v2', 20],
+        ['a@v1', 20],
+        ['c@v1', 10],
+      ] as const) {
+        await idx.putRecord('versions:go', key, { key }, at);
+      }
+      await idx.putRecord('versions:other', 'a@v0', 0, 15);
+      const keys = (rs: Array<{ key: string }>) => rs.map((r) => r.key);
+      const page = (after: string, limit: number) =>
+        idx.pageRecords('versions:go', { by: 'key', after, limit });
+      expect(keys(await page('', 2))).toEqual(['a@v1', 'a@v2']);
+      expect(keys(await page('a@v2', 2))).toEqual(['b@v1', 'c@v1']);
+      expect(keys(await page('c@v1', 2))).toEqual([]);
+      const since = (from: number, limit: number) =>
+        idx.pageRecords('versions:go', { by: 'time', since: from, limit });
+      expect(keys(await since(0, 10))).toEqual(['c@v1', 'a@v1', 'a@v2', 'b@v1']);
+      expect(keys(await since(20, 2))).toEqual(['a@v1', 'a@v2']);
+      expect((await since(21, 5)).map((r) => r.updatedAt)).toEqual([30]);
+      await idx.close();
+    });
   });
 }

@@ -150,6 +150,61 @@ describe('GOPROXY protocol', () => {
   });
 });
 
+describe('module feed', () => {
+  it('lists cached versions at /index (index.golang.org format) and /catalog (paged)', async () => {
+    const up = await upstream(proxy);
+    trove = await startTrove(goInstance({ upstreams: up.url }));
+    const feed = async (path: string) => {
+      const r = await get(`${trove?.url}${path}`);
+      return { status: r.status, type: r.headers['content-type'], text: r.body.toString() };
+    };
+    expect((await feed('/index')).text).toBe('');
+    await get(`${trove.url}/example.com/mod/@v/v1.0.0.info`);
+    await get(`${trove.url}/example.com/mod/@v/v1.0.0.zip`);
+    await new Promise((r) => setTimeout(r, 20));
+    await get(`${trove.url}/example.com/mod/@v/v1.1.0.mod`);
+    await get(`${trove.url}/example.com/mod/@v/list`); // not a version: not in the feed
+    // Noting is done in the background, right after the commit.
+    let lines: Array<{ Path: string; Version: string; Timestamp: string }> = [];
+    for (let i = 0; i < 50 && lines.length < 2; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      const index = await feed('/index');
+      expect(index.type).toMatch(/^application\/json/);
+      lines = index.text
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as (typeof lines)[number]);
+    }
+    expect(lines.map((l) => `${l.Path}@${l.Version}`)).toEqual([
+      'example.com/mod@v1.0.0',
+      'example.com/mod@v1.1.0',
+    ]);
+    const second = lines[1]?.Timestamp as string;
+    expect(Date.parse(second)).toBeGreaterThan(Date.parse(lines[0]?.Timestamp as string));
+    const since = await feed(`/index?since=${encodeURIComponent(second)}&limit=5`);
+    expect(since.text).toContain('"Version":"v1.1.0"');
+    expect(since.text).not.toContain('"Version":"v1.0.0"');
+    expect((await feed('/go/index?limit=1')).text.trim().split('\n')).toHaveLength(1);
+    const page1 = JSON.parse((await feed('/catalog?pagesize=1')).text) as {
+      modules: Array<{ module: string; version: string }>;
+      next: string;
+    };
+    expect(page1.modules).toEqual([{ module: 'example.com/mod', version: 'v1.0.0' }]);
+    const page2 = JSON.parse((await feed(`/catalog?pagesize=1&token=${page1.next}`)).text) as {
+      modules: unknown[];
+      next: string;
+    };
+    expect(page2.modules).toEqual([{ module: 'example.com/mod', version: 'v1.1.0' }]);
+    const page3 = JSON.parse((await feed(`/catalog?pagesize=1&token=${page2.next}`)).text) as {
+      modules: unknown[];
+      next: string;
+    };
+    expect(page3).toEqual({ modules: [], next: '' });
+    expect((await feed('/index?since=yesterday')).status).toBe(400);
+    expect((await feed('/catalog?pagesize=0')).status).toBe(400);
+  });
+});
+
 describe('not-found reasons', () => {
   it("passes the upstream's text/plain 404 reason on, also from the negative cache", async () => {
     const up = await upstream((u) =>
