@@ -125,6 +125,12 @@ export async function startApp(
     git,
     index,
   });
+  metrics.observeRateLimits(() =>
+    [...instances].flatMap(([name, i]) => {
+      const limits = i.rateLimits?.();
+      return limits?.length ? [{ instance: name, limits }] : [];
+    }),
+  );
   metrics.observeRoots(() =>
     [...instances].flatMap(([name, i]) => {
       const counts = i.rootCounts?.();

@@ -61,6 +61,15 @@ export interface Forward {
   maxBody: number;
 }
 
+export interface UpstreamLimit {
+  /** The upstream by the name the instance knows it (a registry host). */
+  registry: string;
+  limit: number | null;
+  remaining: number | null;
+  /** Seconds left of a back-off after a 429, else 0. */
+  backoff: number;
+}
+
 export interface EcosystemInstance {
   readonly name: string;
   readonly type: string;
@@ -77,6 +86,8 @@ export interface EcosystemInstance {
   readonly upstream?: Origin;
   /** Repository roots by lifecycle state (Linux repositories), for /metrics. */
   rootCounts?(): Record<string, number>;
+  /** What upstreams report of their rate limits, and any back-off after a 429, for /metrics. */
+  rateLimits?(): UpstreamLimit[];
   /** Stops background work (refreshes); called once at shutdown, before the engine drains. */
   close?(): Promise<void>;
 }

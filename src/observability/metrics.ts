@@ -1,5 +1,6 @@
 // Prometheus metrics. Labels come from a fixed small set (instance, ecosystem, class, result,
 // reason); package names never become labels.
+import type { UpstreamLimit } from '../ecosystems/ecosystem.js';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export class Metrics {
@@ -114,6 +115,32 @@ export class Metrics {
       }
     },
   });
+
+  #limits: () => Array<{ instance: string; limits: UpstreamLimit[] }> = () => [];
+  readonly rateLimit = new Gauge({
+    name: 'trove_upstream_ratelimit',
+    help: "Upstreams' reported rate limit (limit, remaining) and back-off seconds after a 429",
+    labelNames: ['instance', 'upstream', 'kind'] as const,
+    registers: [this.registry],
+    collect: () => {
+      this.rateLimit.reset();
+      for (const { instance, limits } of this.#limits()) {
+        for (const l of limits) {
+          const upstream = l.registry;
+          if (l.limit !== null) this.rateLimit.set({ instance, upstream, kind: 'limit' }, l.limit);
+          if (l.remaining !== null) {
+            this.rateLimit.set({ instance, upstream, kind: 'remaining' }, l.remaining);
+          }
+          this.rateLimit.set({ instance, upstream, kind: 'backoff_seconds' }, l.backoff);
+        }
+      }
+    },
+  });
+
+  /** Where the rate-limit gauge comes from at scrape time. */
+  observeRateLimits(limits: () => Array<{ instance: string; limits: UpstreamLimit[] }>): void {
+    this.#limits = limits;
+  }
 
   /** Where the repository-root gauge comes from at scrape time. */
   observeRoots(counts: () => Array<{ instance: string; counts: Record<string, number> }>): void {

@@ -19,6 +19,7 @@ import { ClientTokens } from './client-tokens.js';
 import { ociSchema, type OciConfig } from './oci-config.js';
 import { parseOciPath } from './oci-request.js';
 import { Passthrough, type Target } from './passthrough.js';
+import { RateLimits } from './rate-limits.js';
 import { registries } from './registries.js';
 import { resourceFor, type Policies, type RepoEndpoint } from './resources.js';
 import { API_VERSION, errorDecision, formatOciError } from './responses.js';
@@ -43,7 +44,8 @@ function createOciInstance(
   cfg: OciConfig & InstanceCommon,
   ctx: InstanceContext,
 ): EcosystemInstance {
-  const regs = registries(cfg, ctx);
+  const limits = new RateLimits(ctx.log);
+  const regs = registries(cfg, ctx, limits);
   const table: RoutingTable = {
     registries: new Set(regs.keys()),
     defaultRegistry: cfg.default_registry,
@@ -187,6 +189,7 @@ function createOciInstance(
       return repoRequest(req, ep, r, apiBase);
     },
     formatError: (err) => formatOciError(err),
+    rateLimits: () => limits.states(),
     clientSetup: (baseUrl) => {
       const host = baseUrl.replace(/^https?:\/\//, '').replace(/\/v2$/, '');
       return [

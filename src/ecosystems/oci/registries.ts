@@ -5,6 +5,7 @@ import type { InstanceContext } from '../ecosystem.js';
 import { memoize } from '../common/memo.js';
 import type { OciConfig } from './oci-config.js';
 import { DEFAULT_REGISTRIES } from './routing.js';
+import type { RateLimits } from './rate-limits.js';
 import { TagRevalidation } from './tag-revalidation.js';
 import { RegistryAuth, type Credential } from './token-auth.js';
 
@@ -25,7 +26,11 @@ function credentialOf(auth: Entry['auth']): Credential {
   return { basic: Buffer.from(`${auth.username}:${auth.password.reveal()}`).toString('base64') };
 }
 
-export function registries(cfg: OciConfig, ctx: InstanceContext): Map<string, Registry> {
+export function registries(
+  cfg: OciConfig,
+  ctx: InstanceContext,
+  limits: RateLimits,
+): Map<string, Registry> {
   const realm = memoize((origin): Origin => ctx.origin([{ url: origin }]));
   const builtIn = Object.entries(DEFAULT_REGISTRIES).map(([name, url]): [string, Entry] => [
     name,
@@ -33,11 +38,10 @@ export function registries(cfg: OciConfig, ctx: InstanceContext): Map<string, Re
   ]);
   const out = new Map<string, Registry>();
   for (const [name, r] of [...builtIn, ...Object.entries(cfg.registries)]) {
-    const auth = new RegistryAuth(
-      ctx.upstream([{ url: r.url, headers: r.headers }]),
-      realm,
-      credentialOf(r.auth),
-    );
+    const pool = ctx.upstream([{ url: r.url, headers: r.headers }]);
+    // Passthrough clients pull with their own identities, and their own limits.
+    const origin = r.passthrough ? pool : limits.wrap(name, pool);
+    const auth = new RegistryAuth(origin, realm, credentialOf(r.auth));
     out.set(name, {
       passthrough: r.passthrough,
       origin: new TagRevalidation(auth),

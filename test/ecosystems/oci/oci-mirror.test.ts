@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { get } from '../../helpers/client.js';
+import { metric } from '../../helpers/metrics.js';
 import {
   freePort,
   managedUpstreams,
@@ -233,6 +234,54 @@ describe('caching', () => {
     await reg.stop();
     await new Promise((r) => setTimeout(r, 80));
     expect((await get(url)).body.toString()).toBe(MANIFEST);
+  });
+
+  it("keeps the registry's rate limits as gauges, and backs off after a 429 for Retry-After", async () => {
+    let status = 200;
+    const reg = await upstream((u) =>
+      u.route('/v2/team/app/manifests/v1', (req, res) => {
+        if (status === 429) return void res.writeHead(429, { 'retry-after': '2' }).end();
+        res.writeHead(200, {
+          'content-type': 'application/vnd.oci.image.manifest.v1+json',
+          'docker-content-digest': sha(MANIFEST),
+          'ratelimit-limit': '100;w=21600',
+          'ratelimit-remaining': '76;w=21600',
+        });
+        res.end(req.method === 'HEAD' ? undefined : MANIFEST);
+      }),
+    );
+    trove = await startTrove(oci({ registries: { 'docker.io': reg.url }, tag_fresh_for: '50ms' }));
+    const url = `${trove.url}/v2/team/app/manifests/v1`;
+    expect((await get(url)).status).toBe(200);
+    const gauge = async (kind: string): Promise<number> =>
+      metric((await get(`${trove?.url}/metrics`)).body, 'trove_upstream_ratelimit', {
+        instance: 'oci',
+        upstream: 'docker.io',
+        kind,
+      });
+    expect([
+      await gauge('limit'),
+      await gauge('remaining'),
+      await gauge('backoff_seconds'),
+    ]).toEqual([100, 76, 0]);
+    status = 429;
+    await new Promise((r) => setTimeout(r, 80));
+    expect((await get(url)).headers['x-cache']).toBe('STALE');
+    const asked = reg.count('/v2/team/app/manifests/v1');
+    // Backing off: stale answers without asking the registry, and the back-off is visible.
+    for (let i = 0; i < 3; i++) {
+      await new Promise((r) => setTimeout(r, 80));
+      expect((await get(url)).headers['x-cache']).toBe('STALE');
+    }
+    expect(reg.count('/v2/team/app/manifests/v1')).toBe(asked);
+    expect(await gauge('backoff_seconds')).toBeGreaterThan(0);
+    const uncached = await get(`${trove.url}/v2/team/other/manifests/v1`);
+    expect([429, 503]).toContain(uncached.status);
+    // Once Retry-After has passed, the registry is asked again.
+    status = 200;
+    await new Promise((r) => setTimeout(r, 2_100));
+    expect((await get(url)).status).toBe(200);
+    expect(reg.count('/v2/team/app/manifests/v1')).toBeGreaterThan(asked);
   });
 
   it('revalidates a tag with HEAD, and fetches a moved tag by its new digest', async () => {
