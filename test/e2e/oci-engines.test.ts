@@ -4,6 +4,9 @@
 // which Trove routes by the ?ns= containerd adds; dockerd pulls Docker Hub names through its
 // `registry-mirrors` pointing at Trove (the daemon has no other way to reach the registry).
 // Digests must equal the upstream's, and cached pulls must work with the registry stopped.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   podman,
@@ -14,6 +17,7 @@ import {
   type Podman,
 } from '../helpers/engines.js';
 import { Layout, startRegistry, type Blob, type Registry } from '../helpers/oci-fixtures.js';
+import { runCommand } from '../helpers/run.js';
 import { requireTools } from '../helpers/tools.js';
 import { startTrove, type TestTrove } from '../helpers/trove.js';
 
@@ -178,5 +182,52 @@ describe.skipIf(!enabled)('container engines through Trove', () => {
       p.remove();
       expect(pulled.code, pulled.err).toBe(0);
     }, 300_000);
+  });
+
+  describe('four clients in turns, the registry stopped after the first', () => {
+    let own: Registry;
+    let shared: TestTrove;
+    let c: Containerd | undefined;
+    let d: Dockerd | undefined;
+    let p: Podman | undefined;
+
+    beforeAll(async () => {
+      own = await startRegistry();
+      await own.push(layout, [['small', 'team/turns:v1']]);
+      shared = await startTrove({
+        instances: { oci: { type: 'oci', registries: { 'docker.io': own.url } } },
+      });
+    }, 300_000);
+
+    afterAll(async () => {
+      p?.remove();
+      await d?.stop();
+      await c?.stop();
+      await shared?.stop();
+      await own?.stop();
+    });
+
+    it('serves the tag skopeo pulled to podman, containerd and docker from the cache', async () => {
+      const at = shared.url.replace('http://', '');
+      const copied = mkdtempSync(join(tmpdir(), 'trove-turns-'));
+      const first = await runCommand(
+        'skopeo',
+        ['copy', '--src-tls-verify=false', `docker://${at}/team/turns:v1`, `dir:${copied}`],
+        { timeoutMs: 120_000 },
+      );
+      rmSync(copied, { recursive: true, force: true });
+      expect(first.code, first.err).toBe(0);
+      await own.stop();
+      p = podman();
+      const pulled = await p.run('pull', '--tls-verify=false', `${at}/team/turns:v1`);
+      expect(pulled.code, pulled.err).toBe(0);
+      c = await startContainerd();
+      const hosts = c.mirror('docker.io', shared.url);
+      const ctr = await c.ctr('images', 'pull', '--hosts-dir', hosts, 'docker.io/team/turns:v1');
+      expect(ctr.code, ctr.err).toBe(0);
+      d = await startDockerd([shared.url]);
+      const docker = await d.docker('pull', 'team/turns:v1');
+      expect(docker.code, docker.err).toBe(0);
+    }, 600_000);
   });
 });

@@ -1,5 +1,6 @@
-// Manifest media types and Accept negotiation: a tag's manifest is cached per normalized set of
-// accepted types, since a registry answers an index or a single manifest depending on it.
+// Manifest media types and Accept negotiation: a registry answers an index or a single manifest
+// depending on Accept, so a tag's manifest is cached once for every client that accepts all four
+// types, and per normalized set of accepted types for narrower clients.
 
 export const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
 export const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';

@@ -68,13 +68,18 @@ export function resourceFor(
             : {}),
         };
       }
+      // Clients that take any of the four manifest types (docker, podman, containerd, skopeo,
+      // crane, oras all do) share one copy of the tag, fetched and revalidated with those four:
+      // whatever the registry answers, each of them accepts. Narrower clients get their own.
+      const shared = MANIFEST_TYPES.every((t) => types.includes(t));
+      const wanted = shared ? [...MANIFEST_TYPES] : types;
       return {
         ...common,
-        key: `${registry}/${repo}/manifests/${ep.reference}#${types.join(',')}`,
+        key: `${registry}/${repo}/manifests/${ep.reference}${shared ? '' : `#${types.join(',')}`}`,
         class: 'metadata',
         policy: policies.tag,
         upstreamPath: path(`manifests/${ep.reference}`),
-        upstreamHeaders: { accept: types.join(', ') },
+        upstreamHeaders: { accept: wanted.join(', ') },
         fixedHeaders: { ...API_VERSION },
         digestHeader: 'docker-content-digest',
         maxSize: 4 * MiB,

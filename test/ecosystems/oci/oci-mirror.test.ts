@@ -236,6 +236,67 @@ describe('caching', () => {
     expect((await get(url)).body.toString()).toBe(MANIFEST);
   });
 
+  it('shares one cached tag among docker, podman, containerd and skopeo, and one HEAD', async () => {
+    const accepts: string[] = [];
+    const reg = await upstream((u) =>
+      u.route('/v2/team/app/manifests/v1', (req, res) => {
+        accepts.push(`${req.method} ${String(req.headers['accept'])}`);
+        res.writeHead(200, {
+          'content-type': 'application/vnd.oci.image.index.v1+json',
+          'docker-content-digest': sha(MANIFEST),
+        });
+        res.end(req.method === 'HEAD' ? undefined : MANIFEST);
+      }),
+    );
+    trove = await startTrove(oci({ registries: { 'docker.io': reg.url }, tag_fresh_for: '200ms' }));
+    const url = `${trove.url}/v2/team/app/manifests/v1`;
+    // The Accept lists these clients send (dockerd 20.10, podman/skopeo, containerd, crane).
+    const clients = [
+      'application/vnd.docker.distribution.manifest.v2+json, application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v1+prettyjws, application/json',
+      'application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json, application/vnd.docker.distribution.manifest.v1+prettyjws, application/vnd.docker.distribution.manifest.v1+json, application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.oci.image.index.v1+json',
+      'application/vnd.docker.distribution.manifest.v2+json, application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json, */*',
+      'application/vnd.oci.image.index.v1+json,application/vnd.docker.distribution.manifest.list.v2+json,application/vnd.oci.image.manifest.v1+json,application/vnd.docker.distribution.manifest.v2+json',
+    ];
+    for (const accept of clients) {
+      const r = await get(url, { headers: { accept } });
+      expect([r.status, r.body.toString()]).toEqual([200, MANIFEST]);
+    }
+    expect(accepts).toHaveLength(1);
+    // Revalidation: one HEAD for the tag, whichever client asks.
+    await new Promise((r) => setTimeout(r, 250));
+    for (const accept of clients) await get(url, { headers: { accept } });
+    expect(accepts.filter((a) => a.startsWith('HEAD'))).toHaveLength(1);
+    // With the registry gone, every client still gets the tag.
+    await reg.stop();
+    await new Promise((r) => setTimeout(r, 250));
+    for (const accept of clients) {
+      const r = await get(url, { headers: { accept } });
+      expect([r.status, r.body.toString()]).toEqual([200, MANIFEST]);
+    }
+  });
+
+  it('keeps a narrower client (one manifest type only) apart', async () => {
+    const accepts: string[] = [];
+    const reg = await upstream((u) =>
+      u.route('/v2/team/app/manifests/v1', (req, res) => {
+        accepts.push(String(req.headers['accept']));
+        res.writeHead(200, {
+          'content-type': 'application/vnd.oci.image.manifest.v1+json',
+          'docker-content-digest': sha(MANIFEST),
+        });
+        res.end(MANIFEST);
+      }),
+    );
+    trove = await startTrove(oci({ registries: { 'docker.io': reg.url } }));
+    const url = `${trove.url}/v2/team/app/manifests/v1`;
+    await get(url);
+    await get(url, { headers: { accept: 'application/vnd.oci.image.manifest.v1+json' } });
+    expect(accepts).toEqual([
+      'application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.docker.distribution.manifest.v2+json',
+      'application/vnd.oci.image.manifest.v1+json',
+    ]);
+  });
+
   it("keeps the registry's rate limits as gauges, and backs off after a 429 for Retry-After", async () => {
     let status = 200;
     const reg = await upstream((u) =>
