@@ -9,7 +9,7 @@ import { TroveError } from '../errors.js';
 import type { Origin } from '../upstream/upstream-pool.js';
 import { heldOrigin } from './content-resource.js';
 import type { Generation } from './generation.js';
-import { limiter } from './limiter.js';
+import { limiter } from '../util/limiter.js';
 import { wantedFiles, type ListedFile, type Listing, type RepoFormat } from './repo-format.js';
 import type { RootRecord } from './root-lifecycle.js';
 import type { SetResources } from './set-resources.js';

@@ -36,7 +36,7 @@ import {
   type RootState,
 } from './root-lifecycle.js';
 import { ClientPins, type Client } from './client-pins.js';
-import { limiter } from './limiter.js';
+import { limiter } from '../util/limiter.js';
 import { SetResources } from './set-resources.js';
 
 export interface RepoOptions {

@@ -13,12 +13,15 @@ const hostName = z
   .string()
   .regex(/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d+)?$/, 'must be a registry host name, e.g. ghcr.io');
 
+type Prefetch = boolean | { platforms: string[] };
+
 const registry = stringOr(
   httpUrl.transform((url) => ({
     url,
     headers: {} as Record<string, string>,
     auth: undefined,
     passthrough: false,
+    prefetch: false as Prefetch,
   })),
   z
     .object({
@@ -32,6 +35,24 @@ const registry = stringOr(
         .optional(),
       /** Forward each client's own credentials instead of using Trove's (`auth`). */
       passthrough: z.boolean().default(false),
+      /**
+       * Fill an image's config and layers as soon as its manifest is fetched (for an index,
+       * of `platforms`, or every platform for `true`).
+       */
+      prefetch: z
+        .union([
+          z.boolean(),
+          z
+            .object({
+              platforms: z
+                .array(
+                  z.string().regex(/^[a-z0-9]+\/[a-z0-9]+(\/[a-z0-9.]+)?$/, 'like linux/amd64'),
+                )
+                .min(1),
+            })
+            .strict(),
+        ])
+        .default(false),
     })
     .strict()
     .superRefine((r, ctx) => {

@@ -19,6 +19,7 @@ import { ClientTokens } from './client-tokens.js';
 import { ociSchema, type OciConfig } from './oci-config.js';
 import { parseOciPath } from './oci-request.js';
 import { Passthrough, type Target } from './passthrough.js';
+import { Prefetch } from './prefetch.js';
 import { RateLimits } from './rate-limits.js';
 import { registries } from './registries.js';
 import { resourceFor, type Policies, type RepoEndpoint } from './resources.js';
@@ -45,6 +46,7 @@ function createOciInstance(
   ctx: InstanceContext,
 ): EcosystemInstance {
   const limits = new RateLimits(ctx.log);
+  const prefetch = new Prefetch({ load: ctx.load, open: ctx.open, log: ctx.log });
   const regs = registries(cfg, ctx, limits);
   const table: RoutingTable = {
     registries: new Set(regs.keys()),
@@ -119,9 +121,14 @@ function createOciInstance(
       unknown: UNKNOWN[ep.kind],
       challenge: passthrough.challenge(apiBase, clientName),
     };
+    const answer = resource(origin);
+    if (ep.kind === 'manifest' && reg.prefetch) {
+      const { platforms } = reg.prefetch;
+      answer.committed = () => prefetch.after(answer, (e) => resource(origin, e), platforms);
+    }
     return {
       kind: 'resource',
-      resource: resource(origin),
+      resource: answer,
       // containerd's ?ns= is echoed back, as the distribution spec's mirror extension asks.
       ...(r.via === 'ns' ? { headers: { 'oci-namespace': r.registry } } : {}),
       formatError: (err) => formatOciError(err, errors),

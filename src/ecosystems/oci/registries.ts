@@ -16,6 +16,8 @@ export interface Registry {
   origin: Origin;
   /** The registry as a given client sees it (passthrough mode). */
   as(cred: Credential): { origin: Origin; auth: RegistryAuth };
+  /** Prefetch an image's blobs with its manifest: no, or for these platforms (null: all). */
+  prefetch: false | { platforms: string[] | null };
 }
 
 type Entry = OciConfig['registries'][string];
@@ -34,7 +36,7 @@ export function registries(
   const realm = memoize((origin): Origin => ctx.origin([{ url: origin }]));
   const builtIn = Object.entries(DEFAULT_REGISTRIES).map(([name, url]): [string, Entry] => [
     name,
-    { url, headers: {}, passthrough: false },
+    { url, headers: {}, passthrough: false, prefetch: false },
   ]);
   const out = new Map<string, Registry>();
   for (const [name, r] of [...builtIn, ...Object.entries(cfg.registries)]) {
@@ -42,8 +44,11 @@ export function registries(
     // Passthrough clients pull with their own identities, and their own limits.
     const origin = r.passthrough ? pool : limits.wrap(name, pool);
     const auth = new RegistryAuth(origin, realm, credentialOf(r.auth));
+    const prefetch = r.passthrough || !r.prefetch ? false : r.prefetch;
     out.set(name, {
       passthrough: r.passthrough,
+      prefetch:
+        prefetch === false ? false : { platforms: prefetch === true ? null : prefetch.platforms },
       origin: new TagRevalidation(auth),
       as(cred) {
         const seen = auth.as(cred);

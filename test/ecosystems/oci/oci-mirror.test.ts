@@ -297,6 +297,75 @@ describe('caching', () => {
     ]);
   });
 
+  it('prefetches the config and layers of the platforms asked for, once a manifest is fetched', async () => {
+    const blob = (arch: string, n: number) => `${arch} blob ${n}`;
+    const image = (arch: string) =>
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        config: { digest: sha(blob(arch, 0)), size: 1 },
+        layers: [1, 2].map((n) => ({ digest: sha(blob(arch, n)), size: 1 })),
+      });
+    const index = JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.index.v1+json',
+      manifests: ['amd64', 'arm64'].map((arch) => ({
+        digest: sha(image(arch)),
+        platform: { os: 'linux', architecture: arch },
+      })),
+    });
+    const serve =
+      (body: string, type: string) => (_q: unknown, res: import('node:http').ServerResponse) =>
+        void res
+          .writeHead(200, { 'content-type': type, 'docker-content-digest': sha(body) })
+          .end(body);
+    const regFor = () =>
+      upstream((u) => {
+        u.route(
+          '/v2/team/app/manifests/v1',
+          serve(index, 'application/vnd.oci.image.index.v1+json'),
+        );
+        for (const arch of ['amd64', 'arm64']) {
+          const m = image(arch);
+          u.route(
+            `/v2/team/app/manifests/${sha(m)}`,
+            serve(m, 'application/vnd.oci.image.manifest.v1+json'),
+          );
+          for (const n of [0, 1, 2]) {
+            u.route(
+              `/v2/team/app/blobs/${sha(blob(arch, n))}`,
+              serve(blob(arch, n), 'application/octet-stream'),
+            );
+          }
+        }
+        return u;
+      });
+    const blobsAsked = (u: FakeUpstream, arch: string) =>
+      [0, 1, 2].map((n) => u.count(`/v2/team/app/blobs/${sha(blob(arch, n))}`));
+    // Off by default: only what clients ask for is fetched.
+    const plain = await regFor();
+    trove = await startTrove(oci({ registries: { 'docker.io': plain.url } }));
+    await get(`${trove.url}/v2/team/app/manifests/v1`);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(blobsAsked(plain, 'amd64')).toEqual([0, 0, 0]);
+    await trove.stop();
+    const reg = await regFor();
+    trove = await startTrove(
+      oci({
+        registries: { 'docker.io': { url: reg.url, prefetch: { platforms: ['linux/amd64'] } } },
+      }),
+    );
+    await get(`${trove.url}/v2/team/app/manifests/v1`);
+    for (let i = 0; i < 50 && blobsAsked(reg, 'amd64').includes(0); i++) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(blobsAsked(reg, 'amd64')).toEqual([1, 1, 1]);
+    expect(blobsAsked(reg, 'arm64')).toEqual([0, 0, 0]);
+    const layer = await get(`${trove.url}/v2/team/app/blobs/${sha(blob('amd64', 2))}`);
+    expect([layer.headers['x-cache'], layer.body.toString()]).toEqual(['HIT', blob('amd64', 2)]);
+    expect(blobsAsked(reg, 'amd64')).toEqual([1, 1, 1]);
+  });
+
   it("keeps the registry's rate limits as gauges, and backs off after a 429 for Retry-After", async () => {
     let status = 200;
     const reg = await upstream((u) =>
