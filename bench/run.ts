@@ -9,8 +9,11 @@
 //   W2-npm, W5-npm, W4-npm, W2-pypi, W5-pypi, W5-cargo, W5-maven, W5-apt: per ecosystem
 //   (lib/*.ts)
 // BENCH_QUICK=1 shrinks sizes and durations; BENCH_NGINX_WORKERS sets the peer's workers (1);
-// BENCH_ONLY=apt runs W5-apt alone.
+// BENCH_ONLY=apt runs W5-apt alone; BENCH_ONLY=prefetch runs W6-OCI alone.
 import { spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import {
   closeSync,
   existsSync,
@@ -27,7 +30,16 @@ import { curlBurst, curlOnce, median, stalledReaders, wrk } from './lib/clients.
 import { bigFile, smallFiles } from './lib/data.js';
 import { startOrigin, startPeer, type NginxPorts } from './lib/nginx.js';
 import { GO, download, makeGraph, medianOf } from './lib/go.js';
-import { REGISTRY, blobGets, pushImage, startRegistry } from './lib/oci.js';
+import {
+  REGISTRY,
+  blobGets,
+  emulatedPull,
+  pushImage,
+  pushLayers,
+  startRegistry,
+  throttledRelay,
+  type RegistryProc,
+} from './lib/oci.js';
 import {
   VERDACCIO,
   hugePackument,
@@ -121,6 +133,14 @@ async function main(): Promise<void> {
   // BENCH_ONLY=apt runs the workloads that need no nginx peer alone (while working on them).
   if (process.env['BENCH_ONLY'] === 'apt') {
     await aptWorkloads();
+    return print();
+  }
+  if (process.env['BENCH_ONLY'] === 'prefetch') {
+    const storage = join(work, 'registry-storage');
+    const upT = await startRegistry(join(work, 'registry-up-trove'), await freePort(), storage);
+    const upP = await startRegistry(join(work, 'registry-up-peer'), await freePort(), storage);
+    children.push(upT.child, upP.child);
+    rows.push(...(await prefetchWorkload(upT, upP)));
     return print();
   }
   for (const t of ['nginx', 'wrk', 'curl']) need(t);
@@ -411,6 +431,7 @@ async function main(): Promise<void> {
       target: '>= 0.8x',
     });
     await stop(ociTrove.child);
+    rows.push(...(await prefetchWorkload(upT, upP)));
   } else {
     console.warn(`bench: W1-OCI skipped (${REGISTRY} is missing; apt-get install docker-registry)`);
   }
@@ -449,6 +470,68 @@ async function main(): Promise<void> {
   });
 
   print();
+}
+
+/**
+ * W6-OCI: a cold pull of a 5-layer image by a docker-like client (manifest, config, then three
+ * layers at a time) through Trove without and with `prefetch`, and through docker-registry's
+ * proxy mode, each behind a relay that serves every response at 32 MiB/s (a CDN's per-connection
+ * rate).
+ */
+async function prefetchWorkload(upT: RegistryProc, upP: RegistryProc): Promise<Row[]> {
+  console.log('bench: W6-OCI cold pull of a 5-layer image, prefetch on and off');
+  const layers = [0, 1, 2, 3, 4].map(() => randomBytes(quick ? 4 * MB : 16 * MB));
+  await pushLayers(`http://127.0.0.1:${upT.port}`, 'bench/five', layers);
+  const rate = 32 * MB;
+  const relays = await Promise.all([
+    throttledRelay(`http://127.0.0.1:${upT.port}`, rate),
+    throttledRelay(`http://127.0.0.1:${upT.port}`, rate),
+    throttledRelay(`http://127.0.0.1:${upP.port}`, rate),
+  ]);
+  const at = (s: Server): string => `http://127.0.0.1:${(s.address() as AddressInfo).port}`;
+  const troveWith = async (name: string, relay: Server, prefetch: string) =>
+    startTrove(
+      name,
+      0,
+      `instances:\n  oci:\n    type: oci\n    registries:\n      upstream.bench: {url: '${at(relay)}'${prefetch}}\n`,
+    );
+  const plain = await troveWith('trove-w6-plain', relays[0] as Server, '');
+  const eager = await troveWith('trove-w6-prefetch', relays[1] as Server, ', prefetch: true');
+  const peer = await startRegistry(
+    join(work, 'registry-w6-peer'),
+    await freePort(),
+    join(work, 'registry-w6-peer-storage'),
+    at(relays[2] as Server),
+  );
+  children.push(peer.child);
+  const path = 'upstream.bench/bench/five';
+  const tPlain = await emulatedPull(`http://127.0.0.1:${plain.port}`, path);
+  const tEager = await emulatedPull(`http://127.0.0.1:${eager.port}`, path);
+  const tPeer = await emulatedPull(`http://127.0.0.1:${peer.port}`, 'bench/five');
+  for (const s of relays) s.close();
+  await stop(plain.child);
+  await stop(eager.child);
+  await stop(peer.child);
+  const metric = `cold pull, 5 x ${(layers[0]?.length ?? 0) / MB} MiB layers at 32 MiB/s per response`;
+  return [
+    {
+      workload: 'W6-OCI',
+      metric: `${metric}, prefetch on`,
+      trove: tEager,
+      nginx: tPeer,
+      unit: 's',
+      higher: false,
+      target: 'peer: distribution proxy',
+    },
+    {
+      workload: 'W6-OCI',
+      metric: `${metric}, prefetch off`,
+      trove: tPlain,
+      nginx: tPeer,
+      unit: 's',
+      higher: false,
+    },
+  ];
 }
 
 /** W2-npm, W5-npm and W4-npm: Trove against Verdaccio with an uplink, and nginx static. */

@@ -2,6 +2,7 @@
 // registry API), docker-registry in proxy mode as the peer, and the counts of upstream blob
 // fetches from each upstream's own log.
 import type { ChildProcess } from 'node:child_process';
+import { createServer, request, type Server } from 'node:http';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -38,6 +39,11 @@ const sha256 = (b: Buffer): string => `sha256:${createHash('sha256').update(b).d
 
 /** Pushes a blob, a config and a manifest through the registry API; returns the layer digest. */
 export async function pushImage(base: string, repo: string, layer: Buffer): Promise<string> {
+  return (await pushLayers(base, repo, [layer]))[0] as string;
+}
+
+/** Pushes an image of these layers (tag `latest`); returns the layer digests. */
+export async function pushLayers(base: string, repo: string, layers: Buffer[]): Promise<string[]> {
   const put = async (body: Buffer): Promise<string> => {
     const digest = sha256(body);
     const start = await fetch(`${base}/v2/${repo}/blobs/uploads/`, { method: 'POST' });
@@ -51,12 +57,13 @@ export async function pushImage(base: string, repo: string, layer: Buffer): Prom
     if (done.status !== 201) throw new Error(`blob upload answered ${done.status}`);
     return digest;
   };
-  const layerDigest = await put(layer);
+  const digests: string[] = [];
+  for (const layer of layers) digests.push(await put(layer));
   const config = Buffer.from(
     JSON.stringify({
       architecture: 'amd64',
       os: 'linux',
-      rootfs: { type: 'layers', diff_ids: [layerDigest] },
+      rootfs: { type: 'layers', diff_ids: digests },
     }),
   );
   const configDigest = await put(config);
@@ -68,13 +75,11 @@ export async function pushImage(base: string, repo: string, layer: Buffer): Prom
       digest: configDigest,
       size: config.length,
     },
-    layers: [
-      {
-        mediaType: 'application/vnd.oci.image.layer.v1.tar',
-        digest: layerDigest,
-        size: layer.length,
-      },
-    ],
+    layers: layers.map((layer, i) => ({
+      mediaType: 'application/vnd.oci.image.layer.v1.tar',
+      digest: digests[i],
+      size: layer.length,
+    })),
   });
   const m = await fetch(`${base}/v2/${repo}/manifests/latest`, {
     method: 'PUT',
@@ -82,7 +87,80 @@ export async function pushImage(base: string, repo: string, layer: Buffer): Prom
     headers: { 'content-type': 'application/vnd.oci.image.manifest.v1+json' },
   });
   if (m.status !== 201) throw new Error(`manifest upload answered ${m.status}`);
-  return layerDigest;
+  return digests;
+}
+
+/**
+ * A relay to `target` that sends each response body at `bytesPerSec` (a registry behind a
+ * CDN serves each connection at a bounded rate).
+ */
+export async function throttledRelay(target: string, bytesPerSec: number): Promise<Server> {
+  const server = createServer((req, res) => {
+    const up = request(
+      `${target}${req.url ?? '/'}`,
+      { method: req.method, headers: req.headers },
+      (r) => {
+        res.writeHead(r.statusCode ?? 502, r.headers);
+        const tick = 50;
+        const quantum = Math.max(1, Math.floor((bytesPerSec * tick) / 1000));
+        let held: Buffer = Buffer.alloc(0);
+        let ended = false;
+        const timer = setInterval(() => {
+          const n = Math.min(quantum, held.length);
+          if (n > 0) res.write(held.subarray(0, n));
+          held = held.subarray(n);
+          if (n < quantum) r.resume();
+          if (ended && held.length === 0) {
+            clearInterval(timer);
+            res.end();
+          }
+        }, tick);
+        r.on('data', (c: Buffer) => {
+          held = Buffer.concat([held, c]);
+          if (held.length > 4 * quantum) r.pause();
+        });
+        r.on('end', () => (ended = true));
+        res.on('close', () => clearInterval(timer));
+      },
+    );
+    up.on('error', () => res.destroy());
+    req.pipe(up);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return server;
+}
+
+/**
+ * A client pull as docker does it: the manifest, then the config, then the layers three at a
+ * time (dockerd's max-concurrent-downloads). Returns the seconds it took.
+ */
+export async function emulatedPull(base: string, repo: string): Promise<number> {
+  const t0 = performance.now();
+  const accept = [
+    'application/vnd.docker.distribution.manifest.v2+json',
+    'application/vnd.docker.distribution.manifest.list.v2+json',
+    'application/vnd.oci.image.index.v1+json',
+    'application/vnd.oci.image.manifest.v1+json',
+  ].join(', ');
+  const m = await fetch(`${base}/v2/${repo}/manifests/latest`, { headers: { accept } });
+  if (m.status !== 200) throw new Error(`manifest answered ${m.status}`);
+  const manifest = (await m.json()) as {
+    config: { digest: string };
+    layers: Array<{ digest: string }>;
+  };
+  const blob = async (digest: string): Promise<void> => {
+    const r = await fetch(`${base}/v2/${repo}/blobs/${digest}`);
+    if (r.status !== 200) throw new Error(`blob answered ${r.status}`);
+    await r.arrayBuffer();
+  };
+  await blob(manifest.config.digest);
+  const queue = manifest.layers.map((l) => l.digest);
+  await Promise.all(
+    [0, 1, 2].map(async () => {
+      for (let d = queue.shift(); d; d = queue.shift()) await blob(d);
+    }),
+  );
+  return (performance.now() - t0) / 1000;
 }
 
 /** GETs of a blob a registry's access log shows. */
