@@ -60,9 +60,11 @@ describe('trove validate', () => {
     expect(ok.out).toMatch(
       /^\(embedded default\): OK \(\d+ instances?: (debian, )?fedora, arch, alpine, go, oci(, npm)?, pypi, cargo, maven\)\n$/,
     );
-    const quic = await trove(['validate', '-dns', 'quic://dns.example']);
+    const quic = await trove(['validate', '-dns', 'quic://1.1.1.1']);
     expect(quic.code).toBe(2);
-    expect(quic.err).toContain('upstream.dns: DNS over QUIC (quic://) needs QUIC');
+    expect(quic.err).toContain(
+      'upstream.dns: "quic://1.1.1.1": DNS over QUIC needs the server\'s name',
+    );
     expect(quic.err).toContain('(set by flag --dns)');
   });
 

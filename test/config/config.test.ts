@@ -275,7 +275,7 @@ describe('the Go proxy tradition: UPSTREAM_PROXY, *_PROXY, DNS_SERVER and their 
     expect([flag?.http?.scheme, flag?.https?.port]).toEqual(['https', 443]);
   });
 
-  it('reads DNS servers in every form and refuses DNS over QUIC clearly', () => {
+  it('reads DNS servers in every form, DNS over QUIC by name only', () => {
     const dns = (spec: string) =>
       loadConfig(registry, { env: { DNS_SERVER: spec } }).config.upstream.dns;
     expect(dns('8.8.8.8')).toEqual({ kind: 'udp', host: '8.8.8.8', port: 53 });
@@ -291,8 +291,9 @@ describe('the Go proxy tradition: UPSTREAM_PROXY, *_PROXY, DNS_SERVER and their 
       json: false,
     });
     expect(dns('https+json://dns.example/resolve')).toMatchObject({ kind: 'https', json: true });
-    expect(problems('{}\n', { DNS_SERVER: 'quic://dns.example' })).toEqual([
-      'FILE: upstream.dns: DNS over QUIC (quic://) needs QUIC, which Node 20 does not have; use udp://, tls:// or https:// (set by env DNS_SERVER)',
+    expect(dns('quic://dns.example')).toEqual({ kind: 'quic', host: 'dns.example', port: 853 });
+    expect(problems('{}\n', { DNS_SERVER: 'quic://94.140.14.14' })).toEqual([
+      'FILE: upstream.dns: "quic://94.140.14.14": DNS over QUIC needs the server\'s name (quic://dns.example), not an address: its certificate is checked by name (set by env DNS_SERVER)',
     ]);
   });
 });

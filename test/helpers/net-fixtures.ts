@@ -1,7 +1,9 @@
 // Loopback network fixtures that record what they were asked: a SOCKS5 proxy, an HTTP CONNECT
-// proxy, and a DNS server speaking UDP, DNS over TLS and DNS over HTTPS (wire and JSON). Names
-// resolve through a fixed table, so tests can use host names that exist nowhere else.
+// proxy, and a DNS server speaking UDP, DNS over TLS and DNS over HTTPS (wire and JSON), and one
+// speaking DNS over QUIC. Names resolve through a fixed table, so tests can use host names that
+// exist nowhere else.
 import { execFileSync } from 'node:child_process';
+import { createHmac, randomBytes } from 'node:crypto';
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import {
@@ -270,5 +272,67 @@ export async function startDns(
       await closeServer(dot, tlsSockets);
       await closeServer(doh, httpsSockets);
     },
+  };
+}
+
+export interface DoqFixture {
+  /** `quic://localhost:<port>`. */
+  url: string;
+  /** The server's certificate, to trust as a CA. */
+  cert: string;
+  queries: string[];
+  /** QUIC connections accepted so far. */
+  connections(): number;
+  stop(): Promise<void>;
+}
+
+/** A DNS over QUIC server (RFC 9250) on 127.0.0.1 for `localhost`, answering from `names`. */
+export async function startDoq(names: NameTable): Promise<DoqFixture> {
+  const { QUICServer, events } = await import('@matrixai/quic');
+  const tls = selfSignedCert(['localhost']);
+  const queries: string[] = [];
+  const secret = randomBytes(32);
+  const mac = (d: ArrayBuffer): Buffer =>
+    createHmac('sha256', secret).update(Buffer.from(d)).digest();
+  const silent = { info() {}, warn() {}, error() {}, debug() {}, getChild: () => silent };
+  const server = new QUICServer({
+    crypto: {
+      key: secret.buffer as ArrayBuffer,
+      ops: {
+        sign: async (_k: ArrayBuffer, d: ArrayBuffer) => mac(d).buffer as ArrayBuffer,
+        verify: async (_k: ArrayBuffer, d: ArrayBuffer, s: ArrayBuffer) =>
+          mac(d).equals(Buffer.from(s)),
+      },
+    },
+    config: { key: tls.key, cert: tls.cert, verifyPeer: false, applicationProtos: ['doq'] },
+    logger: silent as never,
+  });
+  let connections = 0;
+  server.addEventListener(events.EventQUICServerConnection.name, (ev: Event) => {
+    connections++;
+    const conn = (ev as InstanceType<typeof events.EventQUICServerConnection>).detail;
+    conn.addEventListener(events.EventQUICConnectionStream.name, (sev: Event) => {
+      const stream = (sev as InstanceType<typeof events.EventQUICConnectionStream>).detail;
+      void (async () => {
+        const parts: Buffer[] = [];
+        for await (const c of stream.readable) parts.push(Buffer.from(c));
+        const msg = Buffer.concat(parts);
+        const reply = answer(msg.subarray(2, 2 + msg.readUInt16BE(0)), names, 'quic', queries);
+        const framed = Buffer.alloc(2 + reply.length);
+        framed.writeUInt16BE(reply.length, 0);
+        reply.copy(framed, 2);
+        const w = stream.writable.getWriter();
+        await w.write(framed);
+        await w.close();
+      })().catch(() => undefined);
+    });
+  });
+  await server.start({ host: '127.0.0.1', port: 0 });
+  return {
+    url: `quic://localhost:${server.port}`,
+    cert: tls.cert,
+    queries,
+    connections: () => connections,
+    stop: () => server.stop({ force: true }),
   };
 }

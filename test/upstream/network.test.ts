@@ -1,6 +1,6 @@
 // Outbound proxies and DNS, really used: each fixture records what it was asked, and the
 // upstream is named by a host name only the fixtures know.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpsServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -13,6 +13,7 @@ import {
   selfSignedCert,
   startConnectProxy,
   startDns,
+  startDoq,
   startSocks5,
   type DnsFixture,
 } from '../helpers/net-fixtures.js';
@@ -136,6 +137,30 @@ describe.skipIf(!enabled)('outbound network', () => {
       expect(dns.queries.slice(before)).toContain(`${label} A ${NAME}`);
     });
   }
+
+  it('resolves upstream names with DNS over QUIC, A and AAAA on one connection', async () => {
+    const doq = await startDoq(NAMES);
+    const dir = mkdtempSync(join(tmpdir(), 'trove-ca-'));
+    const both = join(dir, 'ca.pem');
+    writeFileSync(both, `${readFileSync(caFile, 'utf8')}${doq.cert}`);
+    try {
+      const r = await fetchHello({ dns: doq.url, ca_file: both });
+      expect([r.status, r.body.toString()]).toEqual([200, 'hello through the network']);
+      expect(doq.queries).toContain(`quic A ${NAME}`);
+      expect(doq.queries).toContain(`quic AAAA ${NAME}`);
+      expect(doq.connections()).toBe(1);
+      // A server whose certificate is not trusted is refused: the name is not resolved.
+      await trove?.stop();
+      trove = await startTrove({
+        ...fileInstance(byName()),
+        upstream: { dns: doq.url, ca_file: caFile },
+      });
+      const refused = await get(`${trove.url}/files/hello.txt`);
+      expect(refused.status).toBe(502);
+    } finally {
+      await doq.stop();
+    }
+  });
 
   it('a name the DNS server does not know is an upstream connect error (502), not a 404', async () => {
     trove = await startTrove({

@@ -1,5 +1,7 @@
 // Outbound network settings as written in config, env and flags: the proxy URL schemes Trove
-// speaks and the DNS server forms (plain IP, udp://, tls:// for DoT, https:// for DoH).
+// speaks and the DNS server forms (plain IP, udp://, tls:// for DoT, quic:// for DoQ, https://
+// for DoH).
+import { isIP } from 'node:net';
 
 export type ProxyScheme = 'http' | 'https' | 'socks5' | 'socks5h';
 
@@ -18,6 +20,7 @@ export interface ProxySpec {
 export type DnsSpec =
   | { kind: 'udp'; host: string; port: number }
   | { kind: 'tls'; host: string; port: number }
+  | { kind: 'quic'; host: string; port: number }
   | { kind: 'https'; url: string; json: boolean };
 
 const DEFAULT_PROXY_PORT: Record<ProxyScheme, number> = {
@@ -68,7 +71,12 @@ function hostPort(text: string, defaultPort: number): { host: string; port: numb
 export function parseDns(text: string): DnsSpec | string {
   const scheme = /^([a-z0-9+]+):\/\//.exec(text)?.[1];
   if (scheme === 'quic') {
-    return 'DNS over QUIC (quic://) needs QUIC, which Node 20 does not have; use udp://, tls:// or https://';
+    const hp = hostPort(text.slice('quic://'.length), 853);
+    if (!hp) return `"${text}" is not a DNS server (use e.g. quic://dns.adguard-dns.com)`;
+    if (isIP(hp.host)) {
+      return `"${text}": DNS over QUIC needs the server's name (quic://dns.example), not an address: its certificate is checked by name`;
+    }
+    return { kind: 'quic', ...hp };
   }
   if (scheme === 'https' || scheme === 'https+json') {
     try {
@@ -79,7 +87,7 @@ export function parseDns(text: string): DnsSpec | string {
     }
   }
   if (scheme !== undefined && scheme !== 'udp' && scheme !== 'tls') {
-    return `unsupported DNS scheme "${scheme}://" (use udp://, tls://, https:// or https+json://)`;
+    return `unsupported DNS scheme "${scheme}://" (use udp://, tls://, quic://, https:// or https+json://)`;
   }
   const kind = scheme === 'tls' ? 'tls' : 'udp';
   const hp = hostPort(scheme ? text.slice(scheme.length + 3) : text, kind === 'tls' ? 853 : 53);
