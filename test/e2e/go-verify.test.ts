@@ -1,13 +1,14 @@
 // Checksum verification before caching, against x/mod's own checksum database server: Trove
 // refuses a tampered zip or go.mod, a module the database does not know, a forged record and a
 // forged signature, and caches none of them. Modules and hashes come from golang.org/x/mod.
+import { spawn } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { get } from '../helpers/client.js';
-import { FakeUpstream } from '../helpers/fake-upstream.js';
+import { FakeUpstream, freePort } from '../helpers/fake-upstream.js';
 import {
   GO,
   addModule,
@@ -24,6 +25,7 @@ import { startTrove, type TestTrove } from '../helpers/trove.js';
 
 const enabled = requireTools(GO);
 const SUMDB = 'sum.verify.test';
+const MAIN = join(process.cwd(), 'dist', 'cli', 'main.js');
 
 describe.skipIf(!enabled)('checksum verification before caching', () => {
   let work: string;
@@ -261,6 +263,44 @@ describe.skipIf(!enabled)('checksum verification before caching', () => {
     } finally {
       await walled.stop();
       await carrier.stop();
+    }
+  });
+
+  it('caches unverified when started with GOSUMDB=off, as the go command would download', async () => {
+    const port = await freePort();
+    const cfg = join(work, 'sumdb-off.yaml');
+    writeFileSync(
+      cfg,
+      `log:\n  level: warn\nstorage:\n  dir: ${join(work, 'sumdb-off-cache')}\ninstances:\n  go: {type: go, upstreams: '${up.url}'}\n`,
+    );
+    const child = spawn(
+      process.execPath,
+      [MAIN, 'serve', '--config', cfg, '--port', String(port)],
+      {
+        stdio: 'ignore',
+        env: { ...process.env, GOSUMDB: 'off', GOPRIVATE: '' },
+      },
+    );
+    try {
+      const base = `http://127.0.0.1:${port}`;
+      for (let i = 0; i < 150; i++) {
+        if ((await get(`${base}/health`).catch(() => ({ status: 0 }))).status === 200) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const r = await runCommand(GO, ['mod', 'download', '-json', 'example.com/unknown@v1.0.0'], {
+        env: goEnv(join(work, 'home'), {
+          GOMODCACHE: join(work, 'modcache-off'),
+          GOPROXY: base,
+          GOSUMDB: 'off',
+        }),
+        timeoutMs: 120_000,
+      });
+      expect(r.code, r.err).toBe(0);
+      expect(JSON.parse(r.out)).toMatchObject({ Path: 'example.com/unknown', Version: 'v1.0.0' });
+    } finally {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
     }
   });
 });
