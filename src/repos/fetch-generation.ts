@@ -54,7 +54,7 @@ export async function fetchGeneration(
   const bodies = new Map([...set.files].map(([n, f]) => [n, f.body]));
   let listing: Listing | null;
   try {
-    listing = d.format.parseTop(root, bodies);
+    listing = await d.format.parseTop(root, bodies);
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err);
     throw new TroveError('TROVE_ERR_UPSTREAM_BODY', `${root}: ${why}`);

@@ -50,7 +50,10 @@ export interface RepoFormat {
    * Reads the fetched top files (absent ones were 404). Null means the root does not exist;
    * throwing refuses an inconsistent set (a transient failure: the old generation stays).
    */
-  parseTop(root: string, bodies: ReadonlyMap<string, Buffer>): Listing | null;
+  parseTop(
+    root: string,
+    bodies: ReadonlyMap<string, Buffer>,
+  ): Listing | null | Promise<Listing | null>;
   /**
    * For a listed or top file that lists packages, the variant Trove reads them from (one it
    * can decompress, listed in the same set); null for other files.

@@ -91,7 +91,7 @@ export class SetReader {
       if (got.kind !== 'body') throw new TroveError('TROVE_ERR_NOT_FOUND', `${name} is gone`);
       bodies.set(name, got.body);
     }
-    const listing = this.#format.parseTop(root, bodies);
+    const listing = await this.#format.parseTop(root, bodies);
     if (!listing) throw new TroveError('TROVE_ERR_UPSTREAM_BODY', `${root}: top files unreadable`);
     return listing;
   }

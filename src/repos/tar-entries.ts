@@ -1,5 +1,6 @@
 // The files of a (compressed) tar archive that a caller wants, one at a time: pacman's
-// databases are tars of `<name>-<version>/desc` files, Alpine's APKINDEX a tar of APKINDEX.
+// databases are tars of `<name>-<version>/desc` files, Alpine's APKINDEX a tar of APKINDEX
+// (apk's segments, concatenated without end blocks, read as one archive).
 import { Readable } from 'node:stream';
 import { extract } from 'tar-stream';
 import { inflate, type Compression } from './decompress.js';
@@ -29,4 +30,14 @@ export async function* tarFiles(
     for await (const chunk of entry) parts.push(chunk as Buffer);
     yield { name, body: Buffer.concat(parts) };
   }
+}
+
+/** The first regular file whose name `want` accepts, or undefined. */
+export async function firstTarFile(
+  body: Buffer,
+  c: Compression,
+  want: (name: string) => boolean,
+): Promise<TarFile | undefined> {
+  for await (const f of tarFiles(body, c, want)) return f;
+  return undefined;
 }

@@ -5,7 +5,15 @@
 // It throws with apk's own words on any failure. No vitest imports.
 import { createHash, verify, type KeyObject } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
-import { memberAt, tarEntries } from '../../src/ecosystems/apk/gzip-members.js';
+import { memberAt } from '../../src/ecosystems/apk/gzip-members.js';
+import { tarFiles, type TarFile } from '../../src/repos/tar-entries.js';
+
+/** The files of an uncompressed tar. */
+async function entries(tar: Buffer): Promise<TarFile[]> {
+  const out: TarFile[] = [];
+  for await (const f of tarFiles(tar, 'none', () => true)) out.push(f);
+  return out;
+}
 
 interface Record {
   name: string;
@@ -30,9 +38,9 @@ export class ApkClient {
   }
 
   /** Checks the signature member before `at` over the member at `at`; returns that member. */
-  #checkSigned(body: Buffer, what: string) {
+  async #checkSigned(body: Buffer, what: string) {
     const sig = memberAt(body, 0);
-    const entry = [...tarEntries(sig.data)].find((e) => e.name.startsWith('.SIGN.RSA.'));
+    const entry = (await entries(sig.data)).find((e) => e.name.startsWith('.SIGN.RSA.'));
     if (!entry) throw new Error(`${what}: UNTRUSTED signature (none)`);
     const key = this.#keys.get(entry.name.slice('.SIGN.RSA.'.length));
     if (!key) throw new Error(`${what}: UNTRUSTED signature (unknown key)`);
@@ -47,8 +55,8 @@ export class ApkClient {
     const res = await fetch(`${this.#repo}/APKINDEX.tar.gz`);
     if (res.status !== 200) throw new Error(`APKINDEX.tar.gz: HTTP ${res.status}`);
     const body = Buffer.from(await res.arrayBuffer());
-    const index = this.#checkSigned(body, 'APKINDEX.tar.gz');
-    const apkindex = [...tarEntries(index.data)].find((e) => e.name === 'APKINDEX');
+    const index = await this.#checkSigned(body, 'APKINDEX.tar.gz');
+    const apkindex = (await entries(index.data)).find((e) => e.name === 'APKINDEX');
     if (!apkindex) throw new Error('APKINDEX.tar.gz: no APKINDEX');
     this.#index = new Map();
     for (const block of apkindex.body.toString('utf8').split('\n\n')) {
@@ -74,15 +82,15 @@ export class ApkClient {
     if (res.status !== 200) throw new Error(`${file}: HTTP ${res.status}`);
     const body = Buffer.from(await res.arrayBuffer());
     if (body.length !== r.size) throw new Error(`${file}: size mismatch`);
-    const control = this.#checkSigned(body, file);
+    const control = await this.#checkSigned(body, file);
     const q1 = `Q1${createHash('sha1').update(body.subarray(control.start, control.end)).digest('base64')}`;
     if (q1 !== r.q1) throw new Error(`${file}: checksum mismatch (control)`);
-    const pkginfo = [...tarEntries(control.data)].find((e) => e.name === '.PKGINFO');
+    const pkginfo = (await entries(control.data)).find((e) => e.name === '.PKGINFO');
     const datahash = /^datahash = (\S+)$/m.exec(pkginfo?.body.toString('utf8') ?? '')?.[1];
     const data = body.subarray(control.end);
     if (createHash('sha256').update(data).digest('hex') !== datahash) {
       throw new Error(`${file}: checksum mismatch (data)`);
     }
-    return new Map([...tarEntries(gunzipSync(data))].map((e) => [e.name, Buffer.from(e.body)]));
+    return new Map((await entries(gunzipSync(data))).map((e) => [e.name, e.body]));
   }
 }

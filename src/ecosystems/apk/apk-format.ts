@@ -10,17 +10,17 @@ export const APKINDEX = 'APKINDEX.tar.gz';
 export const apkFormat: RepoFormat = {
   topNames: () => [APKINDEX],
 
-  parseTop(_root, bodies) {
+  async parseTop(_root, bodies) {
     const index = bodies.get(APKINDEX);
     if (!index) return null;
-    readApkIndex(index);
+    await readApkIndex(index);
     return { files: new Map(), validUntil: null, date: null };
   },
 
   packageSource: (path) => (path === APKINDEX ? path : null),
 
   async *readPackages(_path, body) {
-    yield apkRefs(readApkIndex(body).text);
+    yield apkRefs((await readApkIndex(body)).text);
   },
 
   archiveBases: (root) => [root],

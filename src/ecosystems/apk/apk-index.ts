@@ -4,7 +4,8 @@
 // `C:Q1<base64 sha1>` (or `Q2`, sha256) of its control member.
 import type { ExpectedDigest } from '../../engine/types.js';
 import type { PackageRef } from '../../repos/repo-format.js';
-import { memberAt, tarEntries } from './gzip-members.js';
+import { tarFiles } from '../../repos/tar-entries.js';
+import { memberAt } from './gzip-members.js';
 
 export interface ApkIndex {
   /** The name of the signature file (`.SIGN.RSA.<key>.rsa.pub`), if the index is signed. */
@@ -13,13 +14,14 @@ export interface ApkIndex {
 }
 
 /** The index text of an APKINDEX.tar.gz; throws when the body is not one. */
-export function readApkIndex(body: Buffer): ApkIndex {
+export async function readApkIndex(body: Buffer): Promise<ApkIndex> {
   let signature: string | null = null;
+  const wanted = (n: string): boolean => n.startsWith('.SIGN.') || n === 'APKINDEX';
   for (let at = 0; at < body.length;) {
     const m = memberAt(body, at);
-    for (const e of tarEntries(m.data)) {
-      if (e.name.startsWith('.SIGN.')) signature = e.name;
+    for await (const e of tarFiles(m.data, 'none', wanted)) {
       if (e.name === 'APKINDEX') return { signature, text: e.body.toString('utf8') };
+      signature = e.name;
     }
     at = m.end;
   }

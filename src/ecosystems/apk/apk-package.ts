@@ -5,19 +5,17 @@
 import { createHash } from 'node:crypto';
 import type { BodyView, ExpectedDigest } from '../../engine/types.js';
 import { TroveError } from '../../errors.js';
-import { memberAt, tarEntries } from './gzip-members.js';
+import { firstTarFile } from '../../repos/tar-entries.js';
+import { memberAt } from './gzip-members.js';
 
 /** Signature and control members are small; more than this before the data is refused. */
 const MAX_HEAD = 8 * 1024 * 1024;
 const CHUNK = 1024 * 1024;
 
-function datahash(control: Buffer): string | null {
-  for (const e of tarEntries(control)) {
-    if (e.name !== '.PKGINFO') continue;
-    const m = /^datahash = ([0-9a-f]{64})$/m.exec(e.body.toString('utf8'));
-    return m ? (m[1] as string) : null;
-  }
-  throw new Error('the control member has no .PKGINFO');
+async function datahash(control: Buffer): Promise<string | null> {
+  const pkginfo = await firstTarFile(control, 'none', (n) => n === '.PKGINFO');
+  if (!pkginfo) throw new Error('the control member has no .PKGINFO');
+  return /^datahash = ([0-9a-f]{64})$/m.exec(pkginfo.body.toString('utf8'))?.[1] ?? null;
 }
 
 /** Throws TROVE_ERR_VERIFY unless the body is the package the index lists. */
@@ -34,7 +32,8 @@ export async function verifyApk(body: BodyView, expected: ExpectedDigest): Promi
 async function check(body: BodyView, expected: ExpectedDigest): Promise<void> {
   const head = await body.read(0, Math.min(body.size, MAX_HEAD));
   const first = memberAt(head, 0);
-  const signed = [...tarEntries(first.data)].some((e) => e.name.startsWith('.SIGN.'));
+  const signature = await firstTarFile(first.data, 'none', (n) => n.startsWith('.SIGN.'));
+  const signed = signature !== undefined;
   const control = signed ? memberAt(head, first.end) : first;
   const got = createHash(expected.algorithm)
     .update(head.subarray(control.start, control.end))
@@ -42,7 +41,7 @@ async function check(body: BodyView, expected: ExpectedDigest): Promise<void> {
   if (got !== expected.hex) {
     throw new Error(`control ${expected.algorithm} is ${got}, the index lists ${expected.hex}`);
   }
-  const want = datahash(control.data);
+  const want = await datahash(control.data);
   if (!want) return;
   const h = createHash('sha256');
   for (let at = control.end; at < body.size; at += CHUNK) {

@@ -1,6 +1,6 @@
-// Where one gzip member ends in a buffer that holds several (RFC 1952), and the entries of the
-// tar segments inside: apk files and APKINDEX.tar.gz are concatenated gzip streams, and their
-// checksums cover one member's raw bytes. The header is read by hand; the deflate data by zlib,
+// Where one gzip member ends in a buffer that holds several (RFC 1952): apk files and
+// APKINDEX.tar.gz are concatenated gzip streams, and their checksums cover one member's raw
+// bytes, which no gzip library reports. The header is read by hand; the deflate data by zlib,
 // which says how much input it used.
 import { inflateRawSync } from 'node:zlib';
 
@@ -43,25 +43,4 @@ export function memberAt(buf: Buffer, start: number): Member {
     throw new Error('gzip member length does not match its trailer');
   }
   return { start, end, data: out.buffer };
-}
-
-/**
- * The entries of uncompressed tar segments, as apk writes them: concatenated, the first ones
- * without end-of-archive blocks. (Small bodies only: a signature, a control part, an index.)
- */
-export function* tarEntries(tar: Buffer): Generator<{ name: string; body: Buffer }> {
-  const field = (h: Buffer, from: number, to: number): string =>
-    h.toString('latin1', from, to).replace(/\0.*$/s, '').trim();
-  for (let at = 0; at + 512 <= tar.length;) {
-    const header = tar.subarray(at, at + 512);
-    if (header.every((b) => b === 0)) {
-      at += 512;
-      continue;
-    }
-    const size = parseInt(field(header, 124, 136) || '0', 8);
-    if (!Number.isSafeInteger(size)) throw new Error('tar header with a bad size');
-    const name = header.toString('utf8', 0, 100).replace(/\0.*$/s, '');
-    yield { name, body: tar.subarray(at + 512, at + 512 + size) };
-    at += 512 + Math.ceil(size / 512) * 512;
-  }
 }
