@@ -3,7 +3,7 @@
 // size and checksum of any type, and the repository's time.
 import type { ExpectedDigest } from '../../engine/types.js';
 import type { ListedFile, Listing } from '../../repos/repo-format.js';
-import { checksumOf, countOf, xmlFeeder } from './rpm-xml.js';
+import { checksumOf, countOf, recordFeeder } from './rpm-xml.js';
 
 export interface RepomdEntry {
   type: string;
@@ -18,45 +18,22 @@ export interface RepomdEntry {
 /** The `<data>` entries of a repomd.xml; throws when the body is not one. */
 export function parseRepomd(body: Buffer): RepomdEntry[] {
   const entries: RepomdEntry[] = [];
-  let seenRoot = false;
-  let cur: RepomdEntry | null = null;
-  let field: string | null = null;
-  let checksumType: string | undefined;
-  let text = '';
-  const feeder = xmlFeeder({
-    open(name, attrs) {
-      if (name === 'repomd') seenRoot = true;
-      else if (name === 'data') {
-        const type = attrs['type'] ?? '';
-        cur = { type, href: '', size: null, digest: null, timestamp: null, base: null };
-      } else if (cur && name === 'location') {
-        cur.href = attrs['href'] ?? '';
-        cur.base = attrs['xml:base'] ?? null;
-      } else if (cur && (name === 'checksum' || name === 'size' || name === 'timestamp')) {
-        field = name;
-        checksumType = attrs['type'];
-        text = '';
-      }
-    },
-    text(t) {
-      if (field) text += t;
-    },
-    close(name) {
-      const c = cur as RepomdEntry | null;
-      if (c && name === field) {
-        if (name === 'checksum') c.digest = checksumOf(checksumType, text);
-        else if (name === 'size') c.size = countOf(text);
-        else c.timestamp = countOf(text);
-        field = null;
-      } else if (c && name === 'data') {
-        entries.push(c);
-        cur = null;
-      }
-    },
+  const feeder = recordFeeder(['data'], ['checksum', 'location', 'size', 'timestamp'], (r) => {
+    const f = (name: string) => r.fields.get(name);
+    const location = f('location')?.attrs;
+    const checksum = f('checksum');
+    entries.push({
+      type: r.attrs['type'] ?? '',
+      href: location?.['href'] ?? '',
+      base: location?.['xml:base'] ?? null,
+      digest: checksum ? checksumOf(checksum.attrs['type'], checksum.text) : null,
+      size: countOf(f('size')?.text),
+      timestamp: countOf(f('timestamp')?.text),
+    });
   });
   feeder.write(body);
   feeder.end();
-  if (!seenRoot) throw new Error('repomd.xml is not a <repomd> document');
+  if (feeder.root() !== 'repomd') throw new Error('repomd.xml is not a <repomd> document');
   return entries;
 }
 

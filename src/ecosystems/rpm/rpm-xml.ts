@@ -36,6 +36,54 @@ export function xmlFeeder(ev: XmlEvents): XmlFeeder {
   };
 }
 
+/** A repeated element (`<data>`, `<package>`) with the child elements a reader asked for. */
+export interface XmlRecord {
+  name: string;
+  attrs: Record<string, string>;
+  /** The first of each wanted child: its attributes and text. */
+  fields: Map<string, { attrs: Record<string, string>; text: string }>;
+}
+
+/**
+ * Reads `records` elements and, inside each, the first of every `fields` child, with its text;
+ * everything else (primary's file lists, provides) is passed over. `root()` is the document's
+ * first element.
+ */
+export function recordFeeder(
+  records: readonly string[],
+  fields: readonly string[],
+  emit: (r: XmlRecord) => void,
+): XmlFeeder & { root(): string | null } {
+  let root: string | null = null;
+  let cur: XmlRecord | null = null;
+  let field: { name: string; attrs: Record<string, string>; text: string } | null = null;
+  const feeder = xmlFeeder({
+    open(name, attrs) {
+      root ??= name;
+      if (records.includes(name)) cur = { name, attrs, fields: new Map() };
+      else if (cur && fields.includes(name) && !cur.fields.has(name)) {
+        field = { name, attrs, text: '' };
+      }
+    },
+    text(t) {
+      if (field) field.text += t;
+    },
+    close(name) {
+      const r = cur as XmlRecord | null;
+      if (!r) return;
+      const f = field as { name: string; attrs: Record<string, string>; text: string } | null;
+      if (f && name === f.name) {
+        r.fields.set(name, { attrs: f.attrs, text: f.text });
+        field = null;
+      } else if (name === r.name) {
+        emit(r);
+        cur = null;
+      }
+    },
+  });
+  return { ...feeder, root: () => root };
+}
+
 const ALGORITHMS: Record<string, 'sha1' | 'sha256' | 'sha512' | 'md5'> = {
   sha: 'sha1',
   sha1: 'sha1',
