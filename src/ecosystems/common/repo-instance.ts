@@ -5,9 +5,11 @@ import { TroveError, toTroveError } from '../../errors.js';
 import type { Resource } from '../../engine/types.js';
 import { RepoRoots, type Answer, type Digest } from '../../repos/repo-roots.js';
 import type { RepoFormat } from '../../repos/repo-format.js';
+import type { z } from 'zod';
 import type {
   Decision,
   EcosystemInstance,
+  EcosystemType,
   EcosystemRequest,
   InstanceContext,
   SyntheticResponse,
@@ -27,14 +29,26 @@ export type RepoPlace =
   /** Anything else: packages, mirror extras. */
   | { kind: 'other' };
 
-export interface RepoEcosystem {
+export interface RepoEcosystem<C extends RepoConfig = RepoConfig> {
   type: string;
   format: RepoFormat;
   /** `known` are the roots discovered so far, longest first. */
   place(path: string, known: readonly string[]): RepoPlace;
   /** The largest top file accepted, from the instance's config. */
-  maxTopSize(cfg: RepoConfig): number;
+  maxTopSize(cfg: C): number;
   clientSetup(baseUrl: string): string;
+}
+
+/** The ecosystem type of a Linux repository format: its schema, and instances of the machinery. */
+export function repoEcosystemType<S extends z.ZodType<RepoConfig, z.ZodTypeDef, unknown>>(
+  schema: S,
+  eco: RepoEcosystem<z.output<S>>,
+): EcosystemType<S> {
+  return {
+    type: eco.type,
+    schema,
+    create: (name, cfg, ctx) => createRepoInstance(eco as RepoEcosystem, name, cfg, ctx),
+  };
 }
 
 function repoError(err: TroveError): SyntheticResponse {

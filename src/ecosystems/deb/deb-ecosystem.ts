@@ -2,17 +2,16 @@
 // from requests and kept as generations: InRelease, Release and the indexes clients use are
 // served from one verified set, never a mix; packages are verified against Packages before they
 // are kept; an outage serves the last set, never a 404.
-import type { EcosystemType } from '../ecosystem.js';
-import { createRepoInstance, type RepoEcosystem } from '../common/repo-instance.js';
-import { debSchema, type DebConfig } from './deb-config.js';
+import { repoEcosystemType } from '../common/repo-instance.js';
+import { debSchema } from './deb-config.js';
 import { debFormat } from './deb-format.js';
 import { placeOf } from './deb-path.js';
 
-const deb: RepoEcosystem = {
+export const debEcosystem = repoEcosystemType(debSchema, {
   type: 'deb',
   format: debFormat,
   place: placeOf,
-  maxTopSize: (cfg) => (cfg as DebConfig).max_release_size,
+  maxTopSize: (cfg) => cfg.max_release_size,
   clientSetup: (baseUrl) =>
     [
       '# /etc/apt/sources.list.d/trove.sources (the suite and components of your system)',
@@ -22,10 +21,4 @@ const deb: RepoEcosystem = {
       'Components: main',
       'Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg',
     ].join('\n'),
-};
-
-export const debEcosystem: EcosystemType<typeof debSchema> = {
-  type: 'deb',
-  schema: debSchema,
-  create: (name, cfg, ctx) => createRepoInstance(deb, name, cfg, ctx),
-};
+});

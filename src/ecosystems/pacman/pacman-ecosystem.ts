@@ -3,23 +3,16 @@
 // requests and kept as one generation, refreshed conditionally; If-Modified-Since on a
 // database is a 304 only when unchanged; packages are verified against `%SHA256SUM%` and
 // `%CSIZE%` before they are kept; with the mirror down the last databases are served.
-import type { EcosystemType } from '../ecosystem.js';
-import { createRepoInstance, type RepoEcosystem } from '../common/repo-instance.js';
-import { pacmanSchema, type PacmanConfig } from './pacman-config.js';
+import { repoEcosystemType } from '../common/repo-instance.js';
+import { pacmanSchema } from './pacman-config.js';
 import { pacmanFormat } from './pacman-format.js';
 import { placeOf } from './pacman-path.js';
 
-const pacman: RepoEcosystem = {
+export const pacmanEcosystem = repoEcosystemType(pacmanSchema, {
   type: 'pacman',
   format: pacmanFormat,
   place: placeOf,
-  maxTopSize: (cfg) => (cfg as PacmanConfig).max_db_size,
+  maxTopSize: (cfg) => cfg.max_db_size,
   clientSetup: (baseUrl) =>
     ['# /etc/pacman.d/mirrorlist (first line)', `Server = ${baseUrl}/$repo/os/$arch`].join('\n'),
-};
-
-export const pacmanEcosystem: EcosystemType<typeof pacmanSchema> = {
-  type: 'pacman',
-  schema: pacmanSchema,
-  create: (name, cfg, ctx) => createRepoInstance(pacman, name, cfg, ctx),
-};
+});

@@ -3,17 +3,16 @@
 // clients use come from one verified set, every data file checked against repomd's checksum of
 // whatever type; packages are verified against primary's pkgid checksum and size before they
 // are kept; cached files answer single and multi-range requests (zchunk).
-import type { EcosystemType } from '../ecosystem.js';
-import { createRepoInstance, type RepoEcosystem } from '../common/repo-instance.js';
-import { rpmSchema, type RpmConfig } from './rpm-config.js';
+import { repoEcosystemType } from '../common/repo-instance.js';
+import { rpmSchema } from './rpm-config.js';
 import { rpmFormat } from './rpm-format.js';
 import { placeOf } from './rpm-path.js';
 
-const rpm: RepoEcosystem = {
+export const rpmEcosystem = repoEcosystemType(rpmSchema, {
   type: 'rpm',
   format: rpmFormat,
   place: placeOf,
-  maxTopSize: (cfg) => (cfg as RpmConfig).max_repomd_size,
+  maxTopSize: (cfg) => cfg.max_repomd_size,
   clientSetup: (baseUrl) =>
     [
       '# /etc/yum.repos.d/trove.repo (one section per repository; baseurl, not metalink)',
@@ -22,10 +21,4 @@ const rpm: RepoEcosystem = {
       `baseurl=${baseUrl}/releases/$releasever/Everything/$basearch/os/`,
       'gpgcheck=1',
     ].join('\n'),
-};
-
-export const rpmEcosystem: EcosystemType<typeof rpmSchema> = {
-  type: 'rpm',
-  schema: rpmSchema,
-  create: (name, cfg, ctx) => createRepoInstance(rpm, name, cfg, ctx),
-};
+});
