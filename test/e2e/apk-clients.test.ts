@@ -8,10 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApkClient } from '../helpers/apk-client.js';
+import { untilServed } from '../helpers/client.js';
 import { ApkRepo, KEY_NAME } from '../helpers/apk-repo.js';
 import { startTrove, type TestTrove } from '../helpers/trove.js';
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const MAIN = 'v3.20/main/x86_64';
 
 describe('apk through Trove', () => {
@@ -41,17 +41,6 @@ describe('apk through Trove', () => {
     rmSync(work, { recursive: true, force: true });
   });
 
-  /** Waits (bounded) until Trove serves the current index upstream. */
-  const waitForIndex = async (): Promise<void> => {
-    const want = repo.file(`${MAIN}/APKINDEX.tar.gz`);
-    for (let i = 0; i < 100; i++) {
-      const got = Buffer.from(await (await served(`${MAIN}/APKINDEX.tar.gz`)).arrayBuffer());
-      if (got.equals(want)) return;
-      await sleep(100);
-    }
-    throw new Error('Trove never served the new index');
-  };
-
   it('updates and fetches through Trove, every check passing; packages are hits', async () => {
     const c = client();
     expect(await c.update()).toBe(2);
@@ -70,7 +59,10 @@ describe('apk through Trove', () => {
   it('picks up a new publication', async () => {
     await repo.build({ name: 'trove-hello', version: '1.1-r0', payload: 'newer\n' });
     await repo.publish();
-    await waitForIndex();
+    await untilServed(
+      `${trove.url}/alpine/${MAIN}/APKINDEX.tar.gz`,
+      repo.file(`${MAIN}/APKINDEX.tar.gz`),
+    );
     const c = client();
     expect(await c.update()).toBe(2);
     expect((await c.fetch('trove-hello')).get('usr/share/trove-hello/payload')?.toString()).toBe(
@@ -81,7 +73,10 @@ describe('apk through Trove', () => {
   it('refuses a rebuilt package, and one whose data no longer matches its control part', async () => {
     const rel = await repo.build({ name: 'trove-again', version: '1.0-r0' });
     await repo.publish();
-    await waitForIndex();
+    await untilServed(
+      `${trove.url}/alpine/${MAIN}/APKINDEX.tar.gz`,
+      repo.file(`${MAIN}/APKINDEX.tar.gz`),
+    );
     const good = repo.file(rel);
     // Rebuilt: another control member, so another C:Q1.
     await repo.build({ name: 'trove-again', version: '1.0-r0', payload: 'rebuilt\n' });

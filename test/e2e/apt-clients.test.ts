@@ -9,12 +9,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AptRepo, aptArgs } from '../helpers/apt-repo.js';
+import { untilServed } from '../helpers/client.js';
+import { sleep } from '../helpers/fake-upstream.js';
 import { runCommand, type Ran } from '../helpers/run.js';
 import { requireTools } from '../helpers/tools.js';
 import { startTrove, type TestTrove } from '../helpers/trove.js';
 
 const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 describe.skipIf(!requireTools('apt-get', 'apt-ftparchive', 'gpg', 'dpkg-deb', 'xz'))(
   'apt through Trove',
@@ -61,15 +62,6 @@ describe.skipIf(!requireTools('apt-get', 'apt-ftparchive', 'gpg', 'dpkg-deb', 'x
 
     const served = async (path: string): Promise<Response> => fetch(`${trove.url}/debian/${path}`);
 
-    /** Waits (bounded) until Trove serves this InRelease: the refresh picked up a publication. */
-    const waitForInRelease = async (text: string): Promise<void> => {
-      for (let i = 0; i < 100; i++) {
-        if ((await (await served('dists/stable/InRelease')).text()) === text) return;
-        await sleep(100);
-      }
-      throw new Error('Trove never served the new InRelease');
-    };
-
     it('updates and downloads through Trove, verified byte for byte; a second update is a 304', async () => {
       const c = client(`${trove.url}/debian`);
       const up = await c.apt('update');
@@ -93,7 +85,7 @@ describe.skipIf(!requireTools('apt-get', 'apt-ftparchive', 'gpg', 'dpkg-deb', 'x
     it('picks up a new publication whole, and keeps serving packages of the one before', async () => {
       repo.build({ name: 'trove-hello', version: '1.1', payload: 'newer\n' });
       const text = repo.publish('stable', { byHash: true, validFor: 86_400 });
-      await waitForInRelease(text);
+      await untilServed(`${trove.url}/debian/dists/stable/InRelease`, text);
       const c = client(`${trove.url}/debian`);
       expect((await c.apt('update')).code).toBe(0);
       const dl = await c.apt('download', 'trove-hello=1.1');
@@ -128,7 +120,7 @@ describe.skipIf(!requireTools('apt-get', 'apt-ftparchive', 'gpg', 'dpkg-deb', 'x
 
     it('refuses a rebuilt package whose bytes no longer match Packages, and never keeps it', async () => {
       const text = repo.publish('stable', { byHash: true, validFor: 86_400 });
-      await waitForInRelease(text);
+      await untilServed(`${trove.url}/debian/dists/stable/InRelease`, text);
       const c = client(`${trove.url}/debian`);
       expect((await c.apt('update')).code).toBe(0);
       const rel = 'pool/main/t/trove-bad/trove-bad_1.0_all.deb';
@@ -186,7 +178,7 @@ describe.skipIf(!requireTools('apt-get', 'apt-ftparchive', 'gpg', 'dpkg-deb', 'x
 
     it('serves update and download with the archive stopped, and after a restart on its cache', async () => {
       const text = repo.publish('stable', { byHash: true, validFor: 86_400 });
-      await waitForInRelease(text);
+      await untilServed(`${trove.url}/debian/dists/stable/InRelease`, text);
       const warm = client(`${trove.url}/debian`);
       expect((await warm.apt('update')).code).toBe(0);
       expect((await warm.apt('download', 'trove-world')).code).toBe(0);

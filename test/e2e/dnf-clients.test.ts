@@ -8,6 +8,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { untilServed } from '../helpers/client.js';
+import { sleep } from '../helpers/fake-upstream.js';
 import { recorder } from '../helpers/recorder.js';
 import { RpmRepo, dnfArgs } from '../helpers/rpm-repo.js';
 import { runCommand, type Ran } from '../helpers/run.js';
@@ -15,7 +17,6 @@ import { requireTools } from '../helpers/tools.js';
 import { startTrove, type TestTrove } from '../helpers/trove.js';
 
 const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 describe.skipIf(!requireTools('dnf', 'rpmbuild', 'createrepo_c', 'zckdl'))(
   'dnf through Trove',
@@ -58,15 +59,9 @@ describe.skipIf(!requireTools('dnf', 'rpmbuild', 'createrepo_c', 'zckdl'))(
     const installed = (root: string, name: string): string =>
       readFileSync(join(root, 'usr', 'share', name, 'payload'), 'utf8');
     const served = (path: string): Promise<Response> => fetch(`${trove.url}/fedora/${path}`);
-
     /** Waits (bounded) until Trove serves this repomd.xml: a refresh picked up a publication. */
-    const waitForRepomd = async (text: string, path = 'os'): Promise<void> => {
-      for (let i = 0; i < 100; i++) {
-        if ((await (await served(`${path}/repodata/repomd.xml`)).text()) === text) return;
-        await sleep(100);
-      }
-      throw new Error('Trove never served the new repomd.xml');
-    };
+    const repomdServed = (text: string, path = 'os'): Promise<void> =>
+      untilServed(`${trove.url}/fedora/${path}/repodata/repomd.xml`, text);
 
     it('installs through Trove, each file verified; the package is a hit afterwards', async () => {
       const c = client();
@@ -84,7 +79,7 @@ describe.skipIf(!requireTools('dnf', 'rpmbuild', 'createrepo_c', 'zckdl'))(
 
     it('picks up a new publication whole', async () => {
       repo.build({ name: 'trove-hello', version: '1.1', payload: 'newer\n' }, 'os');
-      await waitForRepomd(repo.publish('os'));
+      await repomdServed(repo.publish('os'));
       const c = client();
       const r = await c.dnf('install', 'trove-hello-1.1');
       expect(r.code, r.err).toBe(0);
@@ -106,14 +101,14 @@ describe.skipIf(!requireTools('dnf', 'rpmbuild', 'createrepo_c', 'zckdl'))(
       const ok = await c.dnf('install', 'trove-hello');
       expect(ok.code, ok.err).toBe(0);
       // Repaired upstream: the next refresh publishes it.
-      await waitForRepomd(repo.publish('os'));
+      await repomdServed(repo.publish('os'));
       const fixed = await client().dnf('install', 'trove-bad');
       expect(fixed.code, fixed.err).toBe(0);
     });
 
     it('refuses a rebuilt package whose bytes no longer match primary, and never keeps it', async () => {
       repo.build({ name: 'trove-again', version: '1.0' }, 'os');
-      await waitForRepomd(repo.publish('os'));
+      await repomdServed(repo.publish('os'));
       const rel = 'os/Packages/trove-again-1.0-1.noarch.rpm';
       const good = repo.file(rel);
       repo.build({ name: 'trove-again', version: '1.0', payload: 'rebuilt\n' }, 'os');
@@ -156,7 +151,7 @@ describe.skipIf(!requireTools('dnf', 'rpmbuild', 'createrepo_c', 'zckdl'))(
       writeFileSync(source, repo.file(`zck/repodata/${old}`));
       for (const n of ['b', 'f', 'l'])
         repo.build({ name: `trove-zck-${n}`, version: '1.0' }, 'zck');
-      await waitForRepomd(repo.publish('zck', { zck: true }), 'zck');
+      await repomdServed(repo.publish('zck', { zck: true }), 'zck');
       const next = name();
       // Into the cache whole first (a miss streams the whole file).
       const warm = await served(`zck/repodata/${next}`);

@@ -7,13 +7,13 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { untilServed } from '../helpers/client.js';
 import { PacmanRepo, pacmanArgs } from '../helpers/pacman-repo.js';
 import { recorder } from '../helpers/recorder.js';
 import { runCommand, type Ran } from '../helpers/run.js';
 import { requireTools } from '../helpers/tools.js';
 import { startTrove, type TestTrove } from '../helpers/trove.js';
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const CORE = PacmanRepo.dir('core');
 
 describe.skipIf(!requireTools('pacman', 'repo-add', 'bsdtar', 'zstd'))(
@@ -58,16 +58,6 @@ describe.skipIf(!requireTools('pacman', 'repo-add', 'bsdtar', 'zstd'))(
     const payload = (root: string, name: string): string =>
       readFileSync(join(root, 'usr', 'share', name, 'payload'), 'utf8');
 
-    /** Waits (bounded) until Trove serves the current core.db upstream. */
-    const waitForDb = async (): Promise<void> => {
-      const want = repo.file(`${CORE}/core.db`);
-      for (let i = 0; i < 100; i++) {
-        if (Buffer.from(await (await served(`${CORE}/core.db`)).arrayBuffer()).equals(want)) return;
-        await sleep(100);
-      }
-      throw new Error('Trove never served the new core.db');
-    };
-
     it('syncs and installs through Trove; a second sync is a 304; packages are hits', async () => {
       const c = client();
       const r = await c.pacman('-Sy', 'trove-hello', 'trove-world');
@@ -111,7 +101,7 @@ describe.skipIf(!requireTools('pacman', 'repo-add', 'bsdtar', 'zstd'))(
       repo.build({ name: 'trove-hello', version: '1.1', payload: 'newer\n' });
       rmSync(join(repo.root, `${CORE}/trove-hello-1.0-1-any.pkg.tar.zst`));
       repo.publish('core');
-      await waitForDb();
+      await untilServed(`${trove.url}/arch/${CORE}/core.db`, repo.file(`${CORE}/core.db`));
       const c = client();
       const r = await c.pacman('-Sy', 'trove-hello');
       expect(r.code, r.err).toBe(0);
@@ -126,7 +116,7 @@ describe.skipIf(!requireTools('pacman', 'repo-add', 'bsdtar', 'zstd'))(
     it('refuses a rebuilt package whose bytes no longer match the database, and never keeps it', async () => {
       repo.build({ name: 'trove-again', version: '1.0' });
       repo.publish('core');
-      await waitForDb();
+      await untilServed(`${trove.url}/arch/${CORE}/core.db`, repo.file(`${CORE}/core.db`));
       const rel = `${CORE}/trove-again-1.0-1-any.pkg.tar.zst`;
       const good = repo.file(rel);
       repo.build({ name: 'trove-again', version: '1.0', payload: 'rebuilt\n' });

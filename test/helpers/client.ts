@@ -73,3 +73,17 @@ export function get(
     req.end();
   });
 }
+
+/**
+ * Polls `url` every 100 ms, for at most `ms`, until it answers exactly `want`: a repository
+ * refresh has published the set an upstream just wrote.
+ */
+export async function untilServed(url: string, want: Buffer | string, ms = 10_000): Promise<void> {
+  const body = Buffer.from(want);
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if ((await get(url)).body.equals(body)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} never answered the expected body within ${ms} ms`);
+}

@@ -5,10 +5,10 @@
 import { createHash } from 'node:crypto';
 import { Client } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
-import { get } from '../../helpers/client.js';
+import { get, untilServed } from '../../helpers/client.js';
 import { AptRepo } from '../../helpers/apt-repo.js';
 import { metric } from '../../helpers/metrics.js';
-import { FakeUpstream } from '../../helpers/fake-upstream.js';
+import { FakeUpstream, sleep, until } from '../../helpers/fake-upstream.js';
 import { startTrove, type TestTrove } from '../../helpers/trove.js';
 import { requireTools } from '../../helpers/tools.js';
 import { selfSignedCert } from '../../helpers/net-fixtures.js';
@@ -16,7 +16,6 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const sha256 = (b: Buffer | string): string => createHash('sha256').update(b).digest('hex');
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const BIN = 'dists/stable/main/binary-amd64';
 
 let trove: TestTrove | undefined;
@@ -53,14 +52,6 @@ function listed(release: string, path: string): string {
   return m[1] as string;
 }
 
-async function until(what: () => Promise<boolean>, label: string): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    if (await what()) return;
-    await sleep(100);
-  }
-  throw new Error(`timed out waiting for ${label}`);
-}
-
 describe.skipIf(!requireTools('apt-ftparchive', 'gpg', 'dpkg-deb', 'xz'))('deb mirror', () => {
   it('answers a connection from the set whose InRelease it read, across a publication', async () => {
     const r = await archive();
@@ -79,10 +70,7 @@ describe.skipIf(!requireTools('apt-ftparchive', 'gpg', 'dpkg-deb', 'xz'))('deb m
       );
       r.build({ name: 'trove-hello', version: '2.0' });
       const second = r.publish('stable', { validFor: 86_400 });
-      await until(
-        async () => (await get(`${base}/dists/stable/InRelease`)).body.toString() === second,
-        'the new set',
-      );
+      await untilServed(`${base}/dists/stable/InRelease`, second);
       // Another connection reads the new set; this one still gets the indexes its InRelease lists.
       const fresh = await get(`${base}/${BIN}/Packages.xz`);
       expect(sha256(fresh.body)).toBe(listed(second, 'main/binary-amd64/Packages.xz'));
@@ -112,10 +100,7 @@ describe.skipIf(!requireTools('apt-ftparchive', 'gpg', 'dpkg-deb', 'xz'))('deb m
     await sleep(1_100); // a later mtime upstream
     r.build({ name: 'trove-hello', version: '2.0' });
     const second = r.publish('stable', { validFor: 86_400 });
-    await until(
-      async () => (await get(`${base}/dists/stable/InRelease`)).body.toString() === second,
-      'the new set',
-    );
+    await untilServed(`${base}/dists/stable/InRelease`, second);
     const again = await get(`${base}/dists/stable/InRelease`, {
       headers: { 'if-modified-since': stamp },
     });
@@ -252,6 +237,6 @@ describe.skipIf(!requireTools('apt-ftparchive', 'gpg', 'dpkg-deb', 'xz'))('deb m
     await until(async () => {
       const m = (await get(`${trove?.url}/metrics`)).body;
       return metric(m, 'trove_repo_roots', { instance: 'deb', state: 'suspect' }) === 1;
-    }, 'a suspect root');
+    }, 10_000);
   });
 });

@@ -5,14 +5,13 @@
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
-import { get } from '../../helpers/client.js';
+import { get, untilServed } from '../../helpers/client.js';
 import { RpmRepo } from '../../helpers/rpm-repo.js';
-import { FakeUpstream } from '../../helpers/fake-upstream.js';
+import { FakeUpstream, sleep } from '../../helpers/fake-upstream.js';
 import { startTrove, type TestTrove } from '../../helpers/trove.js';
 import { requireTools } from '../../helpers/tools.js';
 
 const sha256 = (b: Buffer | string): string => createHash('sha256').update(b).digest('hex');
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const PKG = 'os/Packages/trove-hello-1.0-1.noarch.rpm';
 
 let trove: TestTrove | undefined;
@@ -42,14 +41,6 @@ async function mirror(url: string, over: Record<string, unknown> = {}): Promise<
 /** The repodata file of a publication whose name ends so. */
 const data = (r: RpmRepo, suffix: string): string =>
   `os/repodata/${r.repodata('os').find((f) => f.endsWith(suffix)) as string}`;
-
-async function until(what: () => Promise<boolean>, label: string): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    if (await what()) return;
-    await sleep(100);
-  }
-  throw new Error(`timed out waiting for ${label}`);
-}
 
 /** Adds a prestodelta listing one .drpm to the repomd of `os`, and writes that .drpm. */
 function addDelta(r: RpmRepo, drpm: Buffer): string {
@@ -113,10 +104,7 @@ describe.skipIf(!requireTools('rpmbuild', 'createrepo_c'))('rpm mirror', () => {
     r.build({ name: 'trove-world', version: '1.0' }, 'os');
     const text = r.publish('os');
     expect(r.repodata('os').some((f) => oldPrimary.endsWith(f))).toBe(false);
-    await until(
-      async () => (await get(`${base}/os/repodata/repomd.xml`)).body.toString() === text,
-      'the new publication',
-    );
+    await untilServed(`${base}/os/repodata/repomd.xml`, text);
     expect(oldRepomd.toString()).not.toBe(text);
     // Gone upstream, still answered from the generation before (a new connection, no pin).
     const old = await get(`${base}/${oldPrimary}`);
