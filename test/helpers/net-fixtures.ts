@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer as createTlsServer } from 'node:tls';
 import dnsPacket from 'dns-packet';
+import { framed } from '../../src/upstream/network/dns/wire.js';
 
 export type NameTable = Record<string, string>;
 
@@ -230,10 +231,8 @@ export async function startDns(
         const len = buf.readUInt16BE(0);
         const reply = answer(buf.subarray(2, 2 + len), names, 'tls', queries);
         buf = buf.subarray(2 + len);
-        const framed = Buffer.alloc(2 + reply.length);
-        framed.writeUInt16BE(reply.length, 0);
-        reply.copy(framed, 2);
-        socket.write(framed);
+        const out = framed(reply);
+        socket.write(out);
       }
     });
     socket.on('error', () => undefined);
@@ -318,11 +317,9 @@ export async function startDoq(names: NameTable): Promise<DoqFixture> {
         for await (const c of stream.readable) parts.push(Buffer.from(c));
         const msg = Buffer.concat(parts);
         const reply = answer(msg.subarray(2, 2 + msg.readUInt16BE(0)), names, 'quic', queries);
-        const framed = Buffer.alloc(2 + reply.length);
-        framed.writeUInt16BE(reply.length, 0);
-        reply.copy(framed, 2);
+        const out = framed(reply);
         const w = stream.writable.getWriter();
-        await w.write(framed);
+        await w.write(out);
         await w.close();
       })().catch(() => undefined);
     });

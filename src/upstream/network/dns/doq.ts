@@ -7,7 +7,7 @@ import { randomFillSync } from 'node:crypto';
 import { lookup } from 'node:dns/promises';
 import { rootCertificates } from 'node:tls';
 import type { DnsResolver, Answer } from './resolver.js';
-import { decodeAnswer, encodeQuery, merge, type RecordType } from './wire.js';
+import { decodeAnswer, encodeQuery, framed, merge, type RecordType } from './wire.js';
 
 /** The part of @matrixai/quic used here. */
 interface QuicStream {
@@ -115,12 +115,8 @@ export class DoqResolver implements DnsResolver {
 
   async #ask(client: QuicClient, hostname: string, type: RecordType): Promise<Answer> {
     const stream = client.connection.newStream('bidi');
-    const q = encodeQuery(hostname, type, 0);
-    const framed = Buffer.alloc(2 + q.length);
-    framed.writeUInt16BE(q.length, 0);
-    q.copy(framed, 2);
     const writer = stream.writable.getWriter();
-    await writer.write(framed);
+    await writer.write(framed(encodeQuery(hostname, type, 0)));
     await writer.close();
     const parts: Buffer[] = [];
     for await (const chunk of stream.readable) parts.push(Buffer.from(chunk));

@@ -3,7 +3,7 @@
 import { isIP } from 'node:net';
 import { connect, type TLSSocket } from 'node:tls';
 import type { Answer, DnsResolver } from './resolver.js';
-import { decodeAnswer, encodeQuery, merge } from './wire.js';
+import { decodeAnswer, encodeQuery, framed, merge } from './wire.js';
 
 export class DotResolver implements DnsResolver {
   constructor(
@@ -49,11 +49,7 @@ export class DotResolver implements DnsResolver {
       });
       socket.once('secureConnect', () => {
         for (const [i, type] of (['A', 'AAAA'] as const).entries()) {
-          const q = encodeQuery(hostname, type, i + 1);
-          const framed = Buffer.alloc(2 + q.length);
-          framed.writeUInt16BE(q.length, 0);
-          q.copy(framed, 2);
-          socket.write(framed);
+          socket.write(framed(encodeQuery(hostname, type, i + 1)));
         }
       });
     });

@@ -1,5 +1,5 @@
-// DNS wire format (RFC 1035) for DoT and DoH, through dns-packet: build A/AAAA queries and read
-// their answers.
+// DNS wire format (RFC 1035) for DoT, DoQ and DoH, through dns-packet: build A/AAAA queries,
+// frame them by length, and read their answers.
 import dnsPacket from 'dns-packet';
 import type { Address, Answer } from './resolver.js';
 
@@ -29,6 +29,14 @@ export function decodeAnswer(buf: Buffer, hostname: string): Answer {
     ttl = Math.min(ttl, a.ttl ?? 30);
   }
   return { addresses, ttl: Number.isFinite(ttl) ? ttl : 30 };
+}
+
+/** A message framed by its two-byte length, as DNS over TCP, TLS and QUIC send it. */
+export function framed(msg: Buffer): Buffer {
+  const out = Buffer.alloc(2 + msg.length);
+  out.writeUInt16BE(msg.length, 0);
+  msg.copy(out, 2);
+  return out;
 }
 
 export function merge(answers: Answer[]): Answer {
