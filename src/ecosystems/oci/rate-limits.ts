@@ -6,17 +6,10 @@
 import { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import type { FetchInit, Origin, UpstreamResponse } from '../../upstream/upstream-pool.js';
+import type { UpstreamLimit } from '../ecosystem.js';
 
 const DEFAULT_BACKOFF = 60_000;
 const MAX_BACKOFF = 6 * 60 * 60_000;
-
-export interface RateLimitState {
-  registry: string;
-  limit: number | null;
-  remaining: number | null;
-  /** Seconds left of a back-off after a 429, else 0. */
-  backoff: number;
-}
 
 /** The count before `;` of a ratelimit header, or null. */
 function countOf(v: string | undefined): number | null {
@@ -60,7 +53,7 @@ export class RateLimits {
     };
   }
 
-  states(): RateLimitState[] {
+  states(): UpstreamLimit[] {
     const now = this.#now();
     return [...this.#states].map(([registry, s]) => ({
       registry,

@@ -52,11 +52,6 @@ export class SumdbRoute implements Origin {
     return route.origin.fetch(`${route.prefix}${path}`, init);
   }
 
-  /** Where lookups go now (`direct` or a proxy's URL), for logs and tests. */
-  async via(): Promise<string> {
-    return (await this.#current()).via;
-  }
-
   #current(): Promise<Route> {
     if (this.#route && this.#route.until > this.#now()) return Promise.resolve(this.#route.route);
     this.#finding ??= this.#find().finally(() => (this.#finding = null));
