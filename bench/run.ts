@@ -8,8 +8,9 @@
 //   W6 RSS growth under 1,000 clients that stall on a large hit
 //   W2-npm, W5-npm, W4-npm, W2-pypi, W5-pypi, W5-cargo, W5-maven, W5-apt: per ecosystem
 //   (lib/*.ts)
-// BENCH_QUICK=1 shrinks sizes and durations; BENCH_NGINX_WORKERS sets the peer's workers (1);
-// BENCH_ONLY=apt runs W5-apt alone; BENCH_ONLY=prefetch runs W6-OCI alone.
+// BENCH_QUICK=1 shrinks sizes and durations; BENCH_WORKERS sets the worker processes of Trove,
+// nginx and the bare server for W1-W3 and W6 (default: one per core; the other workloads run
+// one Trove process); BENCH_ONLY=hits runs W1-W3 alone, apt W5-apt, prefetch W6-OCI.
 import { spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
@@ -24,6 +25,7 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { BIG_DEB, aptArchive, aptFetch, acngBinary, startAcng } from './lib/apt.js';
 import { curlBurst, curlOnce, median, stalledReaders, wrk } from './lib/clients.js';
@@ -67,7 +69,7 @@ const MB = 1024 * 1024;
 const W1_SIZE = (quick ? 20 : 200) * MB;
 const W4_SIZE = (quick ? 100 : 1024) * MB;
 const SECONDS = quick ? 3 : 10;
-const WORKERS = Number(process.env['BENCH_NGINX_WORKERS'] ?? 1);
+const WORKERS = Number(process.env['BENCH_WORKERS'] ?? availableParallelism());
 const GO_MODULES = quick ? 30 : 120;
 const APT_PACKAGES = quick ? 20 : 100;
 const STALLED = quick ? 200 : 1000;
@@ -108,6 +110,7 @@ async function startTrove(
   name: string,
   originPort: number,
   instances?: string,
+  workers = 1,
 ): Promise<{ child: ChildProcess; port: number }> {
   const port = await freePort();
   const dir = join(work, name);
@@ -115,7 +118,7 @@ async function startTrove(
   const cfg = join(dir, 'trove.yaml');
   writeFileSync(
     cfg,
-    `server:\n  listen: 127.0.0.1:${port}\nstorage:\n  dir: ${join(dir, 'cache')}\nlog:\n  level: info\n` +
+    `server:\n  listen: 127.0.0.1:${port}\n  workers: ${workers}\nstorage:\n  dir: ${join(dir, 'cache')}\nlog:\n  level: info\n` +
       (instances ??
         `instances:\n  files:\n    type: file\n    upstreams: [http://127.0.0.1:${originPort}/]\n    default_policy: immutable\n`),
   );
@@ -164,7 +167,7 @@ async function main(): Promise<void> {
   };
   children.push(await startOrigin(work, data, ports));
   children.push(await startPeer(work, data, ports, WORKERS));
-  const trove = await startTrove('trove', ports.originForTrove);
+  const trove = await startTrove('trove', ports.originForTrove, undefined, WORKERS);
   const T = `http://127.0.0.1:${trove.port}/files`;
   const N = `http://127.0.0.1:${ports.proxy}`;
   const S = `http://127.0.0.1:${ports.static}`;
@@ -248,7 +251,8 @@ async function main(): Promise<void> {
   // Reference: the same load on a bare node:http server answering from memory.
   const barePort = await freePort();
   const bareJs = join(import.meta.dirname, 'bare-server.js');
-  const bare = start(process.execPath, [bareJs, data, String(barePort)], join(work, 'bare.log'));
+  const bareArgs = [bareJs, data, String(barePort), String(WORKERS)];
+  const bare = start(process.execPath, bareArgs, join(work, 'bare.log'));
   children.push(bare);
   await waitForPort(barePort);
   const w2B = await small64(`http://127.0.0.1:${barePort}/`, '');
@@ -298,6 +302,11 @@ async function main(): Promise<void> {
     target: '>= 0.8x',
   });
 
+  if (process.env['BENCH_ONLY'] === 'hits') {
+    await stop(trove.child);
+    return print();
+  }
+
   // W6: memory under clients that ask for the large hit and never read it.
   console.log(`bench: W6 ${STALLED} stalled readers`);
   const peerPid = Number(readFileSync(join(work, 'nginx-peer', 'nginx.pid'), 'utf8'));
@@ -312,8 +321,8 @@ async function main(): Promise<void> {
     close();
     return peak - before;
   };
-  const w6T = await stalledPeak(`${T}/w1.bin`, () => rss(trove.child.pid as number));
-  const w6N = await stalledPeak(`${S}/w1.bin`, () => nginxRss(peerPid));
+  const w6T = await stalledPeak(`${T}/w1.bin`, () => treeRss(trove.child.pid as number));
+  const w6N = await stalledPeak(`${S}/w1.bin`, () => treeRss(peerPid));
   rows.push({
     workload: 'W6',
     metric: `RSS growth, ${STALLED} stalled readers of a ${W1_SIZE / MB} MiB hit`,
@@ -444,7 +453,7 @@ async function main(): Promise<void> {
   let peakN = 0;
   const sampler = setInterval(() => {
     peakT = Math.max(peakT, rss(fresh.child.pid as number));
-    peakN = Math.max(peakN, nginxRss(peer));
+    peakN = Math.max(peakN, treeRss(peer));
   }, 25);
   const b4T = await curlBurst(`http://127.0.0.1:${fresh.port}/files/w4.bin`, 20);
   const b4N = await curlBurst(`${N}/w4.bin`, 20);
@@ -974,7 +983,8 @@ function warmPageCache(path: string): void {
 }
 
 /** RSS of the nginx master and its workers. */
-function nginxRss(master: number): number {
+/** RSS of a process and its children (nginx's master and workers, Trove's primary and workers). */
+function treeRss(master: number): number {
   let total = rss(master);
   try {
     const kids = readFileSync(`/proc/${master}/task/${master}/children`, 'utf8')
@@ -992,7 +1002,7 @@ function print(): void {
   const fmt = (n: number): string =>
     Number.isFinite(n) ? (Math.abs(n) >= 100 ? n.toFixed(0) : n.toFixed(2)) : 'n/a';
   console.log(
-    `\nTrove vs its peers (nginx ${WORKERS === 1 ? 'with 1 worker, as Trove has one event loop' : `with ${WORKERS} workers`}; docker-registry's proxy mode for W1-OCI), ${quick ? 'quick' : 'full'} sizes\n`,
+    `\nTrove vs its peers (W1-W3 and W6: Trove, nginx and the bare server with ${WORKERS} worker${WORKERS === 1 ? '' : 's'} each; docker-registry's proxy mode for W1-OCI), ${quick ? 'quick' : 'full'} sizes\n`,
   );
   const header = ['workload', 'metric', 'trove', 'peer', 'unit', 'trove/peer', 'target'];
   const lines = rows.map((r) => [

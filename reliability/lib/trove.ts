@@ -29,7 +29,9 @@ export async function startTrove(dir: string, yaml: string, port?: number): Prom
   mkdirSync(dir, { recursive: true });
   const p = port ?? (await freePort());
   const cfg = join(dir, 'trove.yaml');
-  writeFileSync(cfg, `server:\n  listen: 127.0.0.1:${p}\n  shutdown_timeout: 5s\n${yaml}`);
+  // One process: the harness reads RSS and descriptors of the pid it started, and kill -9s it.
+  const server = `server:\n  listen: 127.0.0.1:${p}\n  shutdown_timeout: 5s\n  workers: 1\n`;
+  writeFileSync(cfg, `${server}${yaml}`);
   const out = openSync(join(dir, 'trove.log'), 'a');
   const child = spawn(process.execPath, [MAIN, 'serve', '--config', cfg], {
     stdio: ['ignore', out, out],

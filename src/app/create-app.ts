@@ -2,7 +2,8 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { ServerResponse } from 'node:http';
-import { destination, pino, type Logger } from 'pino';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import { Engine } from '../engine/engine.js';
 import { MemoryCache } from '../engine/memory-cache.js';
@@ -13,7 +14,8 @@ import type { CacheIndex } from '../index/cache-index.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { SqliteIndex } from '../index/sqlite/sqlite-index.js';
 import { Metrics } from '../observability/metrics.js';
-import { closeGracefully, listen, type Listener } from '../server/listeners.js';
+import { stdoutLogger, type StdoutLogger } from '../observability/stdout-logger.js';
+import { closeGracefully, httpServer, listen, type Listener } from '../server/listeners.js';
 import { primaryMounts } from '../server/mount.js';
 import { trustList } from '../server/public-url.js';
 import { createRequestHandler } from '../server/request-handler.js';
@@ -22,9 +24,12 @@ import { FsBlobStore } from '../storage/fs/fs-blob-store.js';
 import { createNetwork } from '../upstream/network/dispatcher.js';
 import { GitMirrors } from '../vcs/git-mirrors.js';
 import { readiness } from './readiness.js';
-import { scheduleScrub } from './scrub-timer.js';
-import { removeTempFiles, sweepLostBlobs } from './recovery.js';
+import { startHousekeeping } from './housekeeping.js';
+import { removeTempFiles } from './recovery.js';
 import { mountInstances } from './instances.js';
+import { ClusterLeases } from '../cluster/worker-leases.js';
+import { alonePeers, clusterPeers } from './peers.js';
+import { clusterMetrics, type WorkerRole } from '../cluster/worker-role.js';
 
 export interface App {
   config: Config;
@@ -42,32 +47,22 @@ export interface AppSeams {
   blobs?(store: BlobStore): BlobStore;
 }
 
+/** The main listener's URL as logged and given in client set-up lines. */
+function shownUrl(addr: AddressInfo): string {
+  const any = addr.address === '0.0.0.0' || addr.address === '::';
+  const host = any ? '127.0.0.1' : addr.address;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${addr.port}`;
+}
+
 export async function startApp(
   config: Config,
   registry: EcosystemRegistry,
   log?: Logger,
   seams: AppSeams = {},
+  cluster?: WorkerRole,
 ): Promise<App> {
-  // Buffered stdout logging: one write per 4 KiB of log lines (about twenty requests), written
-  // on the event loop (no thread hand-off per line), and flushed at least every 250 ms.
-  const dest = log ? null : destination({ dest: 1, sync: true, minLength: 4096 });
-  // A log reader that went away (EPIPE) must never stop Trove from serving or shutting down.
-  dest?.on('error', () => undefined);
-  // flush(), not flushSync(): in sync mode it writes at once too, but flushSync retries a broken
-  // pipe forever and would hang shutdown.
-  const flushNow = (): void => {
-    try {
-      dest?.flush();
-    } catch {
-      // stdout is gone; nothing more can be said there
-    }
-  };
-  const flusher = dest ? setInterval(() => dest.flush(), 250) : null;
-  flusher?.unref();
-  // Lines logged after close (the CLI's last words before process.exit) still reach stdout.
-  if (dest) process.once('exit', flushNow);
-  const logger =
-    log ?? pino({ level: config.log.level, base: { pid: process.pid } }, dest ?? undefined);
+  const out = log ? null : stdoutLogger(config.log.level, { atomicLines: cluster !== undefined });
+  const logger = log ?? (out as StdoutLogger).logger;
   const dir = resolve(config.storage.dir);
   mkdirSync(dir, { recursive: true });
   const fsBlobs = new FsBlobStore(dir);
@@ -81,8 +76,15 @@ export async function startApp(
   const guarded = new GuardedIndex(seams.index?.(driver) ?? driver, {
     onError: (operation, code) => metrics.indexErrors.inc({ operation, code }),
   });
-  const index = new CachedIndex(guarded);
-  await removeTempFiles(fsBlobs, logger);
+  const link = cluster?.link;
+  const leases = link && new ClusterLeases(link);
+  const peers = link && leases ? clusterPeers(link, leases) : alonePeers;
+  const index = new CachedIndex(guarded, {
+    ...(link ? { onChange: (change) => link.send({ trove: 1, t: 'invalidate', change }) } : {}),
+  });
+  link?.on((m) => m.t === 'invalidate' && index.forget(m.change));
+  // In a cluster the primary cleared them before the first worker started.
+  if (!cluster) await removeTempFiles(fsBlobs, logger);
 
   const memory = new MemoryCache(
     config.storage.memory.max_bytes,
@@ -98,6 +100,7 @@ export async function startApp(
     maxSize: config.storage.max_size ?? null,
     verifyHits: config.storage.verify_hits,
     tempPath: () => fsBlobs.tempPath(),
+    ...(leases ? { leases } : {}),
   });
   const up = config.upstream;
   const network = createNetwork(
@@ -124,6 +127,7 @@ export async function startApp(
     log: logger,
     git,
     index,
+    peers,
   });
   metrics.observeRateLimits(() =>
     [...instances].flatMap(([name, i]) => {
@@ -148,60 +152,37 @@ export async function startApp(
   };
   const system = {
     ready: () => readiness(blobs, guarded),
-    metrics: config.metrics.enabled ? metrics.registry : null,
+    metrics: config.metrics.enabled
+      ? link
+        ? clusterMetrics(link, metrics.registry)
+        : metrics.registry
+      : null,
     metricsToken: config.metrics.token?.reveal() ?? null,
   };
-  const listeners: Listener[] = [];
-  const { host, port } = config.server.listen;
-  listeners.push(
-    await listen(
-      host,
-      port,
-      createRequestHandler({ ...common, router: new Router(main), system }),
-      inFlight,
-    ),
-  );
-  for (const d of dedicated) {
-    const handler = createRequestHandler({
-      ...common,
-      router: new Router([d.mount]),
-      system: null,
-    });
-    listeners.push(await listen(d.host, d.port, handler, inFlight));
-  }
-
-  const timers = [
-    setInterval(
-      () =>
-        void engine.evictor
-          .expire(Date.now())
-          .catch((err: unknown) => logger.error({ err }, 'expiry failed')),
-      60_000,
-    ),
-    setInterval(
-      () =>
-        void engine.evictor
-          .gc(Date.now(), 3_600_000)
-          .catch((err: unknown) => logger.error({ err }, 'gc failed')),
-      config.storage.gc_interval,
+  // The main listener, then one per instance with `bind` (the order listenAddresses gives).
+  const servers = [
+    httpServer(createRequestHandler({ ...common, router: new Router(main), system }), inFlight),
+    ...dedicated.map((d) =>
+      httpServer(
+        createRequestHandler({ ...common, router: new Router([d.mount]), system: null }),
+        inFlight,
+      ),
     ),
   ];
-  for (const t of timers) t.unref();
-  void engine.evictor.enforce().catch((err: unknown) => logger.error({ err }, 'eviction failed'));
-  const sweep = sweepLostBlobs(blobs, index, logger, () => shuttingDown).catch((err: unknown) =>
-    logger.error({ err }, 'missing-blob sweep failed'),
-  );
-  metrics.observeStore(() => index.stats());
-  const scrubber = scheduleScrub(
-    { index, blobs, engine, metrics, log: logger },
-    config.storage.scrub.interval,
-    config.storage.scrub.rate,
-  );
+  const addresses = [config.server.listen, ...dedicated];
+  const listeners: Listener[] = [];
+  for (const [i, server] of servers.entries()) {
+    const at = addresses[i] as { host: string; port: number };
+    listeners.push(cluster ? cluster.adopt(i, server) : await listen(at.host, at.port, server));
+  }
 
-  const addr = listeners[0]?.address();
-  const shownHost =
-    !addr || addr.address === '0.0.0.0' || addr.address === '::' ? '127.0.0.1' : addr.address;
-  const url = `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${addr?.port ?? port}`;
+  metrics.observeStore(() => index.stats());
+  const upkeep =
+    !cluster || cluster.housekeeper
+      ? startHousekeeping({ engine, index, blobs, metrics, log: logger }, config.storage)
+      : null;
+
+  const url = shownUrl((listeners[0] as Listener).address());
   logger.info(
     {
       url,
@@ -226,9 +207,7 @@ export async function startApp(
     close() {
       closing ??= (async () => {
         shuttingDown = true;
-        for (const t of timers) clearInterval(t);
-        await sweep;
-        await scrubber.stop();
+        await upkeep?.stop();
         await Promise.all([...instances.values()].map((i) => i.close?.()));
         const clean = await closeGracefully(
           listeners,
@@ -238,8 +217,7 @@ export async function startApp(
         );
         await engine.access.flush().catch(() => undefined);
         await index.close();
-        if (flusher) clearInterval(flusher);
-        flushNow();
+        out?.close();
         await network.close().catch(() => undefined);
         return clean;
       })();

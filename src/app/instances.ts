@@ -19,6 +19,7 @@ import { UpstreamPool } from '../upstream/upstream-pool.js';
 import type { GitMirrors } from '../vcs/git-mirrors.js';
 import { ecosystemMount, instanceScope } from './ecosystem-mount.js';
 import { buildPool } from './upstreams.js';
+import type { Peers } from './peers.js';
 
 export interface Mounts {
   /** Every instance by name, for shutdown and metrics. */
@@ -33,6 +34,7 @@ export interface Services {
   log: Logger;
   git: GitMirrors;
   index: CacheIndex;
+  peers: Peers;
 }
 
 export function mountInstances(config: Config, registry: EcosystemRegistry, s: Services): Mounts {
@@ -60,8 +62,12 @@ export function mountInstances(config: Config, registry: EcosystemRegistry, s: S
           get: async (key) => (await s.index.getRecord(full, key))?.value,
           page: (page) => s.index.pageRecords(full, page),
           put: (key, value) => s.index.putRecord(full, key, value, Date.now()),
+          watch: (changed) => s.peers.watchRecords(full, changed),
         };
       },
+      once: (job, run) => s.peers.once(`${name}/${job}`, run),
+      tell: (channel, value) => s.peers.tell(`${name}/${channel}`, value),
+      hear: (channel, heard) => s.peers.hear(`${name}/${channel}`, heard),
       git: (url, authorization, refreshMs) => s.git.get(url, authorization, refreshMs),
       log: log.child({ instance: name }),
     };

@@ -1,5 +1,9 @@
 // `trove serve` and `trove validate`.
+import cluster from 'node:cluster';
 import { startApp } from '../app/create-app.js';
+import { runPrimary } from '../cluster/primary.js';
+import { WorkerLink } from '../cluster/worker-link.js';
+import { workerRole } from '../cluster/worker-role.js';
 import { loadConfig, type Flags, type Loaded } from '../config/load.js';
 import type { EcosystemRegistry } from '../ecosystems/registry.js';
 
@@ -14,23 +18,35 @@ export function load(registry: EcosystemRegistry, opts: CommonOptions): Loaded {
 
 export async function runServe(registry: EcosystemRegistry, opts: CommonOptions): Promise<void> {
   const { config, source } = load(registry, opts);
-  const app = await startApp(config, registry);
-  app.log.info({ config: source }, 'configuration loaded');
+  if (cluster.isPrimary && config.server.workers > 1) return runPrimary(config, source);
+  const link = cluster.isWorker ? new WorkerLink() : undefined;
+  // Asked to stop while still starting: stop as soon as started.
+  let stop: (why: string, isSignal: boolean) => void = () => (early = true);
+  let early = false;
+  link?.on((m) => m.t === 'shutdown' && stop('primary asked', false));
+  if (link) process.on('disconnect', () => stop('primary gone', false));
+  const app = await startApp(config, registry, undefined, {}, link && workerRole(link));
+  link?.send({ trove: 1, t: 'ready' });
+  if (!link) app.log.info({ config: source }, 'configuration loaded');
   let signals = 0;
-  const stop = (signal: string): void => {
-    signals++;
+  let stopping = false;
+  stop = (why, isSignal) => {
+    if (isSignal) signals++;
     if (signals > 1) {
-      app.log.warn({ signal }, 'second signal: exiting now');
+      app.log.warn({ signal: why }, 'second signal: exiting now');
       process.exit(1);
     }
-    app.log.info({ signal, timeoutMs: config.server.shutdown_timeout }, 'shutting down');
+    if (stopping) return;
+    stopping = true;
+    app.log.info({ why, timeoutMs: config.server.shutdown_timeout }, 'shutting down');
     void app.close().then((clean) => {
       app.log.info({ clean }, 'stopped');
       process.exit(0);
     });
   };
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT', true));
+  process.on('SIGTERM', () => stop('SIGTERM', true));
+  if (early) stop('primary asked', false);
 }
 
 export function runValidate(registry: EcosystemRegistry, opts: CommonOptions): void {

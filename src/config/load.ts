@@ -17,6 +17,7 @@ export interface Flags {
   maxSize?: string;
   offline?: boolean;
   logLevel?: string;
+  workers?: string;
   /** GOPROXY-style upstream list of the go instance at the root. */
   upstream?: string;
   proxy?: string;
@@ -66,6 +67,7 @@ function overrides(env: NodeJS.ProcessEnv, flags: Flags): Override[] {
   const offline = env['TROVE_OFFLINE'];
   add(['offline'], offline === undefined ? undefined : BOOL.test(offline), 'env TROVE_OFFLINE');
   add(['log', 'level'], env['TROVE_LOG_LEVEL'], 'env TROVE_LOG_LEVEL');
+  add(['server', 'workers'], env['TROVE_WORKERS'], 'env TROVE_WORKERS');
   add(['metrics', 'token'], env['TROVE_METRICS_TOKEN'], 'env TROVE_METRICS_TOKEN');
   add(['instances', GO_ROOT, 'upstreams'], env['UPSTREAM_PROXY'], 'env UPSTREAM_PROXY');
   // The go command's own variables, for the go instance at the root.
@@ -84,6 +86,7 @@ function overrides(env: NodeJS.ProcessEnv, flags: Flags): Override[] {
   add(['storage', 'max_size'], flags.maxSize, 'flag --max-size');
   add(['offline'], flags.offline, 'flag --offline');
   add(['log', 'level'], flags.logLevel, 'flag --log-level');
+  add(['server', 'workers'], flags.workers, 'flag --workers');
   add(['instances', GO_ROOT, 'upstreams'], flags.upstream, 'flag --upstream');
   add(['upstream', 'proxy'], flags.proxy, 'flag --proxy');
   add(['upstream', 'dns'], flags.dns, 'flag --dns');

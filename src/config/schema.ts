@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { mountPaths, type InstanceCommon } from '../ecosystems/ecosystem.js';
 import type { EcosystemRegistry } from '../ecosystems/registry.js';
 import { networkConfig } from './network.js';
-import { duration, httpUrl, listenAddress, secret, size } from './types.js';
+import { duration, httpUrl, listenAddress, secret, size, workerCount } from './types.js';
 
 const cidr = z
   .string()
@@ -39,6 +39,8 @@ export function buildSchema(registry: EcosystemRegistry) {
           public_url: httpUrl.optional(),
           trusted_proxies: z.array(cidr).default([]),
           shutdown_timeout: duration.default('30s'),
+          /** Worker processes sharing the listeners and the cache (`auto`: one per core). */
+          workers: workerCount.default('auto'),
         })
         .strict()
         .default({}),

@@ -1,5 +1,6 @@
 // Zod building blocks shared by the main schema and by each ecosystem's instance schema.
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { parseDuration, parseSize } from '../util/units.js';
 
@@ -184,3 +185,15 @@ export function stringOr<A extends z.ZodTypeAny, B extends z.ZodTypeAny>(str: A,
     return r.data as z.output<A> | z.output<B>;
   });
 }
+
+/** `auto` (one per core) or a count from 1 to 256; env vars and flags give strings. */
+export const workerCount = z.union([z.string(), z.number()]).transform((v, ctx) => {
+  if (v === 'auto') return availableParallelism();
+  const n = typeof v === 'number' ? v : /^\d+$/.test(v.trim()) ? Number(v) : NaN;
+  if (Number.isInteger(n) && n >= 1 && n <= 256) return n;
+  ctx.addIssue({
+    code: 'custom',
+    message: `must be "auto" or a whole number from 1 to 256, got ${JSON.stringify(v)}`,
+  });
+  return z.NEVER;
+});

@@ -129,6 +129,15 @@ export interface InstanceContext {
   offline: boolean;
   /** Small records of this instance kept in the index (roots and their generations). */
   records(ns: string): RecordStore;
+  /**
+   * Runs `job` once across the processes sharing this cache (cluster workers): a process that
+   * finds it running elsewhere waits for that run to end instead, and gets false.
+   */
+  once(name: string, job: () => Promise<void>): Promise<boolean>;
+  /** Tells this instance in every other process `value` on `channel` (cluster workers). */
+  tell(channel: string, value: unknown): void;
+  /** Calls `heard` with what this instance in another process tells on `channel`. */
+  hear(channel: string, heard: (value: unknown) => void): void;
   /** A git repository mirrored under the storage directory. */
   git(url: string, authorization: string | undefined, refreshMs?: number): GitRepo;
   log: Logger;
@@ -139,6 +148,8 @@ export interface RecordStore {
   /** One record's value, or undefined. */
   get(key: string): Promise<unknown>;
   put(key: string, value: unknown): Promise<void>;
+  /** Calls `changed` with the key of each record another process (a cluster worker) writes. */
+  watch?(changed: (key: string) => void): void;
   /** A page of records: by key after a cursor, or by time from a moment. */
   page(page: RecordPage): Promise<Array<{ key: string; value: unknown; updatedAt: number }>>;
 }

@@ -10,6 +10,8 @@ import type { Origin } from '../upstream/upstream-pool.js';
 import { AccessBatcher } from './access-batcher.js';
 import { Evictor } from './evictor.js';
 import { Fill, type FillOutcome } from './fill.js';
+import { LocalLeases, type FillLeases } from './fill-leases.js';
+import type { FillView } from './fill-view.js';
 import { serveFill } from './fill-reader.js';
 import { FillCommitter, REASON } from './fill-committer.js';
 import type { MemoryCache } from './memory-cache.js';
@@ -43,7 +45,7 @@ type Lookup =
   | { kind: 'negative'; status: number; reason?: string | undefined }
   | { kind: 'offline'; error: TroveError }
   | { kind: 'hit'; entry: IndexEntry; result: CacheResult }
-  | { kind: 'fill'; fill: Fill; stale: IndexEntry | undefined };
+  | { kind: 'fill'; fill: FillView; stale: IndexEntry | undefined };
 
 export type Loaded =
   | { kind: 'body'; body: Buffer; result: CacheResult; headers: Record<string, string> }
@@ -76,6 +78,8 @@ export interface EngineDeps {
   verifyHits?: VerifyHits;
   /** A fresh temp path on the same filesystem as the blob store's local staging area. */
   tempPath(): string;
+  /** Who fills a key when several processes share the cache (default: this one, always). */
+  leases?: FillLeases;
   now?: () => number;
 }
 
@@ -86,7 +90,10 @@ function isOffline(resource: Resource, scope: Scope): boolean {
 
 export class Engine {
   readonly #d: EngineDeps;
-  readonly #fills = new Map<string, Fill>();
+  readonly #fills = new Map<string, FillView>();
+  /** Claims in flight, so concurrent misses in this process ask the leases once. */
+  readonly #claiming = new Map<string, Promise<Lookup>>();
+  readonly #leases: FillLeases;
   readonly #now: () => number;
   readonly access: AccessBatcher;
   readonly evictor: Evictor;
@@ -96,6 +103,7 @@ export class Engine {
   constructor(deps: EngineDeps) {
     this.#d = deps;
     this.#now = deps.now ?? Date.now;
+    this.#leases = deps.leases ?? new LocalLeases();
     this.#verified = new VerifiedBlobs(deps.verifyHits ?? 'changed', this.#now);
     const m = deps.metrics;
     this.access = new AccessBatcher(deps.index, {
@@ -212,11 +220,8 @@ export class Engine {
       if (fresh || (running && resource.policy.busy === 'stale')) {
         return { kind: 'hit', entry, result: fresh ? 'HIT' : 'STALE' };
       }
-      return {
-        kind: 'fill',
-        fill: running ?? this.#startFill(key, resource, scope, entry),
-        stale: entry,
-      };
+      if (running) return { kind: 'fill', fill: running, stale: entry };
+      return this.#claim(key, resource, scope, entry);
     }
     const twin = await adoptTwin(this.#d.index, key, resource, scope.instance, now);
     if (twin) return { kind: 'hit', entry: twin, result: 'HIT' };
@@ -227,8 +232,52 @@ export class Engine {
       });
       return { kind: 'offline', error };
     }
-    const fill = this.#fills.get(key) ?? this.#startFill(key, resource, scope);
-    return { kind: 'fill', fill, stale: undefined };
+    const running = this.#fills.get(key);
+    if (running) return { kind: 'fill', fill: running, stale: undefined };
+    return this.#claim(key, resource, scope);
+  }
+
+  #claim(key: string, resource: Resource, scope: Scope, stale?: IndexEntry): Promise<Lookup> {
+    const pending = this.#claiming.get(key);
+    if (pending) return pending;
+    const claimed = this.#claimFill(key, resource, scope, stale).finally(() =>
+      this.#claiming.delete(key),
+    );
+    this.#claiming.set(key, claimed);
+    return claimed;
+  }
+
+  /** Starts this key's fill, or joins the one another process runs. */
+  async #claimFill(
+    key: string,
+    resource: Resource,
+    scope: Scope,
+    stale?: IndexEntry,
+  ): Promise<Lookup> {
+    const claim = await this.#leases.claim(key);
+    if (claim.kind === 'join') {
+      const fill = claim.fill;
+      this.#fills.set(key, fill);
+      void fill.settled.then(() => {
+        if (this.#fills.get(key) === fill) this.#fills.delete(key);
+        fill.retire();
+      });
+      return { kind: 'fill', fill, stale };
+    }
+    if (claim.recheck) {
+      // Committed by another process since this one looked: use that, do not fetch again.
+      const now = await this.#d.index.get(key).catch(() => undefined);
+      if (now && now.fetchedAt > (stale?.fetchedAt ?? Number.NEGATIVE_INFINITY)) {
+        claim.abandon();
+        if (now.status === 'negative') {
+          return { kind: 'negative', status: now.upstreamStatus, reason: now.headers[REASON] };
+        }
+        return { kind: 'hit', entry: now, result: 'HIT' };
+      }
+    }
+    const fill = this.#startFill(key, resource, scope, stale);
+    claim.publish(fill);
+    return { kind: 'fill', fill, stale };
   }
 
   /**
@@ -384,7 +433,7 @@ export class Engine {
   async #fromFill(
     req: IncomingMessage,
     res: ServerResponse,
-    fill: Fill,
+    fill: FillView,
     resource: Resource,
     scope: Scope,
     stale: IndexEntry | undefined,

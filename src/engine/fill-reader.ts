@@ -3,7 +3,8 @@
 // client neither throttles the upstream nor the other clients.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { TroveError } from '../errors.js';
-import type { Fill, FillOutcome } from './fill.js';
+import type { FillOutcome } from './fill.js';
+import type { FillView } from './fill-view.js';
 import { planBody, sendIfBodiless } from './respond.js';
 import type { CacheResult, ServeOutcome } from './types.js';
 import { WritePacer } from './write-pacer.js';
@@ -13,7 +14,7 @@ import { WritePacer } from './write-pacer.js';
  * caller holds a reader reference (Fill.tryAcquire) for the duration.
  */
 export async function streamFill(
-  fill: Fill,
+  fill: FillView,
   res: ServerResponse,
   start = 0,
   end?: number,
@@ -60,7 +61,7 @@ export async function streamFill(
 export async function serveFill(
   req: IncomingMessage,
   res: ServerResponse,
-  fill: Fill,
+  fill: FillView,
   o: Extract<FillOutcome, { kind: 'body' }>,
   result: CacheResult,
   hold: number,

@@ -1,16 +1,16 @@
 // One upstream fetch for one key. The body is spooled to a temp file while it is hashed;
 // every waiting client tails that file at its own pace (see fill-reader.ts). The fill belongs
 // to the engine, not to the request that started it, so client disconnects never cancel it.
-import { unlink, type FileHandle } from 'node:fs/promises';
+import { unlink } from 'node:fs/promises';
 import { TroveError, toTroveError } from '../errors.js';
 import type { Origin, UpstreamResponse } from '../upstream/upstream-pool.js';
 import { consumeBody } from '../upstream/consume-body.js';
 import { transportError } from '../upstream/errors.js';
 import { storageError } from '../storage/storage-error.js';
 import { findMismatch, MultiHash } from './digests.js';
-import { ChunkWindow } from './chunk-window.js';
 import { confirmable, frame } from './body-framing.js';
 import { declaredDigests } from './http-digest.js';
+import { FillView } from './fill-view.js';
 import { bodyView, dropSpool, openSpool, spoolError, writeAll, type Spool } from './spool-file.js';
 import type { Resource } from './types.js';
 import { bufferLimit, notFoundReason, pickHeaders, statusError } from './upstream-answer.js';
@@ -53,8 +53,7 @@ export interface FillHooks {
 /** Recent bytes kept in memory per fill for readers that keep up. */
 const WINDOW_BYTES = 4 * 1024 * 1024;
 
-export class Fill {
-  readonly key: string;
+export class Fill extends FillView {
   readonly outcome: Promise<FillOutcome>;
   /** Resolves when the fill is committed (null) or has failed (the error). Never rejects. */
   readonly settled: Promise<TroveError | null>;
@@ -62,19 +61,19 @@ export class Fill {
   received = 0;
   /** Bytes on disk in the spool file. */
   written = 0;
+  /** The spool file, once the body has started (other workers read it by name). */
+  spoolPath: string | null = null;
+  /** Called whenever the fill makes progress, ends, or fails (a cluster worker publishes it). */
+  onChange: (() => void) | null = null;
   #done = false;
   #error: TroveError | null = null;
   #uncommitted: TroveError | null = null;
   #release: (() => void) | null = null;
-  #fh: FileHandle | null = null;
-  #readers = 0;
-  #retired = false;
   #wake: Array<() => void> = [];
   #resolveOutcome!: (o: FillOutcome) => void;
-  readonly #window = new ChunkWindow(WINDOW_BYTES);
 
   constructor(key: string) {
-    this.key = key;
+    super(key, WINDOW_BYTES);
     this.outcome = new Promise((resolve) => (this.#resolveOutcome = resolve));
     this.settled = this.outcome.then(async (o) => {
       if (o.kind === 'error') return o.error;
@@ -107,65 +106,6 @@ export class Fill {
   progress(): Promise<void> {
     if (this.#done || this.#error) return Promise.resolve();
     return new Promise((resolve) => this.#wake.push(resolve));
-  }
-
-  /**
-   * Registers a reader; the spool file stays open until every reader has released it. False
-   * when the spool is already closed (the fill failed, or was retired with no readers left).
-   */
-  tryAcquire(): boolean {
-    if (!this.#fh) return false;
-    this.#readers++;
-    return true;
-  }
-
-  /** Waits until the body is complete, has failed, or has passed `limit` bytes. */
-  async held(limit: number): Promise<void> {
-    while (!this.#done && !this.#error && this.received <= limit) await this.progress();
-  }
-
-  /** The whole body once complete and verified (for small objects); throws the fill's error. */
-  async wholeBody(): Promise<Buffer> {
-    if (!this.tryAcquire()) throw this.#error ?? new Error('fill has no body');
-    try {
-      await this.held(Number.POSITIVE_INFINITY);
-      if (this.#error) throw this.#error;
-      const parts: Buffer[] = [];
-      for (let pos = 0; pos < this.received;) {
-        const chunk = await this.read(pos, this.received - pos);
-        if (chunk.length === 0) throw new Error('spool file ended early');
-        parts.push(chunk);
-        pos += chunk.length;
-      }
-      return Buffer.concat(parts);
-    } finally {
-      this.release();
-    }
-  }
-  release(): void {
-    this.#readers--;
-    void this.#maybeClose();
-  }
-  /** The engine no longer hands this fill to new requests. */
-  retire(): void {
-    this.#retired = true;
-    void this.#maybeClose();
-  }
-
-  /**
-   * Up to `max` readable bytes from `pos`: from memory when recent, else from the spool file
-   * (valid after commit renames it, since the handle stays open).
-   */
-  async read(pos: number, max: number): Promise<Buffer> {
-    const len = Math.min(max, this.readable - pos);
-    if (len <= 0) return Buffer.alloc(0);
-    const mem = this.#window.read(pos, len);
-    if (mem) return mem;
-    const fh = this.#fh;
-    if (!fh) throw new Error('spool file is closed');
-    const buf = Buffer.allocUnsafe(len);
-    const { bytesRead } = await fh.read(buf, 0, len, pos);
-    return bytesRead === len ? buf : buf.subarray(0, bytesRead);
   }
 
   async run(
@@ -274,7 +214,8 @@ export class Fill {
       return this.#fail(storageError(opened.error, 'opening the spool file'), false);
     }
     const { path, fh } = opened;
-    this.#fh = fh;
+    this.handle = fh;
+    this.spoolPath = path;
     const headers: Record<string, string> = {
       ...pickHeaders(res.headers, resource.keepHeaders),
       ...resource.fixedHeaders,
@@ -290,7 +231,7 @@ export class Fill {
           throw new TroveError('TROVE_ERR_TOO_LARGE', `body exceeds the ${limit}-byte limit`);
         }
         hash.update(chunk);
-        this.#window.push(chunk);
+        this.window.push(chunk);
         this.received += chunk.length;
         hooks.onUpstreamBytes?.(chunk.length);
         this.#notify();
@@ -298,7 +239,8 @@ export class Fill {
       await consumeBody(body, bufferLimit(res.headers), onData, async (chunk) => {
         await writeAll(fh, chunk, this.written);
         this.written += chunk.length;
-        this.#window.trim(this.written);
+        this.window.trim(this.written);
+        this.onChange?.();
       });
       if (size !== null && this.received !== size) {
         const msg = `upstream sent ${this.received} of ${size} bytes`;
@@ -325,7 +267,7 @@ export class Fill {
           : validators;
       await fh.sync();
       const total = this.received;
-      const inMemory = (): Buffer | null => this.#window.prefix(total);
+      const inMemory = (): Buffer | null => this.window.prefix(total);
       if (framed.unframed && !confirmable(resource, declared.length)) {
         // Served to its clients, but a cut connection would have looked the same: not cached.
         await unlink(path).catch(() => undefined);
@@ -370,24 +312,25 @@ export class Fill {
   #fail(error: TroveError, afterOutcome: boolean): void {
     this.#error = error;
     this.#release?.();
-    this.#window.clear();
+    this.window.clear();
     if (!afterOutcome) this.#resolveOutcome({ kind: 'error', error });
     this.#notify();
-    void this.#maybeClose();
+    void this.closeIfDone();
   }
 
   #notify(): void {
+    this.onChange?.();
     const wake = this.#wake;
     this.#wake = [];
     for (const w of wake) w();
   }
 
-  async #maybeClose(): Promise<void> {
+  protected async closeIfDone(): Promise<void> {
     const settled = this.#done || this.#error;
-    if (this.#fh && settled && (this.#error || this.#retired) && this.#readers === 0) {
-      const fh = this.#fh;
-      this.#fh = null;
-      this.#window.clear();
+    if (this.handle && settled && (this.#error || this.retired) && this.readers === 0) {
+      const fh = this.handle;
+      this.handle = null;
+      this.window.clear();
       await fh.close().catch(() => undefined);
     }
   }

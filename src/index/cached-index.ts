@@ -1,7 +1,7 @@
 // A read-through cache in front of any Index driver, so hot hits skip the database. Every write
-// through this wrapper updates or drops the cached copy. It assumes this process is the only
-// writer for the keys it serves; `trove gc` running beside it can only delete, which the
-// engine notices as a missing blob and refetches.
+// through this wrapper updates or drops the cached copy, and is reported to `onChange`, so the
+// other workers of a cluster forget their copies (`forget`). `trove gc` running beside it can
+// only delete, which the engine notices as a missing blob and refetches.
 import type {
   Access,
   CacheIndex,
@@ -12,14 +12,30 @@ import type {
   ProbeKind,
 } from './cache-index.js';
 
+/** An index change other processes must forget from their read-through caches. */
+export type IndexChange = { keys: string[] } | { digest: string } | { ns: string; key: string };
+
 export class CachedIndex implements CacheIndex {
   readonly #inner: CacheIndex;
   readonly #max: number;
   readonly #entries = new Map<string, IndexEntry>();
+  readonly #onChange: (change: IndexChange) => void;
 
-  constructor(inner: CacheIndex, maxEntries = 20_000) {
+  constructor(
+    inner: CacheIndex,
+    opts: { maxEntries?: number; onChange?: (change: IndexChange) => void } = {},
+  ) {
     this.#inner = inner;
-    this.#max = maxEntries;
+    this.#max = opts.maxEntries ?? 20_000;
+    this.#onChange = opts.onChange ?? (() => undefined);
+  }
+
+  /** Another process changed these entries: drop the cached copies. */
+  forget(change: IndexChange): void {
+    if ('keys' in change) for (const k of change.keys) this.#entries.delete(k);
+    else if ('digest' in change) {
+      for (const [k, e] of this.#entries) if (e.digest === change.digest) this.#entries.delete(k);
+    }
   }
 
   #remember(e: IndexEntry): void {
@@ -43,18 +59,22 @@ export class CachedIndex implements CacheIndex {
     this.#entries.delete(entry.key);
     await this.#inner.put(entry);
     this.#remember(entry);
+    this.#onChange({ keys: [entry.key] });
   }
 
   async createIfAbsent(entry: IndexEntry): Promise<IndexEntry> {
     this.#entries.delete(entry.key);
     const winner = await this.#inner.createIfAbsent(entry);
     this.#remember(winner);
+    this.#onChange({ keys: [entry.key] });
     return winner;
   }
 
   async delete(keys: string[]): Promise<string[]> {
     for (const k of keys) this.#entries.delete(k);
-    return this.#inner.delete(keys);
+    const gone = await this.#inner.delete(keys);
+    if (gone.length) this.#onChange({ keys: gone });
+    return gone;
   }
 
   async touch(accesses: readonly Access[]): Promise<void> {
@@ -77,6 +97,7 @@ export class CachedIndex implements CacheIndex {
   ): Promise<void> {
     this.#entries.delete(key);
     await this.#inner.refresh(key, fields);
+    this.#onChange({ keys: [key] });
   }
 
   lru(limit: number): Promise<IndexEntry[]> {
@@ -96,8 +117,10 @@ export class CachedIndex implements CacheIndex {
   }
 
   async dropDigest(digest: string): Promise<number> {
-    for (const [k, e] of this.#entries) if (e.digest === digest) this.#entries.delete(k);
-    return this.#inner.dropDigest(digest);
+    this.forget({ digest });
+    const dropped = await this.#inner.dropDigest(digest);
+    this.#onChange({ digest });
+    return dropped;
   }
 
   digests(): AsyncIterable<string> {
@@ -120,12 +143,14 @@ export class CachedIndex implements CacheIndex {
     return this.#inner.getRecord(ns, key);
   }
 
-  putRecord(ns: string, key: string, value: unknown, at: number): Promise<void> {
-    return this.#inner.putRecord(ns, key, value, at);
+  async putRecord(ns: string, key: string, value: unknown, at: number): Promise<void> {
+    await this.#inner.putRecord(ns, key, value, at);
+    this.#onChange({ ns, key });
   }
 
-  deleteRecord(ns: string, key: string): Promise<void> {
-    return this.#inner.deleteRecord(ns, key);
+  async deleteRecord(ns: string, key: string): Promise<void> {
+    await this.#inner.deleteRecord(ns, key);
+    this.#onChange({ ns, key });
   }
 
   listRecords(ns: string): Promise<IndexRecord[]> {

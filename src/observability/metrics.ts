@@ -78,6 +78,8 @@ export class Metrics {
   #storeStats: (() => Promise<{ bytes: number; objects: number }>) | null = null;
   readonly storeBytes = new Gauge({
     name: 'trove_store_bytes',
+    // Every worker reads the same shared state: a cluster reports it once, not summed.
+    aggregator: 'max',
     help: 'Bytes of referenced blobs',
     registers: [this.registry],
     // Read from the index at scrape time.
@@ -88,6 +90,7 @@ export class Metrics {
   });
   readonly storeObjects = new Gauge({
     name: 'trove_store_objects',
+    aggregator: 'max',
     help: 'Cached entries (not counting negative entries)',
     registers: [this.registry],
     collect: async () => {
@@ -105,6 +108,7 @@ export class Metrics {
   #roots: () => Array<{ instance: string; counts: Record<string, number> }> = () => [];
   readonly repoRoots = new Gauge({
     name: 'trove_repo_roots',
+    aggregator: 'max',
     help: 'Linux repository roots by lifecycle state',
     labelNames: ['instance', 'state'] as const,
     registers: [this.registry],
@@ -119,6 +123,7 @@ export class Metrics {
   #limits: () => Array<{ instance: string; limits: UpstreamLimit[] }> = () => [];
   readonly rateLimit = new Gauge({
     name: 'trove_upstream_ratelimit',
+    aggregator: 'max',
     help: "Upstreams' reported rate limit (limit, remaining) and back-off seconds after a 429",
     labelNames: ['instance', 'upstream', 'kind'] as const,
     registers: [this.registry],

@@ -3,6 +3,13 @@
 // indexes by their plain names (repositories without by-hash), never a mix. The connection is
 // asked first (apt keeps one for a whole update, so clients behind one address stay apart),
 // then the address (a client that reconnected).
+/** A client's generation of a root, by its address. */
+export interface AddressPin {
+  address: string;
+  root: string;
+  id: number;
+}
+
 export interface Client {
   address: string;
   connection: string;
@@ -21,12 +28,18 @@ export class ClientPins {
   }
 
   pin(client: Client, root: string, id: number): void {
-    const at = this.#now();
-    for (const who of [`c ${client.connection}`, `a ${client.address}`]) {
-      const key = `${who} ${root}`;
-      this.#pins.delete(key);
-      this.#pins.set(key, { id, at });
-    }
+    this.#hold(`c ${client.connection} ${root}`, id);
+    this.pinAddress(client.address, root, id);
+  }
+
+  /** A pin by address alone: what another worker saw the client fetch. */
+  pinAddress(address: string, root: string, id: number): void {
+    this.#hold(`a ${address} ${root}`, id);
+  }
+
+  #hold(key: string, id: number): void {
+    this.#pins.delete(key);
+    this.#pins.set(key, { id, at: this.#now() });
     while (this.#pins.size > this.#max) {
       const oldest = this.#pins.keys().next().value;
       if (oldest === undefined) break;

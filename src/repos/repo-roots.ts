@@ -35,7 +35,7 @@ import {
   type RootRecord,
   type RootState,
 } from './root-lifecycle.js';
-import { ClientPins, type Client } from './client-pins.js';
+import { ClientPins, type AddressPin, type Client } from './client-pins.js';
 import { limiter } from '../util/limiter.js';
 import { SetResources } from './set-resources.js';
 
@@ -65,6 +65,10 @@ export interface RepoDeps {
   load(r: Resource): Promise<Loaded>;
   open(r: Resource): Promise<Opened>;
   records: RecordStore;
+  /** Runs a refresh once among the processes sharing the cache (default: here, always). */
+  once?(name: string, job: () => Promise<void>): Promise<boolean>;
+  /** Client pins told to and heard from the other processes (a client may reconnect there). */
+  pins?: { tell(pin: AddressPin): void; hear(heard: (pin: AddressPin) => void): void };
   log: Logger;
   now?: () => number;
 }
@@ -140,6 +144,10 @@ export class RepoRoots {
       },
       (err: unknown) => deps.log.error({ err }, 'repository roots could not be read'),
     );
+    // Another worker published (or retired) a root: take its record, so every worker serves
+    // the same generation.
+    deps.records.watch?.((root) => void this.#reload(root));
+    deps.pins?.hear((p) => this.#pins.pinAddress(p.address, p.root, p.id));
     const tick = Math.min(60_000, Math.max(250, Math.floor(options.refreshInterval / 4)));
     this.#timer = setInterval(() => this.#tick(), tick);
     this.#timer.unref();
@@ -154,6 +162,7 @@ export class RepoRoots {
     const file = got.gen.top[name];
     if (!file) return notListed(`${this.#sets.locate(root, name)} is not published upstream`);
     this.#pins.pin(client, root, got.gen.id);
+    this.#d.pins?.tell({ address: client.address, root, id: got.gen.id });
     return {
       kind: 'resource',
       resource: this.#sets.top(root, name, file, this.#sets.origin(got.gen.upstream)),
@@ -265,7 +274,12 @@ export class RepoRoots {
   refresh(root: string): Promise<void> {
     const running = this.#running.get(root);
     if (running) return running;
-    const p = this.#limit(() => this.#refresh(root)).finally(() => this.#running.delete(root));
+    const once = this.#d.once;
+    const run = async (): Promise<void> => {
+      if (!once) return this.#refresh(root);
+      if (!(await once(`refresh ${root}`, () => this.#refresh(root)))) await this.#reload(root);
+    };
+    const p = this.#limit(run).finally(() => this.#running.delete(root));
     this.#running.set(root, p);
     return p;
   }
@@ -277,6 +291,19 @@ export class RepoRoots {
   }
 
   // ---- internals -------------------------------------------------------------------------
+
+  /** Takes the record another process wrote for `root`. */
+  async #reload(root: string): Promise<void> {
+    const value = (await this.#d.records.get(root).catch(() => undefined)) as
+      RootRecord | undefined;
+    if (!value || this.#closed) return;
+    const mine = this.#roots.get(root);
+    // Files asked for here since are kept wanted.
+    const wanted = [...new Set([...value.wanted, ...(mine?.wanted ?? [])])];
+    if (!mine) this.#paths = null;
+    this.#roots.set(root, { ...value, wanted });
+    this.#persisted.add(root);
+  }
 
   #tick(): void {
     if (this.#o.offline) return;
@@ -350,12 +377,16 @@ export class RepoRoots {
    * Roots are kept (and persisted) once they have had a set; until then they live in memory
    * only, at most MAX_ROOTS of them, so requests for made-up suites cannot grow the index.
    */
-  #set(rec: RootRecord): void {
+  #set(rec: RootRecord, save = true): void {
     if (!this.#roots.has(rec.path)) this.#paths = null;
     this.#roots.set(rec.path, rec);
-    if (!rec.generation && !this.#persisted.has(rec.path)) return;
+    if (!save || (!rec.generation && !this.#persisted.has(rec.path))) return;
+    void this.#saved(rec);
+  }
+
+  async #saved(rec: RootRecord): Promise<void> {
     this.#persisted.add(rec.path);
-    this.#d.records
+    await this.#d.records
       .put(rec.path, rec)
       .catch((err: unknown) => this.#d.log.error({ err, root: rec.path }, 'root not saved'));
   }
@@ -455,7 +486,12 @@ export class RepoRoots {
         'repository generation published',
       );
     }
-    this.#set(next);
+    // A new generation is saved before this worker serves it: the save tells the other workers
+    // (which take it before any later connection), so a client cannot get the new top file
+    // here and an old index from another worker.
+    const publishing = next.generation !== latest.generation;
+    if (publishing) await this.#saved(next);
+    this.#set(next, !publishing);
   }
 }
 

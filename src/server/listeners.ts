@@ -8,13 +8,12 @@ export interface Listener {
   address(): AddressInfo;
 }
 
-export async function listen(
-  host: string,
-  port: number,
+/** The HTTP server for one listener; every response is tracked for graceful shutdown. */
+export function httpServer(
   handler: (req: IncomingMessage, res: ServerResponse) => Promise<void>,
   track: Set<ServerResponse>,
-): Promise<Listener> {
-  const server = createServer(
+): Server {
+  return createServer(
     { keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 60_000 },
     (req, res) => {
       track.add(res);
@@ -22,6 +21,10 @@ export async function listen(
       void handler(req, res);
     },
   );
+}
+
+/** Binds a server to host:port (the server of a cluster worker is handed connections instead). */
+export async function listen(host: string, port: number, server: Server): Promise<Listener> {
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {

@@ -1,13 +1,13 @@
 // Trove's own endpoints: /health (liveness), /ready (storage and index probe), /metrics.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Registry } from 'prom-client';
 import { timingSafeEqual } from 'node:crypto';
 import type { ErrorCode } from '../errors.js';
 
 export interface SystemDeps {
   /** Each readiness check by name: 'ok', or why it failed. */
   ready(): Promise<Record<string, string>>;
-  metrics: Registry | null;
+  /** A prom-client Registry, or the cluster's merged metrics. */
+  metrics: { contentType: string; metrics(): Promise<string> } | null;
   metricsToken: string | null;
 }
 

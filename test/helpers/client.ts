@@ -13,7 +13,13 @@ export interface Got {
 
 export function get(
   url: string,
-  opts: { method?: string; headers?: Record<string, string>; abortAfterBytes?: number } = {},
+  opts: {
+    method?: string;
+    headers?: Record<string, string>;
+    abortAfterBytes?: number;
+    /** Called when the first body byte arrives. */
+    onFirstByte?: () => void;
+  } = {},
 ): Promise<Got> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
@@ -44,7 +50,10 @@ export function get(
           });
         };
         res.on('data', (c: Buffer) => {
-          if (ttfb < 0) ttfb = performance.now() - started;
+          if (ttfb < 0) {
+            ttfb = performance.now() - started;
+            opts.onFirstByte?.();
+          }
           parts.push(c);
           received += c.length;
           if (opts.abortAfterBytes !== undefined && received >= opts.abortAfterBytes) {

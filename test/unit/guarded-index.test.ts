@@ -18,7 +18,7 @@ import { faultyIndex } from '../helpers/faulty-index.js';
 const path = (): string => join(mkdtempSync(join(tmpdir(), 'trove-guard-')), 'index.db');
 indexSuite(
   'guarded(cached(sqlite))',
-  async () => new GuardedIndex(new CachedIndex(new SqliteIndex(path()), 2)),
+  async () => new GuardedIndex(new CachedIndex(new SqliteIndex(path()), { maxEntries: 2 })),
 );
 
 describe('GuardedIndex', () => {

@@ -10,7 +10,7 @@ const fresh = (): SqliteIndex =>
   new SqliteIndex(join(mkdtempSync(join(tmpdir(), 'trove-idx-')), 'index.db'));
 indexSuite('sqlite', async () => fresh());
 // The read-through cache must behave exactly like the driver it wraps (tiny, to force churn).
-indexSuite('cached(sqlite)', async () => new CachedIndex(fresh(), 2));
+indexSuite('cached(sqlite)', async () => new CachedIndex(fresh(), { maxEntries: 2 }));
 
 describe('SqliteIndex specifics', () => {
   it('persists across reopen', async () => {

@@ -17,6 +17,7 @@ import type {
 import type { RepoConfig } from './repo-config.js';
 import { retryableStatus, textError } from './responses.js';
 import { encodeSegment } from './url.js';
+import type { AddressPin } from '../../repos/client-pins.js';
 
 /** Where a request path sits in a repository, as the ecosystem reads it. */
 export type RepoPlace =
@@ -86,6 +87,11 @@ export function createRepoInstance(
       load: (r) => ctx.load(r),
       open: (r) => ctx.open(r),
       records: ctx.records('roots'),
+      once: (job, run) => ctx.once(job, run),
+      pins: {
+        tell: (pin) => ctx.tell('pin', pin),
+        hear: (heard) => ctx.hear('pin', (v) => heard(v as AddressPin)),
+      },
       log: ctx.log,
     },
     {

@@ -41,15 +41,20 @@ export class FsBlobStore implements BlobStore {
     await mkdir(this.tmpDir, { recursive: true });
   }
 
-  /** Removes temp files left by a crash. Only safe before any fill starts. */
-  async removeTempFiles(): Promise<number> {
-    const names = await readdir(this.tmpDir).catch(() => [] as string[]);
+  /**
+   * Removes temp files left by a crash: every one (only safe before any fill starts), or those
+   * of one dead process (a cluster worker), which names them with its pid.
+   */
+  async removeTempFiles(ofPid?: number): Promise<number> {
+    const all = await readdir(this.tmpDir).catch(() => [] as string[]);
+    const names = ofPid === undefined ? all : all.filter((n) => n.startsWith(`${ofPid}-`));
     await Promise.all(names.map((n) => rm(join(this.tmpDir, n), { force: true, recursive: true })));
     return names.length;
   }
 
   tempPath(): string {
-    return join(this.tmpDir, `${Date.now()}-${randomBytes(8).toString('hex')}.part`);
+    const name = `${process.pid}-${Date.now()}-${randomBytes(8).toString('hex')}.part`;
+    return join(this.tmpDir, name);
   }
 
   localPath(digest: string): string {
