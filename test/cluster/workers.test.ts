@@ -104,6 +104,42 @@ describe('workers', () => {
     expect(requests.reduce((a, b) => a + b, 0)).toBe(51);
   });
 
+  it('commits 300 cold objects from both workers at once into one index, with no error', async () => {
+    trove = await startCluster(dir, config('many'), 2);
+    const t = trove;
+    const names = Array.from({ length: 300 }, (_, i) => `/small/s${i}.txt`);
+    for (const n of names) up.file(n, `body of ${n}\n`);
+    const got = await Promise.all(names.map((n) => get(`${t.url}/files${n}`)));
+    expect(got.filter((r) => r.status !== 200)).toEqual([]);
+    expect(got.map((r) => r.body.toString())).toEqual(names.map((n) => `body of ${n}\n`));
+    // Every commit reached the one index: hits now, whichever worker answers.
+    await until(async () => {
+      const again = await Promise.all(names.map((n) => get(`${t.url}/files${n}`)));
+      return again.every((r) => r.headers['x-cache'] === 'HIT');
+    }, 10_000);
+    const text = (await get(`${t.url}/metrics`)).body.toString();
+    expect(metric(text, 'trove_index_errors_total')).toBe(0);
+    // Both workers took part.
+    const pids = new Set(names.flatMap((n) => [...servedBy(t.output(), `/files${n}`)]));
+    expect(pids.size).toBe(2);
+  });
+
+  it('stops its workers when the primary is killed', async () => {
+    trove = await startCluster(dir, config('orphans'), 2);
+    const workers = trove.workers();
+    expect(workers).toHaveLength(2);
+    process.kill(trove.pid, 'SIGKILL');
+    const alive = (pid: number): boolean => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    await until(() => workers.every((w) => !alive(w)), 15_000);
+  });
+
   it('keeps serving, byte-exact, while workers are killed mid-fill again and again', async () => {
     trove = await startCluster(dir, config('kill'), 2);
     const t = trove;
