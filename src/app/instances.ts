@@ -62,6 +62,8 @@ export function mountInstances(config: Config, registry: EcosystemRegistry, s: S
           get: async (key) => (await s.index.getRecord(full, key))?.value,
           page: (page) => s.index.pageRecords(full, page),
           put: (key, value) => s.index.putRecord(full, key, value, Date.now()),
+          create: async (key, value) =>
+            (await s.index.createRecord(full, key, value, Date.now())).value,
           watch: (changed) => s.peers.watchRecords(full, changed),
         };
       },

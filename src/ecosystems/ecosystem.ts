@@ -148,6 +148,8 @@ export interface RecordStore {
   /** One record's value, or undefined. */
   get(key: string): Promise<unknown>;
   put(key: string, value: unknown): Promise<void>;
+  /** Stores `value` unless the key has a record; returns the stored value (first wins). */
+  create(key: string, value: unknown): Promise<unknown>;
   /** Calls `changed` with the key of each record another process (a cluster worker) writes. */
   watch?(changed: (key: string) => void): void;
   /** A page of records: by key after a cursor, or by time from a moment. */

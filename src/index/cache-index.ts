@@ -96,6 +96,11 @@ export interface CacheIndex {
   getRecord(ns: string, key: string): Promise<IndexRecord | undefined>;
   /** Inserts or replaces a record, in one transaction (a generation swap is one write). */
   putRecord(ns: string, key: string, value: unknown, at: number): Promise<void>;
+  /**
+   * Inserts a record unless the key exists, atomically; returns whichever record is stored now
+   * (the first writer wins: a version's files all come from the upstream that answered first).
+   */
+  createRecord(ns: string, key: string, value: unknown, at: number): Promise<IndexRecord>;
   deleteRecord(ns: string, key: string): Promise<void>;
   /** Every record of a namespace, by key. */
   listRecords(ns: string): Promise<IndexRecord[]>;

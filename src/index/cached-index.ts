@@ -148,6 +148,12 @@ export class CachedIndex implements CacheIndex {
     this.#onChange({ ns, key });
   }
 
+  async createRecord(ns: string, key: string, value: unknown, at: number): Promise<IndexRecord> {
+    const stored = await this.#inner.createRecord(ns, key, value, at);
+    this.#onChange({ ns, key });
+    return stored;
+  }
+
   async deleteRecord(ns: string, key: string): Promise<void> {
     await this.#inner.deleteRecord(ns, key);
     this.#onChange({ ns, key });

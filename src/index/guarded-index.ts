@@ -161,6 +161,10 @@ export class GuardedIndex implements CacheIndex {
   getRecord(ns: string, key: string): Promise<IndexRecord | undefined> {
     return this.#run('getRecord', 'read', () => this.#inner.getRecord(ns, key));
   }
+  createRecord(ns: string, key: string, value: unknown, at: number): Promise<IndexRecord> {
+    return this.#run('createRecord', 'write', () => this.#inner.createRecord(ns, key, value, at));
+  }
+
   putRecord(ns: string, key: string, value: unknown, at: number): Promise<void> {
     return this.#run('putRecord', 'write', () => this.#inner.putRecord(ns, key, value, at));
   }

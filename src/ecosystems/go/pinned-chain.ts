@@ -51,8 +51,15 @@ export class PinnedChain implements Origin {
     if (link) return { ...(await link.fetch(path, init)), upstream: at };
     const res = await chainFetch(this.#links, path, init);
     const answered = this.#links[res.upstream];
-    if (version !== null && res.status === 200 && answered) this.#remember(version, answered.url);
-    return res;
+    if (version === null || res.status !== 200 || !answered) return res;
+    // First writer wins, across workers (and processes sharing the index): if another one
+    // pinned this version to another upstream meanwhile, its copy is the one served.
+    const winner = await this.#remember(version, answered.url);
+    const other = this.#links.findIndex((l) => l.url === winner);
+    const first = this.#links[other];
+    if (winner === answered.url || !first) return res;
+    res.body.destroy();
+    return { ...(await first.fetch(path, init)), upstream: other };
   }
 
   async #pin(version: string): Promise<string | undefined> {
@@ -67,11 +74,15 @@ export class PinnedChain implements Origin {
     return stored;
   }
 
-  #remember(version: string, url: string): void {
-    this.#hold(version, url);
-    this.#records
-      .put(version, url)
-      .catch((err: unknown) => this.#log.warn({ err, version }, 'a module pin was not saved'));
+  /** Pins `version` to `url` unless it is pinned already; returns the pin that stands. */
+  async #remember(version: string, url: string): Promise<string> {
+    const stored = await this.#records.create(version, url).catch((err: unknown) => {
+      this.#log.warn({ err, version }, 'a module pin was not saved');
+      return url;
+    });
+    const pin = typeof stored === 'string' ? stored : url;
+    this.#hold(version, pin);
+    return pin;
   }
 
   #hold(version: string, url: string): void {

@@ -142,6 +142,10 @@ export class SqliteIndex implements CacheIndex {
         `INSERT INTO records (ns, key, value, updated_at) VALUES (?, ?, ?, ?)
          ON CONFLICT(ns, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
       ),
+      createRecord: db.prepare<[string, string, string, number]>(
+        `INSERT INTO records (ns, key, value, updated_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT(ns, key) DO NOTHING`,
+      ),
       deleteRecord: db.prepare<[string, string]>(`DELETE FROM records WHERE ns = ? AND key = ?`),
       listRecords: db.prepare<[string], { key: string; value: string; updated_at: number }>(
         `SELECT key, value, updated_at FROM records WHERE ns = ? ORDER BY key`,
@@ -322,6 +326,18 @@ export class SqliteIndex implements CacheIndex {
 
   async putRecord(ns: string, key: string, value: unknown, at: number): Promise<void> {
     this.#stmt.putRecord.run(ns, key, JSON.stringify(value), at);
+  }
+
+  async createRecord(ns: string, key: string, value: unknown, at: number): Promise<IndexRecord> {
+    const stmt = this.#stmt;
+    const row = this.#db
+      .transaction(() => {
+        stmt.createRecord.run(ns, key, JSON.stringify(value), at);
+        return stmt.getRecord.get(ns, key);
+      })
+      .immediate();
+    if (!row) throw new Error(`record ${ns}/${key} vanished`);
+    return { key, value: JSON.parse(row.value), updatedAt: row.updated_at };
   }
 
   async deleteRecord(ns: string, key: string): Promise<void> {

@@ -189,6 +189,22 @@ export function indexSuite(name: string, create: () => Promise<CacheIndex>): voi
       await idx.close();
     });
 
+    it('creates a record only once: the first value stays, and every writer is told it', async () => {
+      const idx = await create();
+      expect(await idx.createRecord('pins:go', 'm@v1', 'https://a', 5)).toEqual({
+        key: 'm@v1',
+        value: 'https://a',
+        updatedAt: 5,
+      });
+      const again = await idx.createRecord('pins:go', 'm@v1', 'https://b', 6);
+      expect(again).toEqual({ key: 'm@v1', value: 'https://a', updatedAt: 5 });
+      expect((await idx.createRecord('pins:other', 'm@v1', 'https://b', 7)).value).toBe(
+        'https://b',
+      );
+      expect((await idx.getRecord('pins:go', 'm@v1'))?.value).toBe('https://a');
+      await idx.close();
+    });
+
     it('pages records by key after a cursor and by time from a moment, per namespace', async () => {
       const idx = await create();
       for (const [key, at] of [

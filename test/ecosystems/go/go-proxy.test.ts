@@ -2,7 +2,13 @@
 // chain, private modules, allow/deny rules, cache-only requests and the checksum database proxy.
 import { describe, expect, it } from 'vitest';
 import { get } from '../../helpers/client.js';
-import { managedUpstreams, stopAfterEach, type FakeUpstream } from '../../helpers/fake-upstream.js';
+import {
+  gate,
+  managedUpstreams,
+  stopAfterEach,
+  until,
+  type FakeUpstream,
+} from '../../helpers/fake-upstream.js';
 import { testVerifierKey } from '../../helpers/go-fixtures.js';
 import { startTrove, type TestTrove } from '../../helpers/trove.js';
 
@@ -322,6 +328,39 @@ describe('the GOPROXY chain', () => {
     first.file('/example.com/mod/@v/v1.1.0.info', JSON.stringify({ Version: 'v1.1.0' }));
     expect((await get(`${trove.url}/example.com/mod/@v/v1.1.0.info`)).status).toBe(200);
     expect(second.count('/example.com/mod/@v/v1.1.0.info')).toBe(0);
+  });
+
+  it('keeps the first pin when two processes on one cache race for a version', async () => {
+    const copy = (name: string) => (u: FakeUpstream) => {
+      u.file('/example.com/mod/@v/v1.0.0.info', JSON.stringify({ Version: 'v1.0.0' }));
+      u.file('/example.com/mod/@v/v1.0.0.mod', `module example.com/mod // ${name}\n`);
+      return u;
+    };
+    const a = await upstream(copy('from a'));
+    const b = await upstream(copy('from b'));
+    // b answers the second process's .mod only once the first process has pinned a.
+    const pinned = gate();
+    const bMod = '/example.com/mod/@v/v1.0.0.mod';
+    b.route(bMod, async (_req, res) => {
+      await pinned.wait;
+      res.writeHead(200).end('module example.com/mod // from b\n');
+    });
+    trove = await startTrove(goInstance({ upstreams: `${a.url},${b.url}` }), { keepDir: true });
+    const other = await startTrove(goInstance({ upstreams: `${b.url},${a.url}` }), {
+      dir: trove.dir,
+      keepDir: true,
+    });
+    try {
+      const mod = get(`${other.url}${bMod}`);
+      await until(() => b.count(bMod) === 1);
+      expect((await get(`${trove.url}/example.com/mod/@v/v1.0.0.info`)).status).toBe(200);
+      pinned.open();
+      // The second process's own answer (from b) is dropped for the pinned upstream's copy.
+      expect((await mod).body.toString()).toBe('module example.com/mod // from a\n');
+      expect(a.count(bMod)).toBe(1);
+    } finally {
+      await other.stop();
+    }
   });
 
   it('answers 404 when no upstream has the module, so the client tries its next proxy', async () => {
