@@ -27,8 +27,7 @@ import { readiness } from './readiness.js';
 import { startHousekeeping } from './housekeeping.js';
 import { removeTempFiles } from './recovery.js';
 import { mountInstances } from './instances.js';
-import { ClusterLeases } from '../cluster/worker-leases.js';
-import { alonePeers, clusterPeers } from './peers.js';
+import { alonePeers } from './peers.js';
 import { clusterMetrics, type WorkerRole } from '../cluster/worker-role.js';
 
 export interface App {
@@ -77,8 +76,6 @@ export async function startApp(
     onError: (operation, code) => metrics.indexErrors.inc({ operation, code }),
   });
   const link = cluster?.link;
-  const leases = link && new ClusterLeases(link);
-  const peers = link && leases ? clusterPeers(link, leases) : alonePeers;
   const index = new CachedIndex(guarded, {
     ...(link ? { onChange: (change) => link.send({ trove: 1, t: 'invalidate', change }) } : {}),
   });
@@ -100,7 +97,7 @@ export async function startApp(
     maxSize: config.storage.max_size ?? null,
     verifyHits: config.storage.verify_hits,
     tempPath: () => fsBlobs.tempPath(),
-    ...(leases ? { leases } : {}),
+    ...(cluster ? { leases: cluster.leases } : {}),
   });
   const up = config.upstream;
   const network = createNetwork(
@@ -127,7 +124,7 @@ export async function startApp(
     log: logger,
     git,
     index,
-    peers,
+    peers: cluster?.peers ?? alonePeers,
   });
   metrics.observeRateLimits(() =>
     [...instances].flatMap(([name, i]) => {

@@ -4,7 +4,9 @@ import { AggregatorRegistry, type Registry } from 'prom-client';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from '../config/schema.js';
+import { clusterPeers, type Peers } from '../app/peers.js';
 import { ConnectionInbox } from './connection-inbox.js';
+import { ClusterLeases } from './worker-leases.js';
 import type { Listener } from '../server/listeners.js';
 import type { WorkerLink } from './worker-link.js';
 
@@ -14,6 +16,9 @@ export interface WorkerRole {
   housekeeper: boolean;
   /** Takes listener `i`'s connections from the primary instead of binding a port. */
   adopt(i: number, server: Server): Listener;
+  /** Fills claimed from the primary, and the instances' view of the other workers. */
+  leases: ClusterLeases;
+  peers: Peers;
 }
 
 export interface MetricsSource {
@@ -40,10 +45,13 @@ export function workerRole(link: WorkerLink): WorkerRole {
   const inbox = new ConnectionInbox(
     JSON.parse(process.env['TROVE_LISTENERS'] ?? '[]') as AddressInfo[],
   );
+  const leases = new ClusterLeases(link);
   return {
     link,
     housekeeper: process.env['TROVE_WORKER_SLOT'] === '0',
     adopt: (i, server) => inbox.adopt(i, server),
+    leases,
+    peers: clusterPeers(link, leases),
   };
 }
 

@@ -3,13 +3,14 @@
 // client; a new publication picked up; a rebuilt package and one whose data no longer matches
 // its control part both refused (the control member hashed, not the wrong one); Packages.adb
 // relayed; the mirror stopped, and Trove restarted on its cache, still serve.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApkClient } from '../helpers/apk-client.js';
 import { untilServed } from '../helpers/client.js';
 import { ApkRepo, KEY_NAME } from '../helpers/apk-repo.js';
+import { endRepoTest, repoConfig, troveOver } from '../helpers/repo-e2e.js';
 import { startTrove, type TestTrove } from '../helpers/trove.js';
 
 const MAIN = 'v3.20/main/x86_64';
@@ -18,9 +19,7 @@ describe('apk through Trove', () => {
   let repo: ApkRepo;
   let trove: TestTrove;
   let work: string;
-  const config = (url: string): Record<string, unknown> => ({
-    instances: { alpine: { type: 'apk', upstreams: [url], refresh_interval: '1s' } },
-  });
+  const config = repoConfig('alpine', 'apk');
   const client = (): ApkClient =>
     new ApkClient(`${trove.url}/alpine/v3.20/main`, new Map([[KEY_NAME, repo.publicKey]]));
   const served = (path: string): Promise<Response> => fetch(`${trove.url}/alpine/${path}`);
@@ -31,15 +30,9 @@ describe('apk through Trove', () => {
     await repo.build({ name: 'trove-hello', version: '1.0-r0' });
     await repo.build({ name: 'trove-world', version: '2.0-r0', filler: 300_000 });
     await repo.publish();
-    await repo.serve();
-    trove = await startTrove(config(repo.url), { keepDir: true });
+    trove = await troveOver(repo, config);
   });
-  afterAll(async () => {
-    await trove?.stop();
-    if (trove) rmSync(trove.dir, { recursive: true, force: true });
-    await repo?.dispose();
-    rmSync(work, { recursive: true, force: true });
-  });
+  afterAll(() => endRepoTest(trove, repo, work));
 
   it('updates and fetches through Trove, every check passing; packages are hits', async () => {
     const c = client();

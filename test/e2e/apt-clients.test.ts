@@ -4,7 +4,7 @@
 // archive is republished never see a Hash Sum mismatch; the upstream stopped, and Trove
 // restarted on its cache, still serve update and download.
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +13,7 @@ import { untilServed } from '../helpers/client.js';
 import { sleep } from '../helpers/fake-upstream.js';
 import { runCommand, type Ran } from '../helpers/run.js';
 import { requireTools } from '../helpers/tools.js';
+import { endRepoTest, repoConfig, troveOver } from '../helpers/repo-e2e.js';
 import { startTrove, type TestTrove } from '../helpers/trove.js';
 
 const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
@@ -24,9 +25,7 @@ describe.skipIf(!requireTools('apt-get', 'apt-ftparchive', 'gpg', 'dpkg-deb', 'x
     let trove: TestTrove;
     let work: string;
     let clients = 0;
-    const config = (url: string): Record<string, unknown> => ({
-      instances: { debian: { type: 'deb', upstreams: [url], refresh_interval: '1s' } },
-    });
+    const config = repoConfig('debian', 'deb');
 
     beforeAll(async () => {
       work = mkdtempSync(join(tmpdir(), 'trove-apt-e2e-'));
@@ -35,15 +34,9 @@ describe.skipIf(!requireTools('apt-get', 'apt-ftparchive', 'gpg', 'dpkg-deb', 'x
       repo.build({ name: 'trove-world', version: '2.0' });
       repo.publish('stable', { byHash: true, validFor: 86_400 });
       repo.build({ name: 'trove-flat', version: '0.1' }, 'contrib');
-      await repo.serve();
-      trove = await startTrove(config(repo.url), { keepDir: true });
+      trove = await troveOver(repo, config);
     });
-    afterAll(async () => {
-      await trove?.stop();
-      if (trove) rmSync(trove.dir, { recursive: true, force: true });
-      await repo?.dispose();
-      rmSync(work, { recursive: true, force: true });
-    });
+    afterAll(() => endRepoTest(trove, repo, work));
 
     /** A fresh apt state pointing at `base`; returns a runner for apt-get in it. */
     const client = (base: string, suite = 'stable') => {

@@ -4,7 +4,7 @@
 // with xz repodata; zckdl's multi-range delta download from a zchunk repository; the upstream
 // stopped, and Trove restarted on its cache, still install.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +14,7 @@ import { recorder } from '../helpers/recorder.js';
 import { RpmRepo, dnfArgs } from '../helpers/rpm-repo.js';
 import { runCommand, type Ran } from '../helpers/run.js';
 import { requireTools } from '../helpers/tools.js';
+import { endRepoTest, repoConfig, troveOver } from '../helpers/repo-e2e.js';
 import { startTrove, type TestTrove } from '../helpers/trove.js';
 
 const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
@@ -25,9 +26,7 @@ describe.skipIf(!requireTools('dnf', 'rpmbuild', 'createrepo_c', 'zckdl'))(
     let trove: TestTrove;
     let work: string;
     let clients = 0;
-    const config = (url: string): Record<string, unknown> => ({
-      instances: { fedora: { type: 'rpm', upstreams: [url], refresh_interval: '1s' } },
-    });
+    const config = repoConfig('fedora', 'rpm');
 
     beforeAll(async () => {
       work = mkdtempSync(join(tmpdir(), 'trove-dnf-e2e-'));
@@ -35,15 +34,9 @@ describe.skipIf(!requireTools('dnf', 'rpmbuild', 'createrepo_c', 'zckdl'))(
       repo.build({ name: 'trove-hello', version: '1.0' }, 'os');
       repo.build({ name: 'trove-world', version: '2.0', filler: 200_000 }, 'os');
       repo.publish('os');
-      await repo.serve();
-      trove = await startTrove(config(repo.url), { keepDir: true });
+      trove = await troveOver(repo, config);
     });
-    afterAll(async () => {
-      await trove?.stop();
-      if (trove) rmSync(trove.dir, { recursive: true, force: true });
-      repo?.dispose();
-      rmSync(work, { recursive: true, force: true });
-    });
+    afterAll(() => endRepoTest(trove, repo, work));
 
     /** A fresh dnf state for the repository at `path` below the instance. */
     const client = (path = 'os') => {

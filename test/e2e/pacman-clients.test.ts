@@ -12,6 +12,7 @@ import { PacmanRepo, pacmanArgs } from '../helpers/pacman-repo.js';
 import { recorder } from '../helpers/recorder.js';
 import { runCommand, type Ran } from '../helpers/run.js';
 import { requireTools } from '../helpers/tools.js';
+import { endRepoTest, repoConfig, troveOver } from '../helpers/repo-e2e.js';
 import { startTrove, type TestTrove } from '../helpers/trove.js';
 
 const CORE = PacmanRepo.dir('core');
@@ -23,9 +24,7 @@ describe.skipIf(!requireTools('pacman', 'repo-add', 'bsdtar', 'zstd'))(
     let trove: TestTrove;
     let work: string;
     let clients = 0;
-    const config = (url: string): Record<string, unknown> => ({
-      instances: { arch: { type: 'pacman', upstreams: [url], refresh_interval: '1s' } },
-    });
+    const config = repoConfig('arch', 'pacman');
 
     beforeAll(async () => {
       work = mkdtempSync(join(tmpdir(), 'trove-pacman-e2e-'));
@@ -33,15 +32,9 @@ describe.skipIf(!requireTools('pacman', 'repo-add', 'bsdtar', 'zstd'))(
       repo.build({ name: 'trove-hello', version: '1.0', sig: true });
       repo.build({ name: 'trove-world', version: '2.0', filler: 200_000 });
       repo.publish('core');
-      await repo.serve();
-      trove = await startTrove(config(repo.url), { keepDir: true });
+      trove = await troveOver(repo, config);
     });
-    afterAll(async () => {
-      await trove?.stop();
-      if (trove) rmSync(trove.dir, { recursive: true, force: true });
-      await repo?.dispose();
-      rmSync(work, { recursive: true, force: true });
-    });
+    afterAll(() => endRepoTest(trove, repo, work));
 
     /** A fresh pacman state pointing at Trove. */
     const client = () => {

@@ -24,10 +24,18 @@ export async function until(cond: () => boolean | Promise<boolean>, ms = 5000): 
   throw new Error(`condition not met within ${ms} ms`);
 }
 
-/** Stops whatever the getter returns after each test (stopping twice is harmless). */
-export function stopAfterEach(things: () => Array<{ stop(): Promise<void> } | undefined>): void {
+type Ends = { stop(): Promise<void> } | { dispose(): Promise<void> };
+
+/**
+ * After each test, disposes of (or stops) whatever the getter returns, in order (doing it twice
+ * is harmless), then calls `forget` (which clears the test file's variables).
+ */
+export function stopAfterEach(things: () => Array<Ends | undefined>, forget?: () => void): void {
   afterEach(async () => {
-    for (const t of things()) await t?.stop();
+    for (const t of things()) {
+      if (t) await ('dispose' in t ? t.dispose() : t.stop());
+    }
+    forget?.();
   });
 }
 

@@ -4,11 +4,11 @@
 // upstream trouble that never reads as "not found".
 import { createHash } from 'node:crypto';
 import { Client } from 'undici';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { get, untilServed } from '../../helpers/client.js';
 import { AptRepo } from '../../helpers/apt-repo.js';
 import { metric } from '../../helpers/metrics.js';
-import { FakeUpstream, sleep, until } from '../../helpers/fake-upstream.js';
+import { FakeUpstream, sleep, stopAfterEach, until } from '../../helpers/fake-upstream.js';
 import { startTrove, type TestTrove } from '../../helpers/trove.js';
 import { requireTools } from '../../helpers/tools.js';
 import { selfSignedCert } from '../../helpers/net-fixtures.js';
@@ -21,12 +21,10 @@ const BIN = 'dists/stable/main/binary-amd64';
 let trove: TestTrove | undefined;
 let repo: AptRepo | undefined;
 let fake: FakeUpstream | undefined;
-afterEach(async () => {
-  await trove?.stop();
-  await repo?.dispose();
-  await fake?.stop();
-  trove = repo = fake = undefined;
-});
+stopAfterEach(
+  () => [trove, repo, fake],
+  () => (trove = repo = fake = undefined),
+);
 
 async function archive(o: { byHash?: boolean; validFor?: number } = {}): Promise<AptRepo> {
   repo = await AptRepo.create();

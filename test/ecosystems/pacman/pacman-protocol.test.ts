@@ -1,25 +1,22 @@
 // The pacman instance over HTTP against a repo-add mirror on loopback: If-Modified-Since on a
 // database against the kept copy, signatures the database does not embed kept per package,
 // several repositories in one directory, a database that is not one, and mirror extras relayed.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { get } from '../../helpers/client.js';
-import { FakeUpstream } from '../../helpers/fake-upstream.js';
+import { FakeUpstream, sleep, stopAfterEach } from '../../helpers/fake-upstream.js';
 import { PacmanRepo } from '../../helpers/pacman-repo.js';
 import { requireTools } from '../../helpers/tools.js';
 import { startTrove, type TestTrove } from '../../helpers/trove.js';
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const CORE = PacmanRepo.dir('core');
 
 let trove: TestTrove | undefined;
 let repo: PacmanRepo | undefined;
 let fake: FakeUpstream | undefined;
-afterEach(async () => {
-  await trove?.stop();
-  await repo?.dispose();
-  await fake?.stop();
-  trove = repo = fake = undefined;
-});
+stopAfterEach(
+  () => [trove, repo, fake],
+  () => (trove = repo = fake = undefined),
+);
 
 async function mirror(url: string, over: Record<string, unknown> = {}): Promise<string> {
   trove = await startTrove({

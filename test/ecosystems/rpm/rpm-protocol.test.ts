@@ -4,10 +4,10 @@
 // metalinks relayed uncached, and upstream trouble that never reads as "not found".
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { get, untilServed } from '../../helpers/client.js';
 import { RpmRepo } from '../../helpers/rpm-repo.js';
-import { FakeUpstream, sleep } from '../../helpers/fake-upstream.js';
+import { FakeUpstream, sleep, stopAfterEach } from '../../helpers/fake-upstream.js';
 import { startTrove, type TestTrove } from '../../helpers/trove.js';
 import { requireTools } from '../../helpers/tools.js';
 
@@ -17,12 +17,10 @@ const PKG = 'os/Packages/trove-hello-1.0-1.noarch.rpm';
 let trove: TestTrove | undefined;
 let repo: RpmRepo | undefined;
 let fake: FakeUpstream | undefined;
-afterEach(async () => {
-  await trove?.stop();
-  await repo?.dispose();
-  await fake?.stop();
-  trove = repo = fake = undefined;
-});
+stopAfterEach(
+  () => [trove, repo, fake],
+  () => (trove = repo = fake = undefined),
+);
 
 async function repository(o: { zck?: boolean } = {}): Promise<RpmRepo> {
   repo = RpmRepo.create();
