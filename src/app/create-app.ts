@@ -12,7 +12,6 @@ import { CachedIndex } from '../index/cached-index.js';
 import { GuardedIndex } from '../index/guarded-index.js';
 import type { CacheIndex } from '../index/cache-index.js';
 import type { BlobStore } from '../storage/blob-store.js';
-import { SqliteIndex } from '../index/sqlite/sqlite-index.js';
 import { Metrics } from '../observability/metrics.js';
 import { stdoutLogger, type StdoutLogger } from '../observability/stdout-logger.js';
 import { closeGracefully, httpServer, listen, type Listener } from '../server/listeners.js';
@@ -24,6 +23,7 @@ import { FsBlobStore } from '../storage/fs/fs-blob-store.js';
 import { createNetwork } from '../upstream/network/dispatcher.js';
 import { GitMirrors } from '../vcs/git-mirrors.js';
 import { readiness } from './readiness.js';
+import { changeFeed, openBlobs, openIndex } from './storage.js';
 import { startHousekeeping } from './housekeeping.js';
 import { removeTempFiles } from './recovery.js';
 import { mountInstances } from './instances.js';
@@ -66,20 +66,27 @@ export async function startApp(
   mkdirSync(dir, { recursive: true });
   const fsBlobs = new FsBlobStore(dir);
   await fsBlobs.init();
-  const blobs = seams.blobs?.(fsBlobs) ?? fsBlobs;
+  const store = openBlobs(config.storage, fsBlobs);
+  const blobs = seams.blobs?.(store) ?? store;
   const metrics = new Metrics();
   // A short lock wait: better-sqlite3 waits synchronously, so the guard retries with timers.
-  const driver = new SqliteIndex(config.storage.index.path ?? resolve(dir, 'index.db'), {
-    busyTimeoutMs: 20,
-  });
+  const driver = openIndex(config.storage, { busyTimeoutMs: 20 });
   const guarded = new GuardedIndex(seams.index?.(driver) ?? driver, {
     onError: (operation, code) => metrics.indexErrors.inc({ operation, code }),
   });
   const link = cluster?.link;
+  const feed = changeFeed(config.storage, logger, {
+    onChange: (change) => index.forget(change),
+    onGap: () => index.forgetAll(),
+  });
   const index = new CachedIndex(guarded, {
-    ...(link ? { onChange: (change) => link.send({ trove: 1, t: 'invalidate', change }) } : {}),
+    onChange: (change) => {
+      link?.send({ trove: 1, t: 'invalidate', change });
+      feed?.publish(change);
+    },
   });
   link?.on((m) => m.t === 'invalidate' && index.forget(m.change));
+  await feed?.start();
   // In a cluster the primary cleared them before the first worker started.
   if (!cluster) await removeTempFiles(fsBlobs, logger);
 
@@ -213,7 +220,9 @@ export async function startApp(
           config.server.shutdown_timeout,
         );
         await engine.access.flush().catch(() => undefined);
+        await feed?.close();
         await index.close();
+        store.close?.();
         out?.close();
         await network.close().catch(() => undefined);
         return clean;

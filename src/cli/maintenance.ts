@@ -4,7 +4,7 @@ import { pino } from 'pino';
 import { Evictor } from '../engine/evictor.js';
 import { MemoryCache } from '../engine/memory-cache.js';
 import type { EcosystemRegistry } from '../ecosystems/registry.js';
-import { SqliteIndex } from '../index/sqlite/sqlite-index.js';
+import { openBlobs, openIndex } from '../app/storage.js';
 import { Metrics } from '../observability/metrics.js';
 import { FsBlobStore } from '../storage/fs/fs-blob-store.js';
 import { parseDuration } from '../util/units.js';
@@ -19,8 +19,8 @@ export function open(registry: EcosystemRegistry, opts: CommonOptions) {
   return {
     config,
     dir,
-    index: new SqliteIndex(config.storage.index.path ?? resolve(dir, 'index.db')),
-    blobs: new FsBlobStore(dir),
+    index: openIndex(config.storage, { poolSize: 2 }),
+    blobs: openBlobs(config.storage, new FsBlobStore(dir)),
   };
 }
 

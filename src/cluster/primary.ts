@@ -8,7 +8,7 @@ import { unlink } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { AggregatorRegistry } from 'prom-client';
 import type { Config } from '../config/schema.js';
-import { SqliteIndex } from '../index/sqlite/sqlite-index.js';
+import { openIndex } from '../app/storage.js';
 import { stdoutLogger } from '../observability/stdout-logger.js';
 import { FsBlobStore } from '../storage/fs/fs-blob-store.js';
 import { removeTempFiles } from '../app/recovery.js';
@@ -30,7 +30,12 @@ export async function runPrimary(config: Config, source: string): Promise<void> 
   await store.init();
   await removeTempFiles(store, log);
   // Migrations run once here, not raced by several workers opening the index at once.
-  await new SqliteIndex(config.storage.index.path ?? resolve(dir, 'index.db')).close();
+  const index = openIndex(config.storage, { poolSize: 1 });
+  try {
+    await index.ping('read');
+  } finally {
+    await index.close();
+  }
 
   const dispatcher = new Dispatcher();
   const bound = await dispatcher.listen(listenAddresses(config));

@@ -69,6 +69,21 @@ function overrides(env: NodeJS.ProcessEnv, flags: Flags): Override[] {
   add(['log', 'level'], env['TROVE_LOG_LEVEL'], 'env TROVE_LOG_LEVEL');
   add(['server', 'workers'], env['TROVE_WORKERS'], 'env TROVE_WORKERS');
   add(['metrics', 'token'], env['TROVE_METRICS_TOKEN'], 'env TROVE_METRICS_TOKEN');
+  // Replicas: a shared PostgreSQL index and S3 bucket (credentials: the AWS SDK's own env).
+  const indexUrl = env['TROVE_INDEX_URL'];
+  add(['storage', 'index', 'driver'], indexUrl && 'postgres', 'env TROVE_INDEX_URL');
+  add(['storage', 'index', 'url'], indexUrl, 'env TROVE_INDEX_URL');
+  add(['storage', 'blobs', 'driver'], env['TROVE_S3_BUCKET'] && 's3', 'env TROVE_S3_BUCKET');
+  for (const key of ['bucket', 'endpoint', 'region', 'prefix']) {
+    const name = `TROVE_S3_${key.toUpperCase()}`;
+    add(['storage', 'blobs', key], env[name], `env ${name}`);
+  }
+  const pathStyle = env['TROVE_S3_PATH_STYLE'];
+  add(
+    ['storage', 'blobs', 'path_style'],
+    pathStyle === undefined ? undefined : BOOL.test(pathStyle),
+    'env TROVE_S3_PATH_STYLE',
+  );
   add(['instances', GO_ROOT, 'upstreams'], env['UPSTREAM_PROXY'], 'env UPSTREAM_PROXY');
   // The go command's own variables, for the go instance at the root.
   for (const [name, key] of GO_ENV) add(['instances', GO_ROOT, key], env[name], `env ${name}`);
@@ -201,6 +216,9 @@ export function loadConfig(
   return { config: result.data, source };
 }
 
+const missing = (e: z.ZodError): boolean =>
+  e.issues.every((i) => i.code === 'invalid_type' && i.received === 'undefined');
+
 function describe(error: z.ZodError, source: string, sources: Map<string, string>): string[] {
   return error.issues.map((issue) => {
     const key = formatPath(issue.path) || '(top level)';
@@ -209,6 +227,8 @@ function describe(error: z.ZodError, source: string, sources: Map<string, string
     if (issue.code === 'unrecognized_keys')
       why = `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
     if (issue.code === 'invalid_type' && issue.received === 'undefined') why = 'is required';
+    // A union (a secret: inline, env or file) whose every form missed only for want of a value.
+    if (issue.code === 'invalid_union' && issue.unionErrors.every(missing)) why = 'is required';
     return `${source}: ${key}: ${why}${by ? ` (set by ${by})` : ''}`;
   });
 }

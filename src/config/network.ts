@@ -1,7 +1,6 @@
 // The outbound network keys of `upstream:`: proxy, no_proxy, dns and ca_file.
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { stringOr } from './types.js';
+import { pemFile, stringOr } from './types.js';
 import { parseDns, parseProxy, type DnsSpec, type ProxySpec } from '../upstream/network/spec.js';
 
 function parsed<T>(parse: (s: string) => T | string) {
@@ -31,16 +30,5 @@ export const networkConfig = {
     .default([]),
   dns: parsed<DnsSpec>(parseDns).optional(),
   /** Extra PEM certificates trusted for upstream TLS, DNS over TLS and DNS over HTTPS. */
-  ca_file: z
-    .string()
-    .transform((file, ctx) => {
-      try {
-        return { path: file, pem: readFileSync(file, 'utf8') };
-      } catch (err) {
-        const why = (err as NodeJS.ErrnoException).code ?? 'unreadable';
-        ctx.addIssue({ code: z.ZodIssueCode.custom, message: `cannot read ${file} (${why})` });
-        return z.NEVER;
-      }
-    })
-    .optional(),
+  ca_file: pemFile.optional(),
 };

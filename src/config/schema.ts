@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { mountPaths, type InstanceCommon } from '../ecosystems/ecosystem.js';
 import type { EcosystemRegistry } from '../ecosystems/registry.js';
 import { networkConfig } from './network.js';
+import { blobsDriver, indexDriver } from './storage-drivers.js';
 import { duration, httpUrl, listenAddress, secret, size, workerCount } from './types.js';
 
 const cidr = z
@@ -48,10 +49,8 @@ export function buildSchema(registry: EcosystemRegistry) {
         .object({
           dir: z.string().min(1).default('./cache'),
           max_size: size.optional(),
-          index: z
-            .object({ driver: z.literal('sqlite'), path: z.string().optional() })
-            .strict()
-            .default({ driver: 'sqlite' }),
+          index: indexDriver.default({ driver: 'sqlite' }),
+          blobs: blobsDriver.default({ driver: 'fs' }),
           memory: z
             .object({
               max_bytes: size.default('64MiB'),

@@ -197,3 +197,14 @@ export const workerCount = z.union([z.string(), z.number()]).transform((v, ctx) 
   });
   return z.NEVER;
 });
+
+/** A PEM file, read once at load (its path kept for messages and for child processes). */
+export const pemFile = z.string().transform((file, ctx) => {
+  try {
+    return { path: file, pem: readFileSync(file, 'utf8') };
+  } catch (err) {
+    const why = (err as NodeJS.ErrnoException).code ?? 'unreadable';
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message: `cannot read ${file} (${why})` });
+    return z.NEVER;
+  }
+});

@@ -38,6 +38,11 @@ export class CachedIndex implements CacheIndex {
     }
   }
 
+  /** Changes may have been missed (a lost connection to the other processes): drop them all. */
+  forgetAll(): void {
+    this.#entries.clear();
+  }
+
   #remember(e: IndexEntry): void {
     this.#entries.delete(e.key);
     this.#entries.set(e.key, e);
@@ -73,7 +78,7 @@ export class CachedIndex implements CacheIndex {
   async delete(keys: string[]): Promise<string[]> {
     for (const k of keys) this.#entries.delete(k);
     const gone = await this.#inner.delete(keys);
-    if (gone.length) this.#onChange({ keys: gone });
+    if (keys.length) this.#onChange({ keys });
     return gone;
   }
 

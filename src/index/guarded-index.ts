@@ -29,8 +29,18 @@ export interface GuardOptions {
   now?: () => number;
 }
 
-const LOCK_CODES = new Set(['SQLITE_BUSY', 'SQLITE_BUSY_SNAPSHOT', 'SQLITE_LOCKED']);
-const FULL_CODES = new Set(['SQLITE_FULL', 'ENOSPC', 'EDQUOT']);
+// SQLite's lock conflicts, and PostgreSQL's serialization failure, deadlock and lock timeout
+// (SQLSTATE 40001, 40P01, 55P03): each is safe to retry whole.
+const LOCK_CODES = new Set([
+  'SQLITE_BUSY',
+  'SQLITE_BUSY_SNAPSHOT',
+  'SQLITE_LOCKED',
+  '40001',
+  '40P01',
+  '55P03',
+]);
+// PostgreSQL's disk_full is SQLSTATE 53100.
+const FULL_CODES = new Set(['SQLITE_FULL', 'ENOSPC', 'EDQUOT', '53100']);
 const DEFAULT_DELAYS = [5, 10, 20, 40, 80, 160, 320];
 
 function driverCode(err: unknown): string {

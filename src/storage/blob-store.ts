@@ -42,6 +42,8 @@ export interface BlobStore {
   free(): Promise<number | null>;
   /** Throws when the store cannot be used (for /ready). */
   ping(): Promise<void>;
+  /** Releases connections (a remote store); the store is not used afterwards. */
+  close?(): void;
 }
 
 export const SHA256_HEX = /^[0-9a-f]{64}$/;

@@ -346,3 +346,72 @@ describe('secrets', () => {
     expect(config.metrics.token?.reveal()).toBe('hunter2');
   });
 });
+
+describe('storage drivers: a shared PostgreSQL index and an S3 bucket', () => {
+  it('infers the driver from url or bucket, with defaults, and keeps secrets out of output', () => {
+    const f = file(
+      'storage:\n  index:\n    url: postgresql://trove:pw@db:5432/trove\n  blobs:\n    bucket: my-cache\n    endpoint: http://127.0.0.1:9000\n    path_style: true\n    access_key_id: AK\n    secret_access_key: {env: S3_SECRET}\n',
+    );
+    const { config } = loadConfig(registry, { file: f, env: { S3_SECRET: 'hunter2' } });
+    expect(config.storage.index).toMatchObject({ driver: 'postgres', pool_size: 10 });
+    expect(config.storage.blobs).toMatchObject({
+      driver: 's3',
+      bucket: 'my-cache',
+      prefix: '',
+      region: 'us-east-1',
+      path_style: true,
+      part_size: 16 * 1024 * 1024,
+    });
+    const shown = JSON.stringify(config) + inspect(config, { depth: 10 });
+    expect(shown).not.toContain('pw@');
+    expect(shown).not.toContain('hunter2');
+    const plain = loadConfig(registry, { env: {} }).config.storage;
+    expect([plain.index.driver, plain.blobs.driver]).toEqual(['sqlite', 'fs']);
+  });
+
+  it('takes them from env alone', () => {
+    const { config } = loadConfig(registry, {
+      env: {
+        TROVE_INDEX_URL: 'postgres://db/trove',
+        TROVE_S3_BUCKET: 'team-cache',
+        TROVE_S3_ENDPOINT: 'https://s3.internal:9000',
+        TROVE_S3_REGION: 'eu-west-1',
+        TROVE_S3_PREFIX: 'trove/',
+        TROVE_S3_PATH_STYLE: 'true',
+      },
+    });
+    expect(config.storage.index.driver).toBe('postgres');
+    expect(config.storage.blobs).toMatchObject({
+      driver: 's3',
+      bucket: 'team-cache',
+      endpoint: 'https://s3.internal:9000',
+      region: 'eu-west-1',
+      prefix: 'trove/',
+      path_style: true,
+    });
+  });
+
+  it('says which key is wrong and why', () => {
+    expect(problems('storage:\n  index:\n    url: mysql://db/x\n')).toEqual([
+      'FILE: storage.index.url: must be a postgresql:// URL',
+    ]);
+    expect(problems('storage:\n  index:\n    driver: postgres\n')).toEqual([
+      'FILE: storage.index.url: is required',
+    ]);
+    expect(problems('storage:\n  blobs:\n    bucket: Bad_Bucket\n')).toEqual([
+      'FILE: storage.blobs.bucket: must be an S3 bucket name',
+    ]);
+    expect(problems('storage:\n  blobs:\n    bucket: b12\n    access_key_id: AK\n')).toEqual([
+      'FILE: storage.blobs.secret_access_key: access_key_id and secret_access_key go together (or neither, for the SDK chain)',
+    ]);
+    expect(problems('storage:\n  blobs:\n    bucket: b12\n    part_size: 1MiB\n')).toEqual([
+      'FILE: storage.blobs.part_size: must be at least 5MiB (the S3 minimum)',
+    ]);
+    expect(problems('storage:\n  blobs:\n    driver: s4\n')[0]).toMatch(
+      /^FILE: storage\.blobs\.driver: /,
+    );
+    expect(problems('storage:\n  index:\n    path: /x\n    url: postgres://db/x\n')).toEqual([
+      'FILE: storage.index: unknown key "path"',
+    ]);
+  });
+});

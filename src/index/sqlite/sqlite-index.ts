@@ -8,61 +8,21 @@ import type {
   IndexRecord,
   RecordPage,
   IndexStats,
-  InstanceStats,
   ProbeKind,
 } from '../cache-index.js';
+import {
+  ENTRY_COLUMNS,
+  recordOf,
+  statsOf,
+  STATUS_COUNTS,
+  type StatusCount,
+  toEntry,
+  toRow,
+  type EntryRow as Row,
+} from '../entry-row.js';
 import { MIGRATIONS } from './schema.js';
 
-interface Row {
-  key: string;
-  instance: string;
-  status: 'ok' | 'negative';
-  digest: string | null;
-  size: number;
-  upstream_status: number;
-  headers: string;
-  fetched_at: number;
-  etag: string | null;
-  last_modified: string | null;
-  last_access: number;
-  hits: number;
-  expire_after: number | null;
-}
-
-const toEntry = (r: Row): IndexEntry => ({
-  key: r.key,
-  instance: r.instance,
-  status: r.status,
-  digest: r.digest,
-  size: r.size,
-  upstreamStatus: r.upstream_status,
-  headers: JSON.parse(r.headers) as Record<string, string>,
-  fetchedAt: r.fetched_at,
-  etag: r.etag,
-  lastModified: r.last_modified,
-  lastAccess: r.last_access,
-  hits: r.hits,
-  expireAfter: r.expire_after,
-});
-
-const toRow = (e: IndexEntry): Row => ({
-  key: e.key,
-  instance: e.instance,
-  status: e.status,
-  digest: e.digest,
-  size: e.size,
-  upstream_status: e.upstreamStatus,
-  headers: JSON.stringify(e.headers),
-  fetched_at: e.fetchedAt,
-  etag: e.etag,
-  last_modified: e.lastModified,
-  last_access: e.lastAccess,
-  hits: e.hits,
-  expire_after: e.expireAfter,
-});
-
-const COLUMNS =
-  'key, instance, status, digest, size, upstream_status, headers, fetched_at, etag, last_modified, last_access, hits, expire_after';
+const COLUMNS = ENTRY_COLUMNS;
 const VALUES =
   '@key, @instance, @status, @digest, @size, @upstream_status, @headers, @fetched_at, @etag, @last_modified, @last_access, @hits, @expire_after';
 
@@ -74,12 +34,6 @@ export interface SqliteOptions {
    */
   busyTimeoutMs?: number;
 }
-
-const recordOf = (r: { key: string; value: string; updated_at: number }): IndexRecord => ({
-  key: r.key,
-  value: JSON.parse(r.value),
-  updatedAt: r.updated_at,
-});
 
 export class SqliteIndex implements CacheIndex {
   readonly #db: Database.Database;
@@ -280,43 +234,13 @@ export class SqliteIndex implements CacheIndex {
   }
 
   async stats(): Promise<IndexStats> {
-    const perInstance = new Map<string, InstanceStats>();
-    const get = (instance: string): InstanceStats => {
-      let s = perInstance.get(instance);
-      if (!s) {
-        s = { instance, objects: 0, bytes: 0, negatives: 0, requests: {} };
-        perInstance.set(instance, s);
-      }
-      return s;
-    };
-    const rows = this.#db
-      .prepare<[], { instance: string; status: string; n: number; bytes: number }>(
-        `SELECT instance, status, COUNT(*) AS n, COALESCE(SUM(size), 0) AS bytes
-         FROM entries GROUP BY instance, status`,
-      )
-      .all();
-    for (const r of rows) {
-      const s = get(r.instance);
-      if (r.status === 'ok') {
-        s.objects += r.n;
-        s.bytes += r.bytes;
-      } else s.negatives += r.n;
-    }
+    const counts = this.#db.prepare<[], StatusCount>(STATUS_COUNTS).all();
     const counters = this.#db
       .prepare<[], { instance: string; result: string; n: number }>(
         `SELECT instance, result, n FROM counters`,
       )
       .all();
-    for (const c of counters) get(c.instance).requests[c.result] = c.n;
-    const instances = [...perInstance.values()].sort((a, b) =>
-      a.instance.localeCompare(b.instance),
-    );
-    return {
-      objects: instances.reduce((n, s) => n + s.objects, 0),
-      negatives: instances.reduce((n, s) => n + s.negatives, 0),
-      bytes: await this.totalBytes(),
-      instances,
-    };
+    return statsOf(counts, counters, await this.totalBytes());
   }
 
   async getRecord(ns: string, key: string): Promise<IndexRecord | undefined> {

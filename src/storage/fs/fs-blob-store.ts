@@ -1,7 +1,6 @@
 // Filesystem BlobStore: blobs/sha256/ab/cd/<hex>. Writes go to tmp/, are fsynced, then renamed,
 // so a crash leaves either no blob or a whole one (plus a temp file that start-up removes).
-import { createHash, randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import {
   mkdir,
   open,
@@ -14,8 +13,6 @@ import {
   type FileHandle,
 } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import { Transform } from 'node:stream';
 import {
   assertDigest,
   type BlobInfo,
@@ -24,6 +21,7 @@ import {
   type BlobStore,
   SHA256_HEX,
 } from '../blob-store.js';
+import { spoolHashed } from '../spool.js';
 
 export class FsBlobStore implements BlobStore {
   readonly root: string;
@@ -64,19 +62,9 @@ export class FsBlobStore implements BlobStore {
 
   async put(source: AsyncIterable<Uint8Array>): Promise<BlobInfo> {
     const tmp = this.tempPath();
-    const hash = createHash('sha256');
-    let size = 0;
-    const counter = new Transform({
-      transform(chunk: Buffer, _enc, cb) {
-        hash.update(chunk);
-        size += chunk.length;
-        cb(null, chunk);
-      },
-    });
     try {
-      await pipeline(source, counter, createWriteStream(tmp, { flags: 'wx' }));
+      const blob = await spoolHashed(source, tmp);
       await fsyncPath(tmp);
-      const blob = { digest: hash.digest('hex'), size };
       await this.importFile(tmp, blob);
       return blob;
     } finally {

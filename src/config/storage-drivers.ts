@@ -1,0 +1,82 @@
+// The `storage.index` and `storage.blobs` keys: which driver keeps the index (SQLite in the
+// cache directory, or PostgreSQL shared by replicas) and the bytes (the cache directory, or an
+// S3-compatible bucket). A driver may be left out when its own key says which it is: `url`
+// means postgres, `bucket` means s3.
+import { z } from 'zod';
+import { duration, pemFile, secret, size } from './types.js';
+
+const withDriver =
+  (implied: string, key: string, otherwise: string) =>
+  (v: unknown): unknown => {
+    if (typeof v !== 'object' || v === null || Array.isArray(v) || 'driver' in v) return v;
+    return { driver: key in v ? implied : otherwise, ...v };
+  };
+
+const postgresUrl = secret.refine((s) => /^postgres(ql)?:\/\//.test(s.reveal()), {
+  message: 'must be a postgresql:// URL',
+});
+
+export const indexDriver = z.preprocess(
+  withDriver('postgres', 'url', 'sqlite'),
+  z.discriminatedUnion('driver', [
+    z.object({ driver: z.literal('sqlite'), path: z.string().optional() }).strict(),
+    z
+      .object({
+        driver: z.literal('postgres'),
+        /** postgresql://user:password@host:port/db; a secret, since it may hold a password. */
+        url: postgresUrl,
+        pool_size: z.number().int().min(1).max(1000).default(10),
+        statement_timeout: duration.default('30s'),
+        ca_file: pemFile.optional(),
+      })
+      .strict(),
+  ]),
+);
+
+export const blobsDriver = z.preprocess(
+  withDriver('s3', 'bucket', 'fs'),
+  z
+    .discriminatedUnion('driver', [
+      z.object({ driver: z.literal('fs') }).strict(),
+      z
+        .object({
+          driver: z.literal('s3'),
+          bucket: z
+            .string()
+            .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name'),
+          prefix: z
+            .string()
+            .regex(/^([A-Za-z0-9._-]+\/)*$/, 'must be empty or path segments ending in /')
+            .default(''),
+          endpoint: z.string().url().optional(),
+          region: z.string().min(1).default('us-east-1'),
+          /** Path-style URLs (endpoint/bucket/key): most S3-compatible servers need them. */
+          path_style: z.boolean().default(false),
+          access_key_id: secret.optional(),
+          secret_access_key: secret.optional(),
+          session_token: secret.optional(),
+          ca_file: pemFile.optional(),
+          multipart_threshold: size.default('64MiB'),
+          part_size: size
+            .refine((n) => n >= 5 * 1024 * 1024, 'must be at least 5MiB (the S3 minimum)')
+            .default('16MiB'),
+          max_connections: z.number().int().min(1).max(4096).default(64),
+        })
+        .strict(),
+    ])
+    .superRefine((b, ctx) => {
+      if (b.driver !== 's3') return;
+      if ((b.access_key_id === undefined) !== (b.secret_access_key === undefined)) {
+        const missing = b.access_key_id === undefined ? 'access_key_id' : 'secret_access_key';
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: [missing],
+          message:
+            'access_key_id and secret_access_key go together (or neither, for the SDK chain)',
+        });
+      }
+    }),
+);
+
+export type IndexDriverConfig = z.output<typeof indexDriver>;
+export type BlobsDriverConfig = z.output<typeof blobsDriver>;

@@ -1,0 +1,162 @@
+// Replicas: several Trove processes, each with its own cache directory (only spools), sharing
+// one PostgreSQL index and one S3 bucket (Ceph RGW). What one replica fetched is a hit on the
+// others; a Go version's first copy is the one every replica serves; while PostgreSQL is down
+// requests pass through uncached and /ready says so.
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { get } from '../helpers/client.js';
+import { startCluster, type TestCluster } from '../helpers/cluster.js';
+import { FakeUpstream, gate, managedUpstreams, until } from '../helpers/fake-upstream.js';
+import { requirePostgres, startPostgres, type PgCluster } from '../helpers/postgres.js';
+import { requireRgw, startRgw, type Rgw } from '../helpers/rgw.js';
+import { startTrove, type TestTrove } from '../helpers/trove.js';
+
+const enabled = requirePostgres() && requireRgw();
+const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+
+let pg: PgCluster;
+let rgw: Rgw;
+let root: string;
+const running: Array<{ stop(): Promise<unknown> }> = [];
+const upstream = managedUpstreams();
+
+/** A fresh database and bucket: the storage section every replica of one test shares. */
+async function sharedStorage(): Promise<Record<string, unknown>> {
+  const bucket = await rgw.bucket('replicas');
+  return {
+    index: { url: await pg.database(), pool_size: 4 },
+    blobs: {
+      bucket,
+      endpoint: rgw.endpoint,
+      path_style: true,
+      access_key_id: rgw.accessKeyId,
+      secret_access_key: rgw.secretAccessKey,
+    },
+  };
+}
+
+const yamlOf = (storage: Record<string, unknown>, dir: string): string =>
+  `storage:\n  dir: ${dir}\n  index: ${JSON.stringify(storage['index'])}\n  blobs: ${JSON.stringify(storage['blobs'])}\n`;
+
+async function replica(config: Record<string, unknown>, storage: object): Promise<TestTrove> {
+  const dir = mkdtempSync(join(root, 'replica-'));
+  const t = await startTrove({ ...config, storage: { ...storage, dir } }, { dir });
+  running.push(t);
+  return t;
+}
+
+describe.skipIf(!enabled)('replicas on PostgreSQL and S3', () => {
+  beforeAll(async () => {
+    root = mkdtempSync(join(tmpdir(), 'trove-replicas-'));
+    [pg, rgw] = await Promise.all([startPostgres(), startRgw()]);
+  }, 120_000);
+  afterEach(async () => {
+    for (const r of running.splice(0).reverse()) await r.stop();
+  });
+  afterAll(async () => {
+    await Promise.all([pg?.stop(), rgw?.stop()]);
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('serves what one replica fetched as a hit on the others, from the bucket', async () => {
+    const body = randomBytes(3 * 1024 * 1024 + 5);
+    const up = await upstream((u) => u.file('/big.bin', body));
+    const storage = await sharedStorage();
+    const files = `instances:\n  files:\n    type: file\n    upstreams: [${up.url}]\n    default_policy: immutable\n`;
+    // Real processes: one replica with two workers, one with one.
+    const dirs = [mkdtempSync(join(root, 'a-')), mkdtempSync(join(root, 'b-'))];
+    const a: TestCluster = await startCluster(
+      dirs[0] as string,
+      yamlOf(storage, dirs[0] as string) + files,
+      2,
+    );
+    running.push(a);
+    const b: TestCluster = await startCluster(
+      dirs[1] as string,
+      yamlOf(storage, dirs[1] as string) + files,
+      1,
+    );
+    running.push(b);
+    const first = await get(`${a.url}/files/big.bin`);
+    expect(first.status).toBe(200);
+    expect(first.headers['x-cache']).toBe('MISS');
+    const others = await Promise.all(
+      Array.from({ length: 20 }, () => get(`${b.url}/files/big.bin`)),
+    );
+    for (const r of others) {
+      expect(r.status).toBe(200);
+      expect(r.headers['x-cache']).toBe('HIT');
+      expect(sha(r.body)).toBe(sha(body));
+    }
+    expect(up.count('/big.bin')).toBe(1);
+    // The bytes live in the bucket: neither replica keeps a blob in its own directory.
+    for (const d of dirs) expect(readdirSync(join(d, 'blobs', 'sha256'))).toEqual([]);
+    for (const d of dirs) expect(readdirSync(join(d, 'tmp'))).toEqual([]);
+    const ready = await get(`${b.url}/ready`);
+    expect(ready.status).toBe(200);
+  });
+
+  it('keeps a Go version’s first copy on every replica, whichever upstream each asks first', async () => {
+    const copy = (name: string) => (u: FakeUpstream) => {
+      u.file('/example.com/mod/@v/v1.0.0.info', JSON.stringify({ Version: 'v1.0.0' }));
+      u.file('/example.com/mod/@v/v1.0.0.mod', `module example.com/mod // ${name}\n`);
+      return u;
+    };
+    const first = await upstream(copy('from a'));
+    const second = await upstream(copy('from b'));
+    const pinned = gate();
+    const mod = '/example.com/mod/@v/v1.0.0.mod';
+    second.route(mod, async (_req, res) => {
+      await pinned.wait;
+      res.writeHead(200).end('module example.com/mod // from b\n');
+    });
+    const storage = await sharedStorage();
+    const go = (upstreams: string) => ({
+      instances: { go: { type: 'go', verify: false, upstreams } },
+    });
+    const a = await replica(go(`${first.url},${second.url}`), storage);
+    const b = await replica(go(`${second.url},${first.url}`), storage);
+    const fromB = get(`${b.url}${mod}`);
+    await until(() => second.count(mod) === 1);
+    expect((await get(`${a.url}/example.com/mod/@v/v1.0.0.info`)).status).toBe(200);
+    pinned.open();
+    // Replica b drops its own answer (from the second upstream) for the pinned copy.
+    expect((await fromB).body.toString()).toBe('module example.com/mod // from a\n');
+    const c = await replica(go(`${second.url}`), storage);
+    expect((await get(`${c.url}${mod}`)).body.toString()).toBe(
+      'module example.com/mod // from a\n',
+    );
+  });
+
+  it('passes requests through uncached while PostgreSQL is down, and caches again once it is back', async () => {
+    const up = await upstream((u) => u.file('/x.txt', 'cached bytes').file('/y.txt', 'new bytes'));
+    const storage = await sharedStorage();
+    const a = await replica(
+      { instances: { files: { type: 'file', upstreams: [up.url], default_policy: 'immutable' } } },
+      storage,
+    );
+    expect((await get(`${a.url}/files/x.txt`)).status).toBe(200);
+    await pg.pause();
+    try {
+      // The index cannot say whether it is cached: the upstream's answer, not stored.
+      const r = await get(`${a.url}/files/y.txt`);
+      expect(r.status).toBe(200);
+      expect(r.headers['x-cache']).toBe('BYPASS');
+      expect(r.body.toString()).toBe('new bytes');
+      expect((await get(`${a.url}/files/absent.txt`)).status).toBe(404);
+      expect((await get(`${a.url}/ready`)).status).toBe(503);
+    } finally {
+      await pg.resume();
+    }
+    await until(async () => (await get(`${a.url}/ready`)).status === 200, 20_000);
+    const again = await get(`${a.url}/files/x.txt`);
+    expect(again.status).toBe(200);
+    expect(again.headers['x-cache']).toBe('HIT');
+    expect(again.body.toString()).toBe('cached bytes');
+    expect((await get(`${a.url}/files/y.txt`)).headers['x-cache']).toBe('MISS');
+    expect((await get(`${a.url}/files/y.txt`)).headers['x-cache']).toBe('HIT');
+  });
+});

@@ -1,0 +1,184 @@
+// The PostgreSQL Index against a real PostgreSQL 15 (a throwaway cluster per file): the
+// conformance suite, then what replicas sharing one database rely on.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { CachedIndex } from '../../src/index/cached-index.js';
+import { PgChangeFeed } from '../../src/index/postgres/change-feed.js';
+import { PostgresIndex } from '../../src/index/postgres/postgres-index.js';
+import { entry, indexSuite } from '../../src/index/testsuites/index-suite.js';
+import { until } from '../helpers/fake-upstream.js';
+import { requirePostgres, startPostgres, type PgCluster } from '../helpers/postgres.js';
+
+const enabled = requirePostgres();
+let cluster: PgCluster;
+const opened: PostgresIndex[] = [];
+
+async function fresh(url?: string): Promise<PostgresIndex> {
+  const idx = new PostgresIndex({ url: url ?? (await cluster.database()), poolSize: 4 });
+  opened.push(idx);
+  return idx;
+}
+
+describe.skipIf(!enabled)('PostgresIndex', () => {
+  beforeAll(async () => {
+    cluster = await startPostgres();
+  });
+  afterAll(async () => {
+    await Promise.all(opened.map((i) => i.close()));
+    await cluster?.stop();
+  });
+
+  indexSuite('postgres', () => fresh());
+  indexSuite('cached(postgres)', async () => new CachedIndex(await fresh(), { maxEntries: 2 }));
+
+  it('migrates once when several replicas start together, and keeps data across restarts', async () => {
+    const url = await cluster.database();
+    const replicas = await Promise.all([1, 2, 3, 4].map(() => fresh(url)));
+    await Promise.all(replicas.map((r) => r.migrate()));
+    await replicas[0]?.put(entry('k', { size: 42 }));
+    const again = await fresh(url);
+    expect(await again.get('k')).toMatchObject({ size: 42 });
+    expect(await again.totalBytes()).toBe(42);
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    const { rows } = await c.query('SELECT version FROM trove_schema');
+    expect(rows).toEqual([{ version: 1 }]);
+    await c.query('UPDATE trove_schema SET version = 99');
+    await c.end();
+    await expect(fresh(url).then((i) => i.get('k'))).rejects.toThrow(
+      /schema is version 99, newer than this Trove knows/,
+    );
+  });
+
+  it('counts a digest once when replicas add its first entries at the same moment', async () => {
+    const url = await cluster.database();
+    const replicas = await Promise.all([1, 2, 3].map(() => fresh(url)));
+    const digest = 'e'.repeat(64);
+    await Promise.all(
+      Array.from({ length: 60 }, (_, i) =>
+        (replicas[i % 3] as PostgresIndex).put(entry(`k${i}`, { digest, size: 1000 })),
+      ),
+    );
+    expect(await replicas[0]?.totalBytes()).toBe(1000);
+    // Every replica deletes its share at once: the last reference frees the bytes exactly once.
+    const freed = await Promise.all(
+      replicas.map((r, n) =>
+        r.delete(Array.from({ length: 20 }, (_, i) => `k${i * 3 + n}`).reverse()),
+      ),
+    );
+    expect(freed.flat()).toEqual([digest]);
+    expect(await replicas[1]?.totalBytes()).toBe(0);
+    expect(await replicas[2]?.references(digest)).toBe(false);
+  });
+
+  it('lets exactly one of many racing replicas create an entry or a record', async () => {
+    const url = await cluster.database();
+    const replicas = await Promise.all([1, 2, 3, 4].map(() => fresh(url)));
+    const d = (c: string): string => c.repeat(64);
+    const entries = await Promise.all(
+      replicas.map((r, i) => r.createIfAbsent(entry('race', { digest: d(String(i + 1)) }))),
+    );
+    expect(new Set(entries.map((e) => e.digest)).size).toBe(1);
+    const records = await Promise.all(
+      replicas.map((r, i) => r.createRecord('pins:go', 'm@v1', `https://up${i}`, i)),
+    );
+    expect(new Set(records.map((r) => r.value)).size).toBe(1);
+    expect((await replicas[0]?.getRecord('pins:go', 'm@v1'))?.value).toBe(records[0]?.value);
+  });
+
+  it('records accesses from replicas in one batch each without deadlocks', async () => {
+    const url = await cluster.database();
+    const replicas = await Promise.all([1, 2].map(() => fresh(url)));
+    const keys = Array.from({ length: 50 }, (_, i) => `k${i}`);
+    for (const k of keys) await replicas[0]?.put(entry(k, { lastAccess: 0 }));
+    // Opposite orders in each batch, repeated keys within one batch.
+    const batch = (order: string[], at: number) =>
+      [...order, ...order].map((key) => ({ key, at, hits: 1 }));
+    await Promise.all(
+      Array.from({ length: 10 }, (_, round) =>
+        Promise.all([
+          replicas[0]?.touch(batch(keys, 100 + round)),
+          replicas[1]?.touch(batch([...keys].reverse(), 200 + round)),
+        ]),
+      ),
+    );
+    const one = await replicas[0]?.get('k7');
+    expect(one).toMatchObject({ hits: 40, lastAccess: 209 });
+  });
+
+  it('pages through many digests', async () => {
+    const idx = await fresh();
+    const hex = (i: number): string => i.toString(16).padStart(64, '0');
+    for (let i = 0; i < 1200; i += 100) {
+      await Promise.all(
+        Array.from({ length: 100 }, (_, j) =>
+          idx.put(entry(`k${i + j}`, { digest: hex(i + j), size: 1 })),
+        ),
+      );
+    }
+    const seen: string[] = [];
+    for await (const digest of idx.digests()) seen.push(digest);
+    expect(seen).toHaveLength(1200);
+    expect(new Set(seen).size).toBe(1200);
+    expect(await idx.totalBytes()).toBe(1200);
+  });
+});
+
+describe.skipIf(!enabled)('index changes between replicas (LISTEN/NOTIFY)', () => {
+  let pgc: PgCluster;
+  const closing: Array<{ close(): Promise<void> }> = [];
+  beforeAll(async () => {
+    pgc = await startPostgres();
+  });
+  afterAll(async () => {
+    for (const c of closing.reverse()) await c.close();
+    await pgc?.stop();
+  });
+
+  async function replica(url: string) {
+    const driver = new PostgresIndex({ url, poolSize: 2 });
+    let gaps = 0;
+    const feed = new PgChangeFeed({
+      url,
+      onChange: (change) => cached.forget(change),
+      onGap: () => {
+        gaps++;
+        cached.forgetAll();
+      },
+    });
+    const cached: CachedIndex = new CachedIndex(driver, { onChange: (c) => feed.publish(c) });
+    await feed.start();
+    closing.push(driver, feed);
+    return { cached, gaps: () => gaps };
+  }
+
+  it('makes a replica forget what another replica changed, and everything after a gap', async () => {
+    const url = await pgc.database();
+    const [a, b] = [await replica(url), await replica(url)];
+    const d = (c: string): string => c.repeat(64);
+    await a.cached.put(entry('k', { digest: d('1') }));
+    expect((await b.cached.get('k'))?.digest).toBe(d('1'));
+    await a.cached.put(entry('k', { digest: d('2') }));
+    await until(async () => (await b.cached.get('k'))?.digest === d('2'));
+    await a.cached.delete(['k']);
+    await until(async () => (await b.cached.get('k')) === undefined);
+    // Many keys at once: split over several notifications, all heard.
+    const keys = Array.from({ length: 400 }, (_, i) => `pkg/${'x'.repeat(40)}/${i}`);
+    for (const k of keys) await a.cached.put(entry(k));
+    for (const k of keys) expect(await b.cached.get(k)).toBeDefined();
+    await a.cached.delete(keys);
+    await until(async () => {
+      for (const k of keys) if (await b.cached.get(k)) return false;
+      return true;
+    });
+    // PostgreSQL restarts: b's listener reconnects and forgets all it cached meanwhile.
+    await a.cached.put(entry('z', { digest: d('3') }));
+    expect((await b.cached.get('z'))?.digest).toBe(d('3'));
+    const before = b.gaps();
+    await pgc.pause();
+    await pgc.resume();
+    await until(() => b.gaps() > before, 10_000);
+    await a.cached.put(entry('z', { digest: d('4') }));
+    await until(async () => (await b.cached.get('z'))?.digest === d('4'));
+  });
+});
