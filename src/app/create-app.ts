@@ -6,6 +6,8 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import { Engine } from '../engine/engine.js';
+import { LocalLeases } from '../engine/fill-leases.js';
+import { replicaRole } from '../replicas/replica-role.js';
 import { MemoryCache } from '../engine/memory-cache.js';
 import type { EcosystemRegistry } from '../ecosystems/registry.js';
 import { CachedIndex } from '../index/cached-index.js';
@@ -95,6 +97,9 @@ export async function startApp(
     config.storage.memory.max_object_size,
     config.storage.memory.max_metadata_size,
   );
+  const fillTemp = (): string => fsBlobs.tempPath();
+  const local = cluster?.leases ?? new LocalLeases();
+  const replicas = replicaRole(config, driver, local, fillTemp, logger);
   const engine = new Engine({
     blobs,
     index,
@@ -103,8 +108,8 @@ export async function startApp(
     log: logger,
     maxSize: config.storage.max_size ?? null,
     verifyHits: config.storage.verify_hits,
-    tempPath: () => fsBlobs.tempPath(),
-    ...(cluster ? { leases: cluster.leases } : {}),
+    tempPath: fillTemp,
+    leases: replicas?.leases ?? local,
   });
   const up = config.upstream;
   const network = createNetwork(
@@ -174,11 +179,17 @@ export async function startApp(
     ),
   ];
   const addresses = [config.server.listen, ...dedicated];
+  // Last, the replicas' internal listener.
+  if (replicas && config.replicas.listen) {
+    servers.push(httpServer(replicas.endpoint(engine), inFlight));
+    addresses.push(config.replicas.listen);
+  }
   const listeners: Listener[] = [];
   for (const [i, server] of servers.entries()) {
     const at = addresses[i] as { host: string; port: number };
     listeners.push(cluster ? cluster.adopt(i, server) : await listen(at.host, at.port, server));
   }
+  if (replicas) replicas.bound((listeners[listeners.length - 1] as Listener).address());
 
   metrics.observeStore(() => index.stats());
   const upkeep =
@@ -225,6 +236,7 @@ export async function startApp(
         store.close?.();
         out?.close();
         await network.close().catch(() => undefined);
+        await replicas?.close().catch(() => undefined);
         return clean;
       })();
       return closing;

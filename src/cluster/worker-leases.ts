@@ -3,6 +3,7 @@
 // a fill another worker owns is joined as a RemoteFill.
 import type { Fill, FillOutcome } from '../engine/fill.js';
 import type { Claim, FillLeases } from '../engine/fill-leases.js';
+import type { FillView } from '../engine/fill-view.js';
 import { outcomeToWire, snapshot, toWire, type FillSnapshot, type ToWorker } from './messages.js';
 import { RemoteFill } from './remote-fill.js';
 import type { WorkerLink } from './worker-link.js';
@@ -48,6 +49,14 @@ export class ClusterLeases implements FillLeases {
         this.#link.send({ trove: 1, t: 'state', key, snap: GIVEN_BACK });
       },
     };
+  }
+
+  /** Joins the fill another worker runs; claims and gives back at once when none does. */
+  async joinOnly(key: string): Promise<FillView | null> {
+    const claim = await this.claim(key);
+    if (claim.kind === 'join') return claim.fill;
+    claim.abandon();
+    return null;
   }
 
   /**

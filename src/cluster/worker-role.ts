@@ -55,11 +55,15 @@ export function workerRole(link: WorkerLink): WorkerRole {
   };
 }
 
-/** Where a configuration listens: the main listener, then each instance with `bind`. */
+/**
+ * Where a configuration listens: the main listener, then each instance with `bind`, then the
+ * replicas' internal listener.
+ */
 export function listenAddresses(config: Config): Array<{ host: string; port: number }> {
   const bound = Object.values(config.instances).flatMap((i) => {
     const bind = (i as { bind?: { host: string; port: number } }).bind;
     return bind ? [bind] : [];
   });
-  return [config.server.listen, ...bound];
+  const internal = config.replicas.listen ? [config.replicas.listen] : [];
+  return [config.server.listen, ...bound, ...internal];
 }

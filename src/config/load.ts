@@ -78,6 +78,10 @@ function overrides(env: NodeJS.ProcessEnv, flags: Flags): Override[] {
     const name = `TROVE_S3_${key.toUpperCase()}`;
     add(['storage', 'blobs', key], env[name], `env ${name}`);
   }
+  for (const key of ['listen', 'advertise', 'token']) {
+    const name = `TROVE_REPLICA_${key.toUpperCase()}`;
+    add(['replicas', key], env[name], `env ${name}`);
+  }
   const pathStyle = env['TROVE_S3_PATH_STYLE'];
   add(
     ['storage', 'blobs', 'path_style'],

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { mountPaths, type InstanceCommon } from '../ecosystems/ecosystem.js';
 import type { EcosystemRegistry } from '../ecosystems/registry.js';
 import { networkConfig } from './network.js';
-import { blobsDriver, indexDriver } from './storage-drivers.js';
+import { blobsDriver, checkReplicas, indexDriver, replicasConfig } from './storage-drivers.js';
 import { duration, httpUrl, listenAddress, secret, size, workerCount } from './types.js';
 
 const cidr = z
@@ -98,6 +98,7 @@ export function buildSchema(registry: EcosystemRegistry) {
         .object({ enabled: z.boolean().default(true), token: secret.optional() })
         .strict()
         .default({}),
+      replicas: replicasConfig,
       instances: z
         .record(
           z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'instance names use a-z, 0-9, _ and -'),
@@ -107,6 +108,7 @@ export function buildSchema(registry: EcosystemRegistry) {
     })
     .strict()
     .superRefine((cfg, ctx) => {
+      checkReplicas(cfg, ctx);
       const paths = new Map<string, string>();
       for (const [name, inst] of Object.entries(cfg.instances)) {
         // Runs even when an instance failed to parse (zod refines dirty objects): skip those.

@@ -1,9 +1,9 @@
 // The `storage.index` and `storage.blobs` keys: which driver keeps the index (SQLite in the
 // cache directory, or PostgreSQL shared by replicas) and the bytes (the cache directory, or an
 // S3-compatible bucket). A driver may be left out when its own key says which it is: `url`
-// means postgres, `bucket` means s3.
+// means postgres, `bucket` means s3. `replicas:` is how replicas sharing them reach each other.
 import { z } from 'zod';
-import { duration, pemFile, secret, size } from './types.js';
+import { duration, httpUrl, listenAddress, pemFile, secret, size } from './types.js';
 
 const withDriver =
   (implied: string, key: string, otherwise: string) =>
@@ -80,3 +80,43 @@ export const blobsDriver = z.preprocess(
 
 export type IndexDriverConfig = z.output<typeof indexDriver>;
 export type BlobsDriverConfig = z.output<typeof blobsDriver>;
+
+/** How replicas that share a PostgreSQL index reach each other to join a live fill. */
+export const replicasConfig = z
+  .object({
+    /** The internal listener other replicas stream live fills from (off when absent). */
+    listen: listenAddress.optional(),
+    /** This replica's internal URL as the others reach it (default: from `listen`). */
+    advertise: httpUrl.optional(),
+    /** The secret every replica's internal endpoint shares. */
+    token: secret.optional(),
+    /** How long a fill lease lasts without renewal (renewed every third of it). */
+    lease_ttl: duration.default('30s'),
+  })
+  .strict()
+  .default({});
+
+/** Replicas need a shared index, a token with the listener, and a reachable address. */
+export function checkReplicas(
+  cfg: {
+    replicas: z.output<typeof replicasConfig>;
+    storage: { index: { driver: string } };
+  },
+  ctx: z.RefinementCtx,
+): void {
+  const r = cfg.replicas;
+  if (!r) return;
+  const issue = (key: string, message: string): void =>
+    ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['replicas', key], message });
+  if (r.listen && cfg.storage?.index?.driver !== 'postgres') {
+    issue('listen', 'needs storage.index on PostgreSQL (replicas share one index)');
+  }
+  if (r.listen && !r.token) issue('token', 'is required with replicas.listen');
+  const wildcard = r.listen && (r.listen.host === '0.0.0.0' || r.listen.host === '::');
+  if (wildcard && !r.advertise) {
+    issue(
+      'advertise',
+      'is required when replicas.listen binds every address (how do others reach this one?)',
+    );
+  }
+}

@@ -247,6 +247,26 @@ export class Engine {
     return claimed;
   }
 
+  /**
+   * The fill of `key` running in this process or, through the leases, in another process on
+   * this machine; null when there is none. Nothing is started: another replica streams it.
+   */
+  async liveFill(key: string): Promise<FillView | null> {
+    const running = this.#fills.get(key);
+    if (running) return running;
+    const fill = (await this.#leases.joinOnly?.(key)) ?? null;
+    if (fill) this.#adopt(key, fill);
+    return fill;
+  }
+
+  #adopt(key: string, fill: FillView): void {
+    this.#fills.set(key, fill);
+    void fill.settled.then(() => {
+      if (this.#fills.get(key) === fill) this.#fills.delete(key);
+      fill.retire();
+    });
+  }
+
   /** Starts this key's fill, or joins the one another process runs. */
   async #claimFill(
     key: string,
@@ -256,13 +276,8 @@ export class Engine {
   ): Promise<Lookup> {
     const claim = await this.#leases.claim(key);
     if (claim.kind === 'join') {
-      const fill = claim.fill;
-      this.#fills.set(key, fill);
-      void fill.settled.then(() => {
-        if (this.#fills.get(key) === fill) this.#fills.delete(key);
-        fill.retire();
-      });
-      return { kind: 'fill', fill, stale };
+      this.#adopt(key, claim.fill);
+      return { kind: 'fill', fill: claim.fill, stale };
     }
     if (claim.recheck) {
       // Committed by another process since this one looked: use that, do not fetch again.

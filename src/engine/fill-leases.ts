@@ -21,6 +21,11 @@ export type Claim =
 
 export interface FillLeases {
   claim(key: string): Promise<Claim>;
+  /**
+   * The fill of `key` another process on this machine runs, to join; null when none does
+   * (never starts one). Another replica asks this through its internal endpoint.
+   */
+  joinOnly?(key: string): Promise<FillView | null>;
 }
 
 const OWN: Claim = {

@@ -72,6 +72,16 @@ export abstract class FillView {
     return bytesRead === len ? buf : buf.subarray(0, bytesRead);
   }
 
+  /** Closes the spool file once the fill is over and failed or retired, and nobody reads it. */
+  protected async closeSpool(over: boolean, failed: boolean): Promise<void> {
+    if (this.handle && over && (failed || this.retired) && this.readers === 0) {
+      const fh = this.handle;
+      this.handle = null;
+      this.window.clear();
+      await fh.close().catch(() => undefined);
+    }
+  }
+
   /** Waits until the body is complete, has failed, or has passed `limit` bytes. */
   async held(limit: number): Promise<void> {
     while (!this.done && !this.error && this.received <= limit) await this.progress();

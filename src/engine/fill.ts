@@ -66,6 +66,8 @@ export class Fill extends FillView {
   /** Called whenever the fill makes progress, ends, or fails (a cluster worker publishes it). */
   onChange: (() => void) | null = null;
   #done = false;
+  /** Set by abort(): the fill stops at its next chunk, or before it commits. */
+  #aborted: TroveError | null = null;
   #error: TroveError | null = null;
   #uncommitted: TroveError | null = null;
   #release: (() => void) | null = null;
@@ -100,6 +102,14 @@ export class Fill extends FillView {
    */
   get uncommitted(): TroveError | null {
     return this.#uncommitted;
+  }
+
+  /**
+   * Stops a fill that may no longer commit (its cluster-wide lease was lost): it fails at its
+   * next body chunk, or before it commits, and nothing is stored.
+   */
+  abort(error: TroveError): void {
+    if (!this.#done && !this.#error) this.#aborted = error;
   }
 
   /** Waits until more bytes are readable, or the fill ends. */
@@ -227,6 +237,7 @@ export class Fill extends FillView {
     const hash = new MultiHash(expected, resource.checksumHeaders);
     try {
       const onData = (chunk: Buffer): void => {
+        if (this.#aborted) throw this.#aborted;
         if (this.received + chunk.length > limit) {
           throw new TroveError('TROVE_ERR_TOO_LARGE', `body exceeds the ${limit}-byte limit`);
         }
@@ -266,6 +277,7 @@ export class Fill extends FillView {
           ? { ...validators, etag: `"sha256:${digest}"` }
           : validators;
       await fh.sync();
+      if (this.#aborted) throw this.#aborted;
       const total = this.received;
       const inMemory = (): Buffer | null => this.window.prefix(total);
       if (framed.unframed && !confirmable(resource, declared.length)) {
@@ -325,13 +337,7 @@ export class Fill extends FillView {
     for (const w of wake) w();
   }
 
-  protected async closeIfDone(): Promise<void> {
-    const settled = this.#done || this.#error;
-    if (this.handle && settled && (this.#error || this.retired) && this.readers === 0) {
-      const fh = this.handle;
-      this.handle = null;
-      this.window.clear();
-      await fh.close().catch(() => undefined);
-    }
+  protected closeIfDone(): Promise<void> {
+    return this.closeSpool(this.#done || this.#error !== null, this.#error !== null);
   }
 }

@@ -7,12 +7,13 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { get } from '../helpers/client.js';
+import { get, type Got } from '../helpers/client.js';
 import { startCluster, type TestCluster } from '../helpers/cluster.js';
-import { FakeUpstream, gate, managedUpstreams, until } from '../helpers/fake-upstream.js';
+import { FakeUpstream, freePort, gate, managedUpstreams, until } from '../helpers/fake-upstream.js';
 import { requirePostgres, startPostgres, type PgCluster } from '../helpers/postgres.js';
 import { requireRgw, startRgw, type Rgw } from '../helpers/rgw.js';
 import { startTrove, type TestTrove } from '../helpers/trove.js';
+import type { Listener } from '../../src/server/listeners.js';
 
 const enabled = requirePostgres() && requireRgw();
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
@@ -158,5 +159,133 @@ describe.skipIf(!enabled)('replicas on PostgreSQL and S3', () => {
     expect(again.body.toString()).toBe('cached bytes');
     expect((await get(`${a.url}/files/y.txt`)).headers['x-cache']).toBe('MISS');
     expect((await get(`${a.url}/files/y.txt`)).headers['x-cache']).toBe('HIT');
+  });
+
+  it('fills a key once across replicas; the others stream the live fill from its owner', async () => {
+    const body = randomBytes(2 * 1024 * 1024 + 3);
+    const half = gate();
+    const up = await upstream((u) =>
+      u.route('/live.bin', async (_req, res) => {
+        res.writeHead(200, { 'content-length': body.length });
+        res.write(body.subarray(0, body.length / 2));
+        await half.wait;
+        res.end(body.subarray(body.length / 2));
+      }),
+    );
+    const storage = await sharedStorage();
+    const files = {
+      instances: { files: { type: 'file', upstreams: [up.url], default_policy: 'immutable' } },
+      replicas: { listen: '127.0.0.1:0', token: 'shared-secret' },
+    };
+    const [a, b, c] = [
+      await replica(files, storage),
+      await replica(files, storage),
+      await replica(files, storage),
+    ];
+    const streaming: Array<Promise<Got>> = [];
+    const started: Array<Promise<void>> = [];
+    const client = (url: string): void => {
+      let first!: () => void;
+      started.push(new Promise((r) => (first = r)));
+      streaming.push(get(`${url}/files/live.bin`, { onFirstByte: first }));
+    };
+    client(a.url);
+    await Promise.all(started);
+    for (let i = 0; i < 10; i++) client(b.url);
+    for (let i = 0; i < 10; i++) client(c.url);
+    // Every client on every replica has bytes while the upstream still holds the second half.
+    await Promise.all(started);
+    expect(up.count('/live.bin')).toBe(1);
+    half.open();
+    const got = await Promise.all(streaming);
+    for (const r of got) {
+      expect(r.status).toBe(200);
+      expect(r.complete).toBe(true);
+      expect(sha(r.body)).toBe(sha(body));
+    }
+    expect(up.count('/live.bin')).toBe(1);
+    for (const t of [b, c]) {
+      await until(async () => (await get(`${t.url}/files/live.bin`)).headers['x-cache'] === 'HIT');
+    }
+    expect(up.count('/live.bin')).toBe(1);
+  });
+
+  it('cuts the joined clients detectably when the owner dies, then fills again on another replica', async () => {
+    const body = randomBytes(1024 * 1024);
+    const never = gate();
+    let asked = 0;
+    const up = await upstream((u) =>
+      u.route('/dies.bin', async (_req, res) => {
+        res.writeHead(200, { 'content-length': body.length });
+        // The first fill stalls half way (its replica is killed); a later one is whole.
+        if (++asked === 1) {
+          res.write(body.subarray(0, body.length / 2));
+          await never.wait;
+        }
+        res.end(asked === 1 ? undefined : body);
+      }),
+    );
+    const storage = await sharedStorage();
+    const files = `instances:\n  files:\n    type: file\n    upstreams: [${up.url}]\n    default_policy: immutable\n`;
+    const internal = await freePort();
+    const dirA = mkdtempSync(join(root, 'a-'));
+    const a = await startCluster(
+      dirA,
+      yamlOf(storage, dirA) +
+        `replicas:\n  listen: 127.0.0.1:${internal}\n  token: shared-secret\n  lease_ttl: 3s\n` +
+        files,
+      1,
+    );
+    running.push(a);
+    const b = await replica(
+      {
+        instances: { files: { type: 'file', upstreams: [up.url], default_policy: 'immutable' } },
+        replicas: { listen: '127.0.0.1:0', token: 'shared-secret', lease_ttl: '3s' },
+      },
+      storage,
+    );
+    let firstA!: () => void;
+    const onA = new Promise<void>((r) => (firstA = r));
+    const fromA = get(`${a.url}/files/dies.bin`, { onFirstByte: firstA });
+    await onA;
+    let firstB!: () => void;
+    const onB = new Promise<void>((r) => (firstB = r));
+    const fromB = get(`${b.url}/files/dies.bin`, { onFirstByte: firstB });
+    await onB;
+    process.kill(a.pid, 'SIGKILL');
+    const [ra, rb] = await Promise.all([fromA, fromB]);
+    expect(ra.complete).toBe(false);
+    expect(rb.complete).toBe(false);
+    expect(rb.body.length).toBeLessThan(body.length);
+    // The dead owner's lease expires; b takes the key over and fills it whole.
+    const again = await get(`${b.url}/files/dies.bin`);
+    expect(again.status).toBe(200);
+    expect(sha(again.body)).toBe(sha(body));
+    expect(asked).toBe(2);
+    never.open();
+  });
+
+  it('serves live fills to replicas only on the internal listener, with the shared token', async () => {
+    const up = await upstream((u) => u.file('/x.txt', 'x'));
+    const t = await replica(
+      {
+        instances: { files: { type: 'file', upstreams: [up.url] } },
+        replicas: { listen: '127.0.0.1:0', token: 'shared-secret' },
+      },
+      await sharedStorage(),
+    );
+    const listeners = t.app.listeners;
+    const { port } = (listeners[listeners.length - 1] as Listener).address();
+    const internal = `http://127.0.0.1:${port}/_trove/fills/${encodeURIComponent('files/x.txt')}`;
+    expect((await get(internal)).status).toBe(401);
+    const wrong = await get(internal, { headers: { authorization: 'Bearer shared-secreT' } });
+    expect(wrong.status).toBe(401);
+    const none = await get(internal, { headers: { authorization: 'Bearer shared-secret' } });
+    expect(none.status).toBe(404);
+    const pub = await get(`${t.url}/_trove/fills/${encodeURIComponent('files/x.txt')}`, {
+      headers: { authorization: 'Bearer shared-secret' },
+    });
+    expect([400, 404]).toContain(pub.status);
+    expect(pub.headers['x-trove-outcome']).toBeUndefined();
   });
 });

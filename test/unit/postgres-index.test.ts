@@ -5,6 +5,7 @@ import pg from 'pg';
 import { CachedIndex } from '../../src/index/cached-index.js';
 import { PgChangeFeed } from '../../src/index/postgres/change-feed.js';
 import { PostgresIndex } from '../../src/index/postgres/postgres-index.js';
+import { PgLeaseStore } from '../../src/replicas/lease-store.js';
 import { entry, indexSuite } from '../../src/index/testsuites/index-suite.js';
 import { until } from '../helpers/fake-upstream.js';
 import { requirePostgres, startPostgres, type PgCluster } from '../helpers/postgres.js';
@@ -42,7 +43,7 @@ describe.skipIf(!enabled)('PostgresIndex', () => {
     const c = new pg.Client({ connectionString: url });
     await c.connect();
     const { rows } = await c.query('SELECT version FROM trove_schema');
-    expect(rows).toEqual([{ version: 1 }]);
+    expect(rows).toEqual([{ version: 2 }]);
     await c.query('UPDATE trove_schema SET version = 99');
     await c.end();
     await expect(fresh(url).then((i) => i.get('k'))).rejects.toThrow(
@@ -180,5 +181,64 @@ describe.skipIf(!enabled)('index changes between replicas (LISTEN/NOTIFY)', () =
     await until(() => b.gaps() > before, 10_000);
     await a.cached.put(entry('z', { digest: d('4') }));
     await until(async () => (await b.cached.get('z'))?.digest === d('4'));
+  });
+});
+
+describe.skipIf(!enabled)('fill leases in PostgreSQL', () => {
+  let pgc: PgCluster;
+  const indexes: PostgresIndex[] = [];
+  beforeAll(async () => {
+    pgc = await startPostgres();
+  });
+  afterAll(async () => {
+    for (const i of indexes) await i.close();
+    await pgc?.stop();
+  });
+
+  async function stores(ttlMs: number) {
+    const url = await pgc.database();
+    const make = (owner: string) => {
+      const idx = new PostgresIndex({ url, poolSize: 2 });
+      indexes.push(idx);
+      return new PgLeaseStore((text, values) => idx.sql(text, values), {
+        owner,
+        addr: () => `http://${owner}:1`,
+        ttlMs,
+      });
+    };
+    return [make('a'), make('b')] as const;
+  }
+
+  it('gives a key to one replica, tells the others where it is filled, and fences by generation', async () => {
+    const [a, b] = await stores(60_000);
+    const won = await Promise.all([a.acquire('k'), b.acquire('k')]);
+    const mine = won.filter((w) => w.kind === 'mine');
+    expect(mine).toHaveLength(1);
+    const winner = won[0]?.kind === 'mine' ? a : b;
+    const loser = winner === a ? b : a;
+    const held = won.find((w) => w.kind === 'held');
+    expect(held).toMatchObject({ owner: winner === a ? 'a' : 'b' });
+    expect(held?.kind === 'held' && held.addr).toBe(`http://${winner === a ? 'a' : 'b'}:1`);
+    const gen = (mine[0] as { generation: number }).generation;
+    expect(await winner.renew('k', gen)).toBe(true);
+    expect(await loser.renew('k', gen)).toBe(false);
+    expect(await winner.renew('k', gen + 1)).toBe(false);
+    await loser.release('k', gen);
+    expect(await loser.holder('k')).not.toBeNull();
+    await winner.release('k', gen);
+    expect(await loser.holder('k')).toBeNull();
+    expect((await loser.acquire('k')).kind).toBe('mine');
+  });
+
+  it('lets another replica take over an expired lease, and the old holder learns it lost', async () => {
+    const [a, b] = await stores(300);
+    const first = await a.acquire('k');
+    expect(first).toMatchObject({ kind: 'mine', generation: 1 });
+    expect((await b.acquire('k')).kind).toBe('held');
+    await until(async () => (await b.holder('k')) === null, 5000);
+    expect(await b.acquire('k')).toMatchObject({ kind: 'mine', generation: 2 });
+    expect(await a.renew('k', 1)).toBe(false);
+    // A stale row of its own (a release that failed) is taken over at once.
+    expect(await b.acquire('k')).toMatchObject({ kind: 'mine', generation: 3 });
   });
 });

@@ -117,8 +117,15 @@ export class PostgresIndex implements CacheIndex {
     return (await this.#pool.query<R>(text, values)).rows;
   }
 
-  async #tx<T>(work: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+  /** One statement on the migrated schema, for what shares this database (fill leases). */
+  sql<R extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<R[]> {
+    return this.#q<R>(text, values);
+  }
+
+  /** A transaction, retried whole when PostgreSQL picks it as a deadlock victim. */
+  async #tx<T>(work: (c: pg.PoolClient) => Promise<T>, attempt = 0): Promise<T> {
     const c = await this.#pool.connect();
+    let retry = false;
     try {
       await c.query('BEGIN');
       const out = await work(c);
@@ -126,10 +133,13 @@ export class PostgresIndex implements CacheIndex {
       return out;
     } catch (err) {
       await c.query('ROLLBACK').catch(() => undefined);
-      throw err;
+      const code = (err as { code?: string }).code;
+      retry = (code === '40P01' || code === '40001') && attempt < 3;
+      if (!retry) throw err;
     } finally {
       c.release();
     }
+    return this.#tx(work, attempt + 1);
   }
 
   async get(key: string): Promise<IndexEntry | undefined> {
@@ -168,21 +178,25 @@ export class PostgresIndex implements CacheIndex {
 
   async delete(keys: string[]): Promise<string[]> {
     if (!keys.length) return [];
-    return this.#q<{ digest: string }>(
-      `WITH gone AS (
-         DELETE FROM entries WHERE key IN (
-           SELECT key FROM entries WHERE key = ANY($1::text[]) ORDER BY key FOR UPDATE)
-         RETURNING digest)
-       SELECT DISTINCT digest FROM gone WHERE digest IS NOT NULL`,
-      [[...new Set(keys)]],
-    ).then(async (rows) => {
+    await this.migrate();
+    // One transaction: a blob_refs row this one brought to zero stays locked until the check,
+    // so of several replicas deleting a digest's last entries only the last reports it.
+    return this.#tx(async (c) => {
+      const { rows } = await c.query<{ digest: string }>(
+        `WITH gone AS (
+           DELETE FROM entries WHERE key IN (
+             SELECT key FROM entries WHERE key = ANY($1::text[]) ORDER BY key FOR UPDATE)
+           RETURNING digest)
+         SELECT DISTINCT digest FROM gone WHERE digest IS NOT NULL`,
+        [[...new Set(keys)]],
+      );
       if (!rows.length) return [];
       // The triggers ran with the DELETE; a digest with no blob_refs row is referenced no more.
-      const still = await this.#q<{ digest: string }>(
+      const still = await c.query<{ digest: string }>(
         'SELECT digest FROM blob_refs WHERE digest = ANY($1::text[])',
         [rows.map((r) => r.digest)],
       );
-      const kept = new Set(still.map((r) => r.digest));
+      const kept = new Set(still.rows.map((r) => r.digest));
       return rows.map((r) => r.digest).filter((d) => !kept.has(d));
     });
   }

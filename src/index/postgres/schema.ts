@@ -4,6 +4,7 @@
 // Row triggers keep both exact in the entry change's own transaction. They use the row that
 // INSERT … ON CONFLICT or UPDATE … RETURNING locks, never a separate existence check, so two
 // replicas adding the first entry for one digest at once count its bytes once.
+// `fill_leases` says which replica fills a key now (see src/replicas/lease-store.ts).
 // Keys sort by bytes (COLLATE "C"), as in SQLite, so cursors page the same on every driver.
 
 export const MIGRATIONS: readonly string[] = [
@@ -83,5 +84,14 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (ns, key)
   );
   CREATE INDEX records_by_time ON records (ns, updated_at, key);
+  `,
+  `
+  CREATE TABLE fill_leases (
+    key text COLLATE "C" PRIMARY KEY,
+    owner text NOT NULL,
+    owner_addr text,
+    generation bigint NOT NULL DEFAULT 1,
+    expires_at timestamptz NOT NULL
+  );
   `,
 ];
