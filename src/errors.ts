@@ -24,7 +24,7 @@ export const ERROR_CODES = {
   TROVE_ERR_NAME: { status: 400, title: 'Invalid package name' },
   TROVE_ERR_UNAUTHORIZED: { status: 401, title: 'Authentication required' },
   TROVE_ERR_SHUTTING_DOWN: { status: 503, title: 'Server is shutting down' },
-  TROVE_ERR_FILL_LOST: { status: 502, title: 'The worker filling this object stopped' },
+  TROVE_ERR_FILL_LOST: { status: 502, title: 'The process filling this object stopped' },
   TROVE_ERR_INTERNAL: { status: 500, title: 'Internal error' },
 } as const;
 

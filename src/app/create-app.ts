@@ -10,7 +10,7 @@ import { LocalLeases } from '../engine/fill-leases.js';
 import { replicaRole } from '../replicas/replica-role.js';
 import { MemoryCache } from '../engine/memory-cache.js';
 import type { EcosystemRegistry } from '../ecosystems/registry.js';
-import { CachedIndex } from '../index/cached-index.js';
+import { CachedIndex, type IndexChange } from '../index/cached-index.js';
 import { GuardedIndex } from '../index/guarded-index.js';
 import type { CacheIndex } from '../index/cache-index.js';
 import type { BlobStore } from '../storage/blob-store.js';
@@ -26,6 +26,7 @@ import { createNetwork } from '../upstream/network/dispatcher.js';
 import { GitMirrors } from '../vcs/git-mirrors.js';
 import { readiness } from './readiness.js';
 import { changeFeed, openBlobs, openIndex } from './storage.js';
+import { masterKey } from './secret-key.js';
 import { startHousekeeping } from './housekeeping.js';
 import { removeTempFiles } from './recovery.js';
 import { mountInstances } from './instances.js';
@@ -77,8 +78,13 @@ export async function startApp(
     onError: (operation, code) => metrics.indexErrors.inc({ operation, code }),
   });
   const link = cluster?.link;
+  // Record changes other replicas made go on to the instances watching them (set below).
+  let heard: ((change: IndexChange) => void) | null = null;
   const feed = changeFeed(config.storage, logger, {
-    onChange: (change) => index.forget(change),
+    onChange: (change) => {
+      index.forget(change);
+      heard?.(change);
+    },
     onGap: () => index.forgetAll(),
   });
   const index = new CachedIndex(guarded, {
@@ -130,13 +136,19 @@ export async function startApp(
     timeoutMs: 10 * 60_000,
     refreshMs: 60_000,
   });
+  const secret = await masterKey(index, config.server.secret_key, logger);
+  const machinePeers = cluster?.peers ?? alonePeers;
+  const replicaPeers = replicas?.peers(machinePeers);
+  heard = replicaPeers?.heard ?? null;
+  const peers = replicaPeers ?? machinePeers;
   const { instances, main, dedicated } = mountInstances(config, registry, {
+    masterKey: secret,
     engine,
     agent: network.dispatcher,
     log: logger,
     git,
     index,
-    peers: cluster?.peers ?? alonePeers,
+    peers,
   });
   metrics.observeRateLimits(() =>
     [...instances].flatMap(([name, i]) => {
@@ -189,12 +201,19 @@ export async function startApp(
     const at = addresses[i] as { host: string; port: number };
     listeners.push(cluster ? cluster.adopt(i, server) : await listen(at.host, at.port, server));
   }
-  if (replicas) replicas.bound((listeners[listeners.length - 1] as Listener).address());
+  if (replicas && config.replicas.listen) {
+    replicas.bound((listeners[listeners.length - 1] as Listener).address());
+  }
 
   metrics.observeStore(() => index.stats());
+  // One process of the machine keeps the cache; with replicas, one elected replica's.
+  const keep = (): { stop(): Promise<void> } =>
+    startHousekeeping({ engine, index, blobs, metrics, log: logger }, config.storage);
   const upkeep =
     !cluster || cluster.housekeeper
-      ? startHousekeeping({ engine, index, blobs, metrics, log: logger }, config.storage)
+      ? replicas
+        ? replicas.elected('housekeeping', keep)
+        : keep()
       : null;
 
   const url = shownUrl((listeners[0] as Listener).address());

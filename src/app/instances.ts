@@ -3,6 +3,7 @@
 import type { Logger } from 'pino';
 import type { Dispatcher } from 'undici';
 import type { Config } from '../config/schema.js';
+import { deriveKey } from './secret-key.js';
 import type { UpstreamEntry } from '../config/types.js';
 import type { Engine, Scope } from '../engine/engine.js';
 import {
@@ -35,6 +36,8 @@ export interface Services {
   git: GitMirrors;
   index: CacheIndex;
   peers: Peers;
+  /** The key sealing keys are derived from (secret-key.ts). */
+  masterKey: Buffer;
 }
 
 export function mountInstances(config: Config, registry: EcosystemRegistry, s: Services): Mounts {
@@ -71,6 +74,7 @@ export function mountInstances(config: Config, registry: EcosystemRegistry, s: S
       tell: (channel, value) => s.peers.tell(`${name}/${channel}`, value),
       hear: (channel, heard) => s.peers.hear(`${name}/${channel}`, heard),
       git: (url, authorization, refreshMs) => s.git.get(url, authorization, refreshMs),
+      key: (purpose) => deriveKey(s.masterKey, `${name}/${purpose}`),
       log: log.child({ instance: name }),
     };
     const instance = type.create(name, cfg, ctx);

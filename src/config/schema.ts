@@ -42,6 +42,8 @@ export function buildSchema(registry: EcosystemRegistry) {
           shutdown_timeout: duration.default('30s'),
           /** Worker processes sharing the listeners and the cache (`auto`: one per core). */
           workers: workerCount.default('auto'),
+          /** What sealing keys derive from; else a random key kept in the index. */
+          secret_key: secret.optional(),
         })
         .strict()
         .default({}),

@@ -140,6 +140,8 @@ export interface InstanceContext {
   hear(channel: string, heard: (value: unknown) => void): void;
   /** A git repository mirrored under the storage directory. */
   git(url: string, authorization: string | undefined, refreshMs?: number): GitRepo;
+  /** A 32-byte secret for `purpose`, the same in every process and replica of this cache. */
+  key(purpose: string): Buffer;
   log: Logger;
 }
 

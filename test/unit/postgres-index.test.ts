@@ -6,6 +6,8 @@ import { CachedIndex } from '../../src/index/cached-index.js';
 import { PgChangeFeed } from '../../src/index/postgres/change-feed.js';
 import { PostgresIndex } from '../../src/index/postgres/postgres-index.js';
 import { PgLeaseStore } from '../../src/replicas/lease-store.js';
+import { exclusive, whileElected } from '../../src/replicas/election.js';
+import { pino } from 'pino';
 import { entry, indexSuite } from '../../src/index/testsuites/index-suite.js';
 import { until } from '../helpers/fake-upstream.js';
 import { requirePostgres, startPostgres, type PgCluster } from '../helpers/postgres.js';
@@ -240,5 +242,50 @@ describe.skipIf(!enabled)('fill leases in PostgreSQL', () => {
     expect(await a.renew('k', 1)).toBe(false);
     // A stale row of its own (a release that failed) is taken over at once.
     expect(await b.acquire('k')).toMatchObject({ kind: 'mine', generation: 3 });
+  });
+
+  it('elects one replica to run the housekeeping, and another once it stops', async () => {
+    const [a, b] = await stores(600);
+    const log = pino({ level: 'silent' });
+    const runs: string[] = [];
+    const job = (name: string) => () => {
+      runs.push(`start ${name}`);
+      return { stop: async () => void runs.push(`stop ${name}`) };
+    };
+    const ea = whileElected(a, '!housekeeping', 600, job('a'), log);
+    await until(() => runs.length === 1, 5000);
+    const eb = whileElected(b, '!housekeeping', 600, job('b'), log);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(runs).toEqual(['start a']);
+    await ea.stop();
+    await until(() => runs.length === 3, 5000);
+    expect(runs).toEqual(['start a', 'stop a', 'start b']);
+    await eb.stop();
+    expect(runs).toEqual(['start a', 'stop a', 'start b', 'stop b']);
+  });
+
+  it('runs a job once among replicas; the others wait for it to end', async () => {
+    const [a, b] = await stores(3000);
+    const ran: string[] = [];
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const first = exclusive(a, '!job:refresh', 3000, async () => {
+      ran.push('a');
+      await held;
+    });
+    await until(() => ran.length === 1);
+    let waited = false;
+    const second = exclusive(b, '!job:refresh', 3000, async () => void ran.push('b')).then(
+      (r) => ((waited = true), r),
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    expect(waited).toBe(false);
+    release();
+    expect(await first).toBe(true);
+    expect(await second).toBe(false);
+    expect(ran).toEqual(['a']);
+    // Free again: the next caller runs it.
+    expect(await exclusive(b, '!job:refresh', 3000, async () => void ran.push('b'))).toBe(true);
+    expect(ran).toEqual(['a', 'b']);
   });
 });

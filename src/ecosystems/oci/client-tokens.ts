@@ -1,7 +1,8 @@
 // Tokens Trove's own realm hands to clients in passthrough mode. A token seals (AES-256-GCM,
-// with a key made at start-up) the client's upstream credential and the registries it was
-// asked for, so the credential is only ever forwarded to those registries and a token can be
-// neither read nor forged. A restart invalidates every token; clients then ask for a new one.
+// with a key shared by every worker and replica of the cache: app/secret-key.ts) the client's
+// upstream credential and the registries it was asked for, so the credential is only ever
+// forwarded to those registries and a token can be neither read nor forged. It opens on any
+// worker or replica, until it expires.
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 
 export interface ClientGrant {

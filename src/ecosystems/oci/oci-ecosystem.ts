@@ -66,7 +66,7 @@ function createOciInstance(
   };
   const passthrough = new Passthrough({
     registries: regs,
-    tokens: new ClientTokens(),
+    tokens: new ClientTokens(ctx.key('client tokens')),
     gate: new AccessGate(cfg.access_cache_for),
   });
 

@@ -184,6 +184,34 @@ describe('passthrough mode', () => {
     expect(fake.tokenRequests).toContain(`${basic('alice')} repository:library/alpine:pull`);
   });
 
+  it('issues tokens that open on every process sharing the cache, and after a restart', async () => {
+    const fake = await privateRegistry();
+    await startPassthrough(fake);
+    const first = trove as TestTrove;
+    const alice = tokenOf(await troveToken(basic('alice')));
+    const config = {
+      instances: {
+        oci: { type: 'oci', registries: { 'docker.io': { url: fake.reg.url, passthrough: true } } },
+      },
+    };
+    // Another process on the same cache (a worker, or a replica on the same index).
+    const other = await startTrove(config, { dir: first.dir, keepDir: true });
+    try {
+      const m = await get(`${other.url}/v2/${MANIFEST_PATH}`, bearer(alice));
+      expect(m.status).toBe(200);
+      expect(m.body.toString()).toBe(MANIFEST);
+    } finally {
+      await other.stop();
+    }
+    // A cache with its own key refuses it.
+    const stranger = await startTrove(config);
+    try {
+      expect((await get(`${stranger.url}/v2/${MANIFEST_PATH}`, bearer(alice))).status).toBe(401);
+    } finally {
+      await stranger.stop();
+    }
+  });
+
   it('serves nothing cached to a client the registry refuses, with a challenge naming the scope', async () => {
     const fake = await privateRegistry();
     await startPassthrough(fake);
