@@ -7,10 +7,11 @@
 //   W5 go mod download of a 120-module graph, Trove warm and cold vs nginx static
 //   W6 RSS growth under 1,000 clients that stall on a large hit
 //   W2-npm, W5-npm, W4-npm, W2-pypi, W5-pypi, W5-cargo, W5-maven, W5-apt: per ecosystem
-//   (lib/*.ts)
+//   (lib/*.ts); W1-replicas: W1 over three replicas on PostgreSQL and S3 (lib/replicas.ts)
 // BENCH_QUICK=1 shrinks sizes and durations; BENCH_WORKERS sets the worker processes of Trove,
 // nginx and the bare server for W1-W3 and W6 (default: one per core; the other workloads run
-// one Trove process); BENCH_ONLY=hits runs W1-W3 alone, apt W5-apt, prefetch W6-OCI.
+// one Trove process); BENCH_ONLY=hits runs W1-W3 alone, apt W5-apt, prefetch W6-OCI,
+// replicas W1-replicas.
 import { spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
@@ -31,6 +32,7 @@ import { BIG_DEB, aptArchive, aptFetch, acngBinary, startAcng } from './lib/apt.
 import { curlBurst, curlOnce, median, stalledReaders, wrk } from './lib/clients.js';
 import { bigFile, smallFiles } from './lib/data.js';
 import { startOrigin, startPeer, type NginxPorts } from './lib/nginx.js';
+import { replicasAvailable, replicasWorkload } from './lib/replicas.js';
 import { GO, download, makeGraph, medianOf } from './lib/go.js';
 import {
   REGISTRY,
@@ -136,6 +138,12 @@ async function main(): Promise<void> {
   // BENCH_ONLY=apt runs the workloads that need no nginx peer alone (while working on them).
   if (process.env['BENCH_ONLY'] === 'apt') {
     await aptWorkloads();
+    return print();
+  }
+  if (process.env['BENCH_ONLY'] === 'replicas') {
+    for (const t of ['nginx', 'curl']) need(t);
+    bigFile(join(data, 'w1r.bin'), W1_SIZE);
+    await replicaRows();
     return print();
   }
   if (process.env['BENCH_ONLY'] === 'prefetch') {
@@ -362,6 +370,8 @@ async function main(): Promise<void> {
   await cargoWorkloads(S);
   await mavenWorkloads(S);
   await aptWorkloads();
+  bigFile(join(data, 'w1r.bin'), W1_SIZE);
+  await replicaRows();
 
   if (existsSync(VERDACCIO)) await npmWorkloads(ports, S);
   else console.warn('bench: npm rows skipped (run npm ci --prefix test/tools/npm for Verdaccio)');
@@ -487,6 +497,47 @@ async function main(): Promise<void> {
  * proxy mode, each behind a relay that serves every response at 32 MiB/s (a CDN's per-connection
  * rate).
  */
+/** W1-replicas: three Trove replicas on PostgreSQL and RGW, three nginx nodes. */
+async function replicaRows(): Promise<void> {
+  if (!replicasAvailable()) {
+    console.warn('bench: W1-replicas skipped (needs postgresql-15, ceph-mon, ceph-osd, radosgw)');
+    return;
+  }
+  console.log('bench: W1-replicas cold burst over 3 replicas');
+  warmPageCache(join(data, 'w1r.bin'));
+  const f = await replicasWorkload(work, data, 'w1r.bin', W1_SIZE, MAIN, fetchCount);
+  if (!f.complete.trove || !f.complete.nginx) {
+    console.warn(
+      `bench: W1-replicas incomplete downloads (trove ok=${f.complete.trove}, nginx ok=${f.complete.nginx})`,
+    );
+  }
+  const base = { workload: 'W1-replicas', higher: false };
+  rows.push(
+    {
+      ...base,
+      metric: 'upstream fetches (3 nodes)',
+      trove: f.fetches.trove,
+      nginx: f.fetches.nginx,
+      unit: '',
+      target: 'trove = 1',
+    },
+    {
+      ...base,
+      metric: 'median TTFB (50 clients, 3 nodes)',
+      trove: f.ttfb.trove * 1000,
+      nginx: f.ttfb.nginx * 1000,
+      unit: 'ms',
+    },
+    {
+      ...base,
+      metric: 'total time (50 clients, 3 nodes)',
+      trove: f.wall.trove,
+      nginx: f.wall.nginx,
+      unit: 's',
+    },
+  );
+}
+
 async function prefetchWorkload(upT: RegistryProc, upP: RegistryProc): Promise<Row[]> {
   console.log('bench: W6-OCI cold pull of a 5-layer image, prefetch on and off');
   const layers = [0, 1, 2, 3, 4].map(() => randomBytes(quick ? 4 * MB : 16 * MB));

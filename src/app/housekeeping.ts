@@ -37,9 +37,14 @@ export function startHousekeeping(
   ];
   for (const t of timers) t.unref();
   void engine.evictor.enforce().catch((err: unknown) => log.error({ err }, 'eviction failed'));
-  const sweep = sweepLostBlobs(d.blobs, d.index, log, () => stopped).catch((err: unknown) =>
-    log.error({ err }, 'missing-blob sweep failed'),
-  );
+  // A crash can lose a blob on a local disk after its entry was written; a bucket's upload
+  // completes before the commit, and a sweep there would ask for every blob at each start.
+  const sweep =
+    storage.blobs.driver === 'fs'
+      ? sweepLostBlobs(d.blobs, d.index, log, () => stopped).catch((err: unknown) =>
+          log.error({ err }, 'missing-blob sweep failed'),
+        )
+      : Promise.resolve();
   const scrubber = scheduleScrub(d, storage.scrub.interval, storage.scrub.rate);
   return {
     async stop() {

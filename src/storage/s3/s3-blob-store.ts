@@ -1,7 +1,7 @@
 // S3-compatible BlobStore: blobs/sha256/ab/cd/<hex> under an optional prefix in one bucket,
 // content-addressed like the fs driver. A write is conditional (If-None-Match: *), so a copy
 // that another replica stored first is kept, never rewritten; large blobs go up in parts from
-// the verified local spool file. Reads stream one ranged GET per sequential pass.
+// the verified local spool file. Reads stream one GET per sequential pass.
 import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
@@ -213,19 +213,23 @@ export class S3BlobStore implements BlobStore {
     }
   }
 
+  /**
+   * One GET of the whole blob: its headers give the size, and its body serves the first pass
+   * front to back (a whole-body hit costs one round trip). A read elsewhere opens a ranged GET.
+   */
   async open(digest: string): Promise<BlobReader | undefined> {
     const Key = this.#key(digest);
-    let head;
+    const s3 = this.#s3;
+    const Bucket = this.#o.bucket;
+    let first;
     try {
-      head = await this.#s3.send(new HeadObjectCommand({ Bucket: this.#o.bucket, Key }));
+      first = await s3.send(new GetObjectCommand({ Bucket, Key }));
     } catch (err) {
       if (isMissing(err)) return undefined;
       throw err;
     }
-    const size = head.ContentLength ?? 0;
-    const s3 = this.#s3;
-    const Bucket = this.#o.bucket;
-    let cursor: StreamCursor | null = null;
+    const size = first.ContentLength ?? 0;
+    let cursor: StreamCursor | null = new StreamCursor(first.Body as Readable, 0);
     const reopen = async (position: number): Promise<StreamCursor> => {
       cursor?.close();
       cursor = null;
@@ -237,7 +241,7 @@ export class S3BlobStore implements BlobStore {
     };
     return {
       size,
-      identity: `s3:${head.ETag ?? ''}:${size}:${head.LastModified?.getTime() ?? 0}`,
+      identity: `s3:${first.ETag ?? ''}:${size}:${first.LastModified?.getTime() ?? 0}`,
       async read(position, length) {
         if (position >= size || length <= 0) return Buffer.alloc(0);
         const c: StreamCursor = cursor?.position === position ? cursor : await reopen(position);
