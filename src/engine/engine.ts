@@ -252,6 +252,8 @@ export class Engine {
    * this machine; null when there is none. Nothing is started: another replica streams it.
    */
   async liveFill(key: string): Promise<FillView | null> {
+    // Claimed a moment ago (the lease is taken, the fill not started yet): wait for the start.
+    await this.#claiming.get(key)?.catch(() => undefined);
     const running = this.#fills.get(key);
     if (running) return running;
     const fill = (await this.#leases.joinOnly?.(key)) ?? null;
