@@ -80,7 +80,7 @@ export async function startApp(
   const link = cluster?.link;
   // Record changes other replicas made go on to the instances watching them (set below).
   let heard: ((change: IndexChange) => void) | null = null;
-  const feed = changeFeed(config.storage, logger, {
+  const feed = changeFeed(config.storage, driver, logger, {
     onChange: (change) => {
       index.forget(change);
       heard?.(change);

@@ -39,14 +39,6 @@ export function openIndex(storage: Storage, o: IndexOptions = {}): CacheIndex {
   );
 }
 
-/** Where the index lives, for logs (no credentials). */
-export function describeIndex(storage: Storage): string {
-  const ix = storage.index;
-  if (ix.driver === 'sqlite') return ix.path ?? resolve(storage.dir, 'index.db');
-  const url = new URL(ix.url.reveal());
-  return `postgres://${url.host}${url.pathname}`;
-}
-
 /** The blob store: `local` itself, or an S3 bucket that takes files from `local`'s tmp/. */
 export function openBlobs(storage: Storage, local: FsBlobStore): BlobStore {
   const b = storage.blobs;
@@ -56,7 +48,7 @@ export function openBlobs(storage: Storage, local: FsBlobStore): BlobStore {
     prefix: b.prefix,
     region: b.region,
     pathStyle: b.path_style,
-    tmpDir: local.tmpDir,
+    tempPath: () => local.tempPath(),
     multipartThreshold: b.multipart_threshold,
     partSize: b.part_size,
     maxConnections: b.max_connections,
@@ -77,13 +69,15 @@ export function openBlobs(storage: Storage, local: FsBlobStore): BlobStore {
 /** With a shared index, the feed that keeps replicas' read-through caches current. */
 export function changeFeed(
   storage: Storage,
+  driver: CacheIndex,
   log: Logger,
   on: Pick<ChangeFeedOptions, 'onChange' | 'onGap'>,
 ): PgChangeFeed | null {
   const ix = storage.index;
-  if (ix.driver !== 'postgres') return null;
+  if (ix.driver !== 'postgres' || !(driver instanceof PostgresIndex)) return null;
   return new PgChangeFeed({
     url: ix.url.reveal(),
+    send: (text, values) => driver.sql(text, values),
     ...on,
     ...(ix.ca_file ? { ca: ix.ca_file.pem } : {}),
     onError: (err) => log.warn({ err: err.message }, 'index change feed lost; retrying'),

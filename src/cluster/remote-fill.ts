@@ -7,16 +7,10 @@
 import { open } from 'node:fs/promises';
 import type { TroveError } from '../errors.js';
 import type { FillOutcome } from '../engine/fill.js';
-import { FillView } from '../engine/fill-view.js';
+import { FillView, LOOK_AGAIN } from '../engine/fill-view.js';
 import { fromWire, outcomeFromWire, snapshot, type FillSnapshot } from './messages.js';
 
 const START = snapshot();
-
-/** Said when the owner gave the key back: it was committed meanwhile, so read the index. */
-const COMMITTED: FillOutcome = {
-  kind: 'not-modified',
-  validators: { etag: null, lastModified: null },
-};
 
 /** Bytes kept in memory behind the pump, and the size of one pump read. */
 const WINDOW_BYTES = 4 * 1024 * 1024;
@@ -103,7 +97,7 @@ export class RemoteFill extends FillView {
       if (!snap.settled) return;
       // Lost before an answer, or given back because another worker committed it.
       this.#answered = true;
-      this.#answer(snap.error ? { kind: 'error', error: fromWire(snap.error) } : COMMITTED);
+      this.#answer(snap.error ? { kind: 'error', error: fromWire(snap.error) } : LOOK_AGAIN);
       return;
     }
     if (o.kind !== 'body' || !snap.spool) {

@@ -78,9 +78,6 @@ export const blobsDriver = z.preprocess(
     }),
 );
 
-export type IndexDriverConfig = z.output<typeof indexDriver>;
-export type BlobsDriverConfig = z.output<typeof blobsDriver>;
-
 /** How replicas that share a PostgreSQL index reach each other to join a live fill. */
 export const replicasConfig = z
   .object({

@@ -5,6 +5,15 @@ import type { TroveError } from '../errors.js';
 import { ChunkWindow } from './chunk-window.js';
 import type { FillOutcome } from './fill.js';
 
+/**
+ * The answer of a joined fill that has nothing to stream (another process committed the key,
+ * or gave it back): the engine reads the index again, as after a 304, and fetches if needed.
+ */
+export const LOOK_AGAIN: FillOutcome = {
+  kind: 'not-modified',
+  validators: { etag: null, lastModified: null },
+};
+
 export abstract class FillView {
   readonly key: string;
   abstract readonly outcome: Promise<FillOutcome>;

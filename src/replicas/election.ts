@@ -2,7 +2,7 @@
 // runs it, renews the lease while it runs, and stops it when the lease is lost. The others try
 // to take the lease every third of its lifetime, so a dead holder is replaced within about one.
 import type { Logger } from 'pino';
-import type { LeaseStore } from './lease-store.js';
+import { leaseEnded, type LeaseStore } from './lease-store.js';
 
 export interface Running {
   stop(): Promise<void>;
@@ -74,29 +74,21 @@ export async function exclusive(
   ttlMs: number,
   job: () => Promise<void>,
 ): Promise<boolean> {
-  const deadline = Date.now() + 10 * 60_000;
-  for (;;) {
-    const got = await store.acquire(key);
-    if (got.kind === 'mine') {
-      const timer = setInterval(
-        () => void store.renew(key, got.generation).catch(() => false),
-        ttlMs / 3,
-      );
-      timer.unref();
-      try {
-        await job();
-      } finally {
-        clearInterval(timer);
-        await store.release(key, got.generation).catch(() => undefined);
-      }
-      return true;
-    }
-    // Held elsewhere: wait for its end (release, or expiry of a dead holder's lease).
-    while (Date.now() < deadline) {
-      const now = await store.holder(key).catch(() => got);
-      if (!now || now.owner !== got.owner) return false;
-      await new Promise((r) => setTimeout(r, 250));
-    }
+  const got = await store.acquire(key);
+  if (got.kind === 'held') {
+    await leaseEnded(store, key, got, 10 * 60_000);
     return false;
   }
+  const timer = setInterval(
+    () => void store.renew(key, got.generation).catch(() => false),
+    ttlMs / 3,
+  );
+  timer.unref();
+  try {
+    await job();
+  } finally {
+    clearInterval(timer);
+    await store.release(key, got.generation).catch(() => undefined);
+  }
+  return true;
 }

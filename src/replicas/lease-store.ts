@@ -83,3 +83,21 @@ export class PgLeaseStore implements LeaseStore {
       : null;
   }
 }
+
+/**
+ * Waits until the lease `held` describes ends: released, taken by another owner, or expired
+ * (a dead holder's). Bounded by `untilMs`; an unreachable store counts as still held.
+ */
+export async function leaseEnded(
+  store: LeaseStore,
+  key: string,
+  held: Extract<Acquired, { kind: 'held' }>,
+  untilMs: number,
+): Promise<void> {
+  const deadline = Date.now() + untilMs;
+  while (Date.now() < deadline) {
+    const now = await store.holder(key).catch(() => held);
+    if (!now || now.owner !== held.owner) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}

@@ -11,17 +11,11 @@ import type { Readable } from 'node:stream';
 import { request, type Dispatcher } from 'undici';
 import { TroveError } from '../errors.js';
 import type { FillOutcome } from '../engine/fill.js';
-import { FillView } from '../engine/fill-view.js';
+import { FillView, LOOK_AGAIN } from '../engine/fill-view.js';
 import { dropSpool, openSpool, writeAll } from '../engine/spool-file.js';
 import { outcomeFromWire, type WireOutcome } from '../cluster/messages.js';
 
 const WINDOW_BYTES = 4 * 1024 * 1024;
-
-/** Said when there is nothing to stream: the index has the answer, or the key is free again. */
-const LOOK_AGAIN: FillOutcome = {
-  kind: 'not-modified',
-  validators: { etag: null, lastModified: null },
-};
 
 export interface PeerSource {
   /** The owner's fill endpoint for this key; null when the owner gave no address. */

@@ -9,7 +9,7 @@ import { TroveError } from '../errors.js';
 import type { Fill } from '../engine/fill.js';
 import type { Claim, FillLeases } from '../engine/fill-leases.js';
 import type { FillView } from '../engine/fill-view.js';
-import type { Acquired, LeaseStore } from './lease-store.js';
+import { leaseEnded, type Acquired, type LeaseStore } from './lease-store.js';
 import { PeerFill } from './peer-fill.js';
 
 export interface ReplicaLeaseOptions {
@@ -23,9 +23,6 @@ export interface ReplicaLeaseOptions {
   tempPath(): string;
   log: Logger;
 }
-
-const POLL_MS = 250;
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** The internal endpoint that streams `key`'s live fill. */
 export const fillPath = (key: string): string => `/_trove/fills/${encodeURIComponent(key)}`;
@@ -108,14 +105,7 @@ export class ReplicaLeases implements FillLeases {
       dispatcher,
       tempPath: this.#o.tempPath,
       // The owner releases the lease when its fill ends; a dead owner's lease expires.
-      async settledElsewhere() {
-        const until = Date.now() + Math.max(0, held.expiresInMs) + ttlMs;
-        while (Date.now() < until) {
-          const now = await store.holder(key).catch(() => held);
-          if (!now || now.owner !== held.owner) return;
-          await sleep(POLL_MS);
-        }
-      },
+      settledElsewhere: () => leaseEnded(store, key, held, Math.max(0, held.expiresInMs) + ttlMs),
     });
   }
 }

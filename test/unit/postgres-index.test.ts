@@ -143,6 +143,7 @@ describe.skipIf(!enabled)('index changes between replicas (LISTEN/NOTIFY)', () =
     let gaps = 0;
     const feed = new PgChangeFeed({
       url,
+      send: (text, values) => driver.sql(text, values),
       onChange: (change) => cached.forget(change),
       onGap: () => {
         gaps++;

@@ -16,13 +16,15 @@ const stores: S3BlobStore[] = [];
 
 const bucket = (): Promise<string> => rgw.bucket();
 
+const spoolDir = mkdtempSync(join(tmpdir(), 'trove-s3-'));
+
 function store(name: string, over: Partial<S3Options> = {}): S3BlobStore {
   const s = new S3BlobStore({
     bucket: name,
     endpoint: rgw.endpoint,
     pathStyle: true,
     credentials: { accessKeyId: rgw.accessKeyId, secretAccessKey: rgw.secretAccessKey },
-    tmpDir: mkdtempSync(join(tmpdir(), 'trove-s3-')),
+    tempPath: () => join(spoolDir, `${randomBytes(8).toString('hex')}.part`),
     ...over,
   });
   stores.push(s);

@@ -11,8 +11,11 @@ const CHANNEL = 'trove_index_changes';
 const MAX_PAYLOAD = 7000;
 
 export interface ChangeFeedOptions {
+  /** Where the listening connection goes (a session of its own). */
   url: string;
   ca?: string;
+  /** Runs one statement on the index's pool (notifications are sent through it). */
+  send(text: string, values: unknown[]): Promise<unknown>;
   /** Another replica changed these entries. */
   onChange(change: IndexChange): void;
   /** Changes may have been missed. */
@@ -50,7 +53,6 @@ export function payloads(origin: string, change: IndexChange): string[] {
 export class PgChangeFeed {
   readonly #o: ChangeFeedOptions;
   readonly #origin = randomBytes(8).toString('hex');
-  readonly #sender: pg.Pool;
   #listener: pg.Client | null = null;
   #closed = false;
   /** Whether the last connection got as far as LISTEN (a retry loop reports once). */
@@ -59,13 +61,6 @@ export class PgChangeFeed {
 
   constructor(options: ChangeFeedOptions) {
     this.#o = options;
-    this.#sender = new pg.Pool({
-      connectionString: options.url,
-      max: 2,
-      application_name: 'trove-changes',
-      ...(options.ca ? { ssl: { ca: options.ca } } : {}),
-    });
-    this.#sender.on('error', () => undefined);
   }
 
   /** Starts listening; resolves once the first connection is up (or has failed once). */
@@ -127,7 +122,7 @@ export class PgChangeFeed {
   publish(change: IndexChange): void {
     if (this.#closed) return;
     for (const payload of payloads(this.#origin, change)) {
-      this.#sender.query('SELECT pg_notify($1, $2)', [CHANNEL, payload]).catch(() => undefined);
+      this.#o.send('SELECT pg_notify($1, $2)', [CHANNEL, payload]).catch(() => undefined);
     }
   }
 
@@ -137,6 +132,5 @@ export class PgChangeFeed {
     const l = this.#listener;
     this.#listener = null;
     await l?.end().catch(() => undefined);
-    await this.#sender.end().catch(() => undefined);
   }
 }

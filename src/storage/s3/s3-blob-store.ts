@@ -2,12 +2,10 @@
 // content-addressed like the fs driver. A write is conditional (If-None-Match: *), so a copy
 // that another replica stored first is kept, never rewritten; large blobs go up in parts from
 // the verified local spool file. Reads stream one GET per sequential pass.
-import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { Agent as HttpsAgent } from 'node:https';
 import { Agent as HttpAgent } from 'node:http';
-import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import {
   AbortMultipartUploadCommand,
@@ -46,8 +44,8 @@ export interface S3Options {
   credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
   /** PEM bundle trusted for the endpoint's TLS. */
   ca?: string;
-  /** Where put() spools a stream before it uploads it (a local directory). */
-  tmpDir: string;
+  /** A new local temp path, where put() spools a stream before it uploads it. */
+  tempPath(): string;
   /** Blobs at least this big go up in parts (bytes, default 64 MiB). */
   multipartThreshold?: number;
   /** Size of each part (bytes, default 16 MiB; S3 needs at least 5 MiB). */
@@ -100,7 +98,7 @@ export class S3BlobStore implements BlobStore {
       prefix: options.prefix ?? '',
       region: options.region ?? 'us-east-1',
       pathStyle: options.pathStyle ?? false,
-      tmpDir: options.tmpDir,
+      tempPath: options.tempPath,
       multipartThreshold: options.multipartThreshold ?? 64 * 1024 * 1024,
       partSize: Math.max(5 * 1024 * 1024, options.partSize ?? 16 * 1024 * 1024),
       maxConnections: options.maxConnections ?? 64,
@@ -114,8 +112,7 @@ export class S3BlobStore implements BlobStore {
   }
 
   async put(source: AsyncIterable<Uint8Array>): Promise<BlobInfo> {
-    const name = `${process.pid}-${Date.now()}-${randomBytes(8).toString('hex')}.part`;
-    const tmp = join(this.#o.tmpDir, name);
+    const tmp = this.#o.tempPath();
     try {
       const blob = await spoolHashed(source, tmp);
       await this.importFile(tmp, blob);
