@@ -1,5 +1,6 @@
-// The cache's background upkeep: expiry, GC of unreferenced blobs, the size limit at start, the
-// missing-blob sweep and the scrub. In a cluster one worker (the housekeeper) runs it all.
+// The cache's background upkeep: expiry, GC of unreferenced blobs, deletion of blobs past their
+// grace period, the size limit at start, the missing-blob sweep and the scrub. In a cluster one
+// worker (the housekeeper) runs it all.
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import type { Engine } from '../engine/engine.js';
@@ -8,6 +9,8 @@ import type { Metrics } from '../observability/metrics.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { sweepLostBlobs } from './recovery.js';
 import { scheduleScrub } from './scrub-timer.js';
+
+const REAP_INTERVAL_MS = 60_000;
 
 export interface Housekeeping {
   stop(): Promise<void>;
@@ -33,6 +36,14 @@ export function startHousekeeping(
           .gc(Date.now(), 3_600_000)
           .catch((err: unknown) => log.error({ err }, 'gc failed')),
       storage.gc_interval,
+    ),
+    // Blobs whose grace period has passed (a pass finds nothing when deletion is immediate).
+    setInterval(
+      () =>
+        void engine.evictor.reaper
+          .reap()
+          .catch((err: unknown) => log.error({ err }, 'blob deletion failed')),
+      REAP_INTERVAL_MS,
     ),
   ];
   for (const t of timers) t.unref();

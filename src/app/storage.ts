@@ -9,17 +9,29 @@ import type { CacheIndex } from '../index/cache-index.js';
 import { PgChangeFeed, type ChangeFeedOptions } from '../index/postgres/change-feed.js';
 import { PostgresIndex } from '../index/postgres/postgres-index.js';
 import { SqliteIndex } from '../index/sqlite/sqlite-index.js';
+import { unavailableIndex } from '../index/unavailable-index.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import type { FsBlobStore } from '../storage/fs/fs-blob-store.js';
 import { S3BlobStore } from '../storage/s3/s3-blob-store.js';
 
 type Storage = Config['storage'];
 
+const DAMAGED = new Set(['SQLITE_CORRUPT', 'SQLITE_NOTADB']);
+
 export interface IndexOptions {
   /** SQLite's lock wait per statement (ms); the server keeps it short. */
   busyTimeoutMs?: number;
   /** PostgreSQL connections at most, instead of the configured pool size (tools need few). */
   poolSize?: number;
+}
+
+/**
+ * How long a blob with no entry left stays before it is deleted: none on the local disk (a
+ * reader keeps its open file), 15 minutes in a bucket, where another replica may still be
+ * streaming it.
+ */
+export function deleteGrace(storage: Storage): number {
+  return storage.delete_grace ?? (storage.blobs.driver === 's3' ? 15 * 60_000 : 0);
 }
 
 export function openIndex(storage: Storage, o: IndexOptions = {}): CacheIndex {
@@ -33,10 +45,16 @@ export function openIndex(storage: Storage, o: IndexOptions = {}): CacheIndex {
     });
   }
   const path = ix.path ?? resolve(storage.dir, 'index.db');
-  return new SqliteIndex(
-    path,
-    o.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: o.busyTimeoutMs },
-  );
+  try {
+    return new SqliteIndex(
+      path,
+      o.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: o.busyTimeoutMs },
+    );
+  } catch (err) {
+    // A damaged file (its schema pages included) must not stop the proxy from serving.
+    if (!DAMAGED.has((err as { code?: string }).code ?? '')) throw err;
+    return unavailableIndex(err);
+  }
 }
 
 /** The blob store: `local` itself, or an S3 bucket that takes files from `local`'s tmp/. */

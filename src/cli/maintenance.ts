@@ -4,7 +4,7 @@ import { pino } from 'pino';
 import { Evictor } from '../engine/evictor.js';
 import { MemoryCache } from '../engine/memory-cache.js';
 import type { EcosystemRegistry } from '../ecosystems/registry.js';
-import { openBlobs, openIndex } from '../app/storage.js';
+import { deleteGrace, openBlobs, openIndex } from '../app/storage.js';
 import { Metrics } from '../observability/metrics.js';
 import { FsBlobStore } from '../storage/fs/fs-blob-store.js';
 import { parseDuration } from '../util/units.js';
@@ -102,19 +102,21 @@ export async function runGc(
   if (typeof grace === 'string') throw new TroveError('TROVE_ERR_CONFIG', `--grace: ${grace}`);
   const { config, index, blobs } = open(registry, opts);
   const log = pino({ level: 'warn' });
-  const evictor = new Evictor(
+  const evictor = new Evictor({
     index,
     blobs,
-    new MemoryCache(0, 0),
-    config.storage.max_size ?? null,
+    memory: new MemoryCache(0, 0),
+    maxSize: config.storage.max_size ?? null,
+    deleteGraceMs: deleteGrace(config.storage),
     log,
-    new Metrics(false),
-  );
+    metrics: new Metrics(false),
+  });
   const expired = await evictor.expire(Date.now());
   await evictor.enforce();
-  const { deleted, bytes } = await evictor.gc(Date.now(), grace);
+  const { deleted, bytes, queued } = await evictor.gc(Date.now(), grace);
   await index.close();
+  const waiting = evictor.reaper.graceMs > 0 ? `; the rest waits for storage.delete_grace` : '';
   process.stdout.write(
-    `expired ${expired} entries; deleted ${deleted} unreferenced blobs (${human(bytes)})\n`,
+    `expired ${expired} entries; found ${queued} unreferenced blobs; deleted ${deleted} (${human(bytes)})${waiting}\n`,
   );
 }

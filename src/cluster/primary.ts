@@ -33,6 +33,9 @@ export async function runPrimary(config: Config, source: string): Promise<void> 
   const index = openIndex(config.storage, { poolSize: 1 });
   try {
     await index.ping('read');
+  } catch (err) {
+    // The workers serve by pass-through and report it on /ready until the index is back.
+    log.error({ err }, 'the index cannot be used; requests go to the upstreams uncached');
   } finally {
     await index.close();
   }

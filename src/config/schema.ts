@@ -63,6 +63,8 @@ export function buildSchema(registry: EcosystemRegistry) {
             .strict()
             .default({}),
           gc_interval: duration.default('1h'),
+          /** How long a blob no entry references stays (default: 0 on disk, 15m in a bucket). */
+          delete_grace: duration.optional(),
           /** Which whole-body hits are hashed against their digest as they stream. */
           verify_hits: z.enum(['always', 'changed', 'off']).default('changed'),
           scrub: z

@@ -74,6 +74,8 @@ export interface EngineDeps {
   metrics: Metrics;
   log: Logger;
   maxSize: number | null;
+  /** How long an unreferenced blob stays before it is deleted (ms, default 0). */
+  deleteGraceMs?: number;
   /** Which whole-body hits are hashed against their digest (default `changed`). */
   verifyHits?: VerifyHits;
   /** A fresh temp path on the same filesystem as the blob store's local staging area. */
@@ -112,14 +114,7 @@ export class Engine {
       onError: (err) =>
         deps.log.warn({ err }, 'hit bookkeeping not written; kept for the next try'),
     });
-    this.evictor = new Evictor(
-      deps.index,
-      deps.blobs,
-      deps.memory,
-      deps.maxSize,
-      deps.log,
-      deps.metrics,
-    );
+    this.evictor = new Evictor(deps);
     this.#committer = new FillCommitter(
       deps,
       this.evictor,

@@ -1,36 +1,54 @@
 // Keeps the store within max_size (least recently accessed first), drops entries past
-// expire_after, and collects blobs no entry references. Space is freed at once.
+// expire_after, and collects blobs no entry references. Blobs go through the deletion queue
+// (blob-reaper.ts): at once without a grace period, else once it has passed.
 import type { Logger } from 'pino';
 import type { BlobStore } from '../storage/blob-store.js';
 import type { CacheIndex } from '../index/cache-index.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { MemoryCache } from './memory-cache.js';
+import { BlobReaper, type Reaped } from './blob-reaper.js';
 
 const BATCH = 200;
 const MAX_ROUNDS = 10_000;
 
+export interface EvictorDeps {
+  index: CacheIndex;
+  blobs: BlobStore;
+  memory: MemoryCache;
+  maxSize: number | null;
+  /** How long an unreferenced blob stays before it is deleted (ms, default 0). */
+  deleteGraceMs?: number;
+  log: Logger;
+  metrics: Metrics;
+}
+
 export class Evictor {
   #running: Promise<void> | null = null;
   #again = false;
+  readonly reaper: BlobReaper;
+  private readonly index: CacheIndex;
+  private readonly blobs: BlobStore;
+  private readonly memory: MemoryCache;
+  private readonly maxSize: number | null;
+  private readonly log: Logger;
+  private readonly metrics: Metrics;
 
-  constructor(
-    private readonly index: CacheIndex,
-    private readonly blobs: BlobStore,
-    private readonly memory: MemoryCache,
-    private readonly maxSize: number | null,
-    private readonly log: Logger,
-    private readonly metrics: Metrics,
-  ) {}
+  constructor(d: EvictorDeps) {
+    this.index = d.index;
+    this.blobs = d.blobs;
+    this.memory = d.memory;
+    this.maxSize = d.maxSize;
+    this.log = d.log;
+    this.metrics = d.metrics;
+    this.reaper = new BlobReaper(d.index, d.blobs, d.memory, d.deleteGraceMs ?? 0, d.log);
+  }
 
-  /** Removes entries and deletes the blobs that no entry references any more. */
+  /** Removes entries; the blobs no entry references any more go through the deletion queue. */
   async remove(keys: string[], reason: string): Promise<void> {
     if (keys.length === 0) return;
-    const orphans = await this.index.delete(keys);
-    for (const digest of orphans) {
-      this.memory.delete(digest);
-      await this.blobs.delete(digest);
-    }
+    await this.index.delete(keys);
     this.metrics.evictions.inc({ reason }, keys.length);
+    await this.reaper.released();
   }
 
   /** Removes a damaged blob and every entry that names it, so the next request refetches. */
@@ -97,18 +115,18 @@ export class Evictor {
     return removed;
   }
 
-  /** Deletes blobs no entry references, sparing ones younger than graceMs (a commit may be in flight). */
-  async gc(now: number, graceMs: number): Promise<{ deleted: number; bytes: number }> {
-    let deleted = 0;
-    let bytes = 0;
+  /**
+   * Queues stored blobs that no entry references and that are older than ageMs (a blob left
+   * by a crash between its upload and its entry), then deletes what is due.
+   */
+  async gc(now: number, ageMs: number): Promise<Reaped & { queued: number }> {
+    let queued = 0;
     for await (const blob of this.blobs.list()) {
-      if (now - blob.modifiedMs < graceMs) continue;
+      if (now - blob.modifiedMs < ageMs) continue;
       if (await this.index.references(blob.digest)) continue;
-      await this.blobs.delete(blob.digest);
-      this.memory.delete(blob.digest);
-      deleted++;
-      bytes += blob.size;
+      await this.index.condemnBlob(blob.digest, blob.size);
+      queued++;
     }
-    return { deleted, bytes };
+    return { ...(await this.reaper.reap()), queued };
   }
 }

@@ -1,6 +1,7 @@
 // What a fill does with its result: move a verified body into the blob store and write the
 // index entry (blob first, index second, so a crash never leaves an entry without bytes);
-// record 304s and negative answers.
+// record 304s and negative answers. The blob is claimed in the index's deletion queue before it
+// is stored, so no process deletes it between the upload and the entry.
 import { readFile, unlink } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import type { CacheIndex, IndexEntry } from '../index/cache-index.js';
@@ -12,6 +13,10 @@ import type { MemoryCache } from './memory-cache.js';
 import type { SpaceReserver } from './space-reserver.js';
 import type { Resource } from './types.js';
 import { storageError } from '../storage/storage-error.js';
+
+/** Waits for another process's deletion of the same blob: about 5 minutes at most. */
+const CLAIM_ATTEMPTS = 310;
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Where a negative entry keeps the upstream's reason. */
 export const REASON = 'x-trove-reason';
@@ -63,24 +68,49 @@ export class FillCommitter {
     const limit = this.d.memory.limit(resource.class);
     const small = body.size <= limit ? (body.inMemory() ?? (await readFile(body.path))) : null;
     try {
+      await this.#claim(body.digest, body.size);
+    } catch (err) {
+      await unlink(body.path).catch(() => undefined);
+      throw storageError(err, 'claiming the blob for this commit');
+    }
+    try {
+      await this.#store(key, instance, resource, body, small);
+    } finally {
+      // The entry took the claim over, or the blob waits for deletion (even when the index
+      // cannot say now: the claim then counts as abandoned after a while).
+      await this.d.index.releaseBlob(body.digest).catch(() => undefined);
+      await this.evictor.reaper.released().catch(() => undefined);
+    }
+    resource.committed?.();
+    void this.evictor
+      .enforce()
+      .catch((err: unknown) => this.d.log.error({ err }, 'eviction failed'));
+  }
+
+  /** Waits while another process deletes this blob, so it is not deleted under the commit. */
+  async #claim(digest: string, size: number): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      if (await this.d.index.claimBlob(digest, size)) return;
+      if (attempt >= CLAIM_ATTEMPTS) throw new Error(`blob ${digest} is still being deleted`);
+      await sleep(Math.min(1000, 10 * 2 ** attempt));
+    }
+  }
+
+  async #store(
+    key: string,
+    instance: string,
+    resource: Resource,
+    body: SpooledBody,
+    small: Buffer | null,
+  ): Promise<void> {
+    try {
       await this.d.blobs.importFile(body.path, { digest: body.digest, size: body.size });
     } catch (err) {
       // Nothing was indexed; the spool file goes (its open handle still serves the readers).
       await unlink(body.path).catch(() => undefined);
       throw storageError(err, 'moving the body into the blob store');
     }
-    try {
-      await this.#index(key, instance, resource, body, small);
-    } catch (err) {
-      // The blob is in place but unindexed: drop it unless another entry shares it. When the
-      // index cannot even say, GC collects it later.
-      await this.#dropIfUnreferenced(body.digest).catch(() => undefined);
-      throw err;
-    }
-    resource.committed?.();
-    void this.evictor
-      .enforce()
-      .catch((err: unknown) => this.d.log.error({ err }, 'eviction failed'));
+    await this.#index(key, instance, resource, body, small);
   }
 
   async #index(
@@ -116,13 +146,10 @@ export class FillCommitter {
           { key, kept: winner.digest, refused: entry.digest },
           'immutable key changed upstream; keeping the first copy',
         );
-        await this.#dropIfUnreferenced(entry.digest as string);
         return;
       }
     } else {
-      const old = await this.d.index.get(key);
       await this.d.index.put(entry);
-      if (old?.digest && old.digest !== entry.digest) await this.#dropIfUnreferenced(old.digest);
     }
     if (small) this.d.memory.set(body.digest, small, this.d.memory.limit(resource.class));
   }
@@ -149,7 +176,6 @@ export class FillCommitter {
       await this.evictor.remove([key], 'gone_upstream');
       return;
     }
-    const old = await this.d.index.get(key);
     await this.d.index.put({
       key,
       instance,
@@ -165,12 +191,7 @@ export class FillCommitter {
       hits: 0,
       expireAfter: resource.policy.negativeTtl,
     });
-    if (old?.digest) await this.#dropIfUnreferenced(old.digest);
-  }
-
-  async #dropIfUnreferenced(digest: string): Promise<void> {
-    if (await this.d.index.references(digest)) return;
-    this.d.memory.delete(digest);
-    await this.d.blobs.delete(digest);
+    // The old body, if no other entry shares it, was queued for deletion by the index.
+    await this.evictor.reaper.released();
   }
 }

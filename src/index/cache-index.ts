@@ -1,5 +1,6 @@
 // Index: metadata about cached entries. Bytes live in the BlobStore; the index maps keys to
 // digests and keeps what policy needs (freshness, validators, access for LRU, negatives).
+import type { DoomedBlob } from './doomed.js';
 
 export type EntryStatus = 'ok' | 'negative';
 
@@ -106,6 +107,22 @@ export interface CacheIndex {
   listRecords(ns: string): Promise<IndexRecord[]>;
   /** One page of a namespace's records, by key after a cursor or by time from a moment. */
   pageRecords(ns: string, page: RecordPage): Promise<IndexRecord[]>;
+  /**
+   * Marks a blob as being committed (see doomed.ts), so no deletion starts on it. False while
+   * a deletion of that digest is running: wait and ask again.
+   */
+  claimBlob(digest: string, size: number): Promise<boolean>;
+  /** Ends a claim: the row goes if an entry references the blob, else the blob is doomed. */
+  releaseBlob(digest: string): Promise<void>;
+  /** Queues a stored blob that no entry references for deletion, unless it is claimed. */
+  condemnBlob(digest: string, size: number): Promise<void>;
+  /**
+   * Takes up to `limit` blobs due for deletion (doomed for at least graceMs, or whose claim or
+   * deletion was abandoned) and marks them as being deleted, by this caller only.
+   */
+  takeDoomed(graceMs: number, limit: number): Promise<DoomedBlob[]>;
+  /** The blobs are deleted: forget them. */
+  forgetDoomed(digests: string[]): Promise<void>;
   /** Throws when the index cannot serve reads (or commit writes), for /ready. */
   ping(kind?: ProbeKind): Promise<void>;
   close(): Promise<void>;

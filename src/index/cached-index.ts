@@ -11,6 +11,7 @@ import type {
   IndexStats,
   ProbeKind,
 } from './cache-index.js';
+import type { DoomedBlob } from './doomed.js';
 
 /** An index change other processes must forget from their read-through caches. */
 export type IndexChange = { keys: string[] } | { digest: string } | { ns: string; key: string };
@@ -170,6 +171,26 @@ export class CachedIndex implements CacheIndex {
 
   pageRecords(ns: string, page: RecordPage): Promise<IndexRecord[]> {
     return this.#inner.pageRecords(ns, page);
+  }
+
+  claimBlob(digest: string, size: number): Promise<boolean> {
+    return this.#inner.claimBlob(digest, size);
+  }
+
+  releaseBlob(digest: string): Promise<void> {
+    return this.#inner.releaseBlob(digest);
+  }
+
+  condemnBlob(digest: string, size: number): Promise<void> {
+    return this.#inner.condemnBlob(digest, size);
+  }
+
+  takeDoomed(graceMs: number, limit: number): Promise<DoomedBlob[]> {
+    return this.#inner.takeDoomed(graceMs, limit);
+  }
+
+  forgetDoomed(digests: string[]): Promise<void> {
+    return this.#inner.forgetDoomed(digests);
   }
 
   ping(kind?: ProbeKind): Promise<void> {

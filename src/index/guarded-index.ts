@@ -12,6 +12,7 @@ import type {
   IndexStats,
   ProbeKind,
 } from './cache-index.js';
+import type { DoomedBlob } from './doomed.js';
 
 export interface IndexHealth {
   /** The latest failure of reads and of writes within `window` ms, or null. */
@@ -186,6 +187,21 @@ export class GuardedIndex implements CacheIndex {
   }
   pageRecords(ns: string, page: RecordPage): Promise<IndexRecord[]> {
     return this.#run('pageRecords', 'read', () => this.#inner.pageRecords(ns, page));
+  }
+  claimBlob(digest: string, size: number): Promise<boolean> {
+    return this.#run('claimBlob', 'write', () => this.#inner.claimBlob(digest, size));
+  }
+  releaseBlob(digest: string): Promise<void> {
+    return this.#run('releaseBlob', 'write', () => this.#inner.releaseBlob(digest));
+  }
+  condemnBlob(digest: string, size: number): Promise<void> {
+    return this.#run('condemnBlob', 'write', () => this.#inner.condemnBlob(digest, size));
+  }
+  takeDoomed(graceMs: number, limit: number): Promise<DoomedBlob[]> {
+    return this.#run('takeDoomed', 'write', () => this.#inner.takeDoomed(graceMs, limit));
+  }
+  forgetDoomed(digests: string[]): Promise<void> {
+    return this.#run('forgetDoomed', 'write', () => this.#inner.forgetDoomed(digests));
   }
   ping(kind: ProbeKind = 'read'): Promise<void> {
     return this.#run(`ping ${kind}`, kind, () => this.#inner.ping(kind));

@@ -184,7 +184,7 @@ describe('trove serve, stats and gc', () => {
     utimesSync(orphanPath, new Date(0), new Date(0));
     const gc = await trove(['gc', '--cache', cache, '--grace', '1m']);
     expect(gc.code).toBe(0);
-    expect(gc.out).toContain('deleted 1 unreferenced blobs');
+    expect(gc.out).toContain('found 1 unreferenced blobs; deleted 1');
     expect(existsSync(orphanPath)).toBe(false);
     const after = JSON.parse((await trove(['stats', '--json', '--cache', cache])).out) as {
       objects: number;

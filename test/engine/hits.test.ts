@@ -1,5 +1,6 @@
 // Serving cached objects: Range, conditional requests, HEAD, memory hits, and LRU eviction.
 import { randomBytes } from 'node:crypto';
+import { readdir } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { get } from '../helpers/client.js';
 import { FakeUpstream, sleep, until, stopAfterEach } from '../helpers/fake-upstream.js';
@@ -166,6 +167,20 @@ describe('hits', () => {
   });
 });
 
+/** How many blobs the store holds on disk. */
+async function blobCount(dir: string): Promise<number> {
+  let n = 0;
+  for (const a of await readdir(`${dir}/blobs/sha256`))
+    for (const b of await readdir(`${dir}/blobs/sha256/${a}`))
+      n += (await readdir(`${dir}/blobs/sha256/${a}/${b}`)).length;
+  return n;
+}
+
+const evicted = async (url: string): Promise<boolean> =>
+  /trove_evictions_total\{reason="max_size"\} [1-9]/.test(
+    (await get(`${url}/metrics`)).body.toString(),
+  );
+
 describe('LRU eviction under max_size', () => {
   it('keeps the store within max_size, evicting the least recently used first', async () => {
     const files = Array.from({ length: 6 }, (_, i) => randomBytes(100_000 + i));
@@ -182,23 +197,31 @@ describe('LRU eviction under max_size', () => {
     await trove.app.engine.access.flush();
     await get(`${trove.url}/files/f3`);
     const base = trove.url;
-    await until(async () => {
-      const s = await get(`${base}/metrics`);
-      return /trove_evictions_total\{reason="max_size"\} [1-9]/.test(s.body.toString());
-    });
-    const { readdir } = await import('node:fs/promises');
-    const count = async (): Promise<number> => {
-      let n = 0;
-      for (const a of await readdir(`${trove?.dir}/blobs/sha256`))
-        for (const b of await readdir(`${trove?.dir}/blobs/sha256/${a}`))
-          n += (await readdir(`${trove?.dir}/blobs/sha256/${a}/${b}`)).length;
-      return n;
-    };
-    expect(await count()).toBe(3);
+    await until(() => evicted(base));
+    expect(await blobCount(trove.dir)).toBe(3);
     // f1 was least recently used: it refetches; f0 and f3 are hits.
     expect((await get(`${trove.url}/files/f0`)).headers['x-cache']).toBe('HIT');
     expect((await get(`${trove.url}/files/f3`)).headers['x-cache']).toBe('HIT');
     expect((await get(`${trove.url}/files/f1`)).headers['x-cache']).toBe('MISS');
+  });
+
+  it('with delete_grace, an evicted blob stays on the store until the grace has passed', async () => {
+    const files = [randomBytes(100_000), randomBytes(100_001)] as const;
+    up = await new FakeUpstream().file('/f0', files[0]).file('/f1', files[1]).start();
+    const t = await startTrove({
+      ...fileInstance(up.url, { default_policy: 'immutable' }),
+      storage: { max_size: 150_000, delete_grace: '2s', memory: { max_bytes: 0 } },
+    });
+    trove = t;
+    await get(`${t.url}/files/f0`);
+    await get(`${t.url}/files/f1`);
+    await until(() => evicted(t.url));
+    // The entry of f0 is gone, its bytes are not: a replica may still be streaming them.
+    expect(await blobCount(t.dir)).toBe(2);
+    expect(await t.app.engine.evictor.reaper.reap()).toEqual({ deleted: 0, bytes: 0 });
+    await until(async () => (await t.app.engine.evictor.reaper.reap()).deleted === 1, 10_000);
+    expect(await blobCount(t.dir)).toBe(1);
+    expect((await get(`${t.url}/files/f1`)).headers['x-cache']).toBe('HIT');
   });
 
   it('expire_after drops entries not accessed for that long', async () => {

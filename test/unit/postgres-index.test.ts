@@ -5,6 +5,7 @@ import pg from 'pg';
 import { CachedIndex } from '../../src/index/cached-index.js';
 import { PgChangeFeed } from '../../src/index/postgres/change-feed.js';
 import { PostgresIndex } from '../../src/index/postgres/postgres-index.js';
+import { MIGRATIONS } from '../../src/index/postgres/schema.js';
 import { PgLeaseStore } from '../../src/replicas/lease-store.js';
 import { exclusive, whileElected } from '../../src/replicas/election.js';
 import { pino } from 'pino';
@@ -45,7 +46,7 @@ describe.skipIf(!enabled)('PostgresIndex', () => {
     const c = new pg.Client({ connectionString: url });
     await c.connect();
     const { rows } = await c.query('SELECT version FROM trove_schema');
-    expect(rows).toEqual([{ version: 2 }]);
+    expect(rows).toEqual([{ version: MIGRATIONS.length }]);
     await c.query('UPDATE trove_schema SET version = 99');
     await c.end();
     await expect(fresh(url).then((i) => i.get('k'))).rejects.toThrow(
@@ -87,6 +88,65 @@ describe.skipIf(!enabled)('PostgresIndex', () => {
     );
     expect(new Set(records.map((r) => r.value)).size).toBe(1);
     expect((await replicas[0]?.getRecord('pins:go', 'm@v1'))?.value).toBe(records[0]?.value);
+  });
+
+  it('shares the deletion queue: each blob is taken by one replica, never under a commit', async () => {
+    const url = await cluster.database();
+    const replicas = await Promise.all([1, 2, 3].map(() => fresh(url)));
+    const [a, b, c] = replicas as [PostgresIndex, PostgresIndex, PostgresIndex];
+    const hex = (i: number): string => i.toString(16).padStart(64, '0');
+    const n = 60;
+    for (let i = 0; i < n; i++) await a.put(entry(`old${i}`, { digest: hex(i), size: 1 }));
+    // Replica b evicts every old entry and reaps; replica c commits a new entry for each digest
+    // at the same time, claiming it first (and waiting while a deletion of it runs).
+    let seq = 0;
+    const takenAt = new Map<string, number[]>();
+    const claimedAt = new Map<string, number>();
+    const reaper = async (): Promise<void> => {
+      for (let i = 0; i < n; i += 5) {
+        await b.delete(Array.from({ length: 5 }, (_, j) => `old${i + j}`));
+        const due = await b.takeDoomed(0, 100);
+        for (const blob of due)
+          takenAt.set(blob.digest, [...(takenAt.get(blob.digest) ?? []), ++seq]);
+        await b.forgetDoomed(due.map((x) => x.digest));
+      }
+    };
+    const committer = async (): Promise<void> => {
+      for (let i = 0; i < n; i++) {
+        for (let tries = 0; !(await c.claimBlob(hex(i), 1)); tries++) {
+          if (tries > 200) throw new Error('claim never granted');
+          await new Promise((r) => setTimeout(r, 5));
+        }
+        claimedAt.set(hex(i), ++seq);
+        await c.put(entry(`new${i}`, { digest: hex(i), size: 1 }));
+        await c.releaseBlob(hex(i));
+      }
+    };
+    await Promise.all([reaper(), committer()]);
+    expect(takenAt.size).toBeGreaterThan(0);
+    for (const [digest, times] of takenAt) {
+      for (const t of times) expect(t).toBeLessThan(claimedAt.get(digest) as number);
+    }
+    for (let i = 0; i < n; i++) expect(await a.references(hex(i))).toBe(true);
+    expect(await a.takeDoomed(0, 100)).toEqual([]);
+
+    // Stray blobs, reaped by three replicas at once: each is taken exactly once.
+    for (let i = 0; i < 300; i++) await a.condemnBlob(hex(1000 + i), 1);
+    const taken = await Promise.all(
+      replicas.map(async (r) => {
+        const mine: string[] = [];
+        for (let round = 0; round < 100; round++) {
+          const due = await r.takeDoomed(0, 7);
+          if (!due.length) break;
+          mine.push(...due.map((x) => x.digest));
+          await r.forgetDoomed(due.map((x) => x.digest));
+        }
+        return mine;
+      }),
+    );
+    const all = taken.flat();
+    expect(all.length).toBe(300);
+    expect(new Set(all).size).toBe(300);
   });
 
   it('records accesses from replicas in one batch each without deadlocks', async () => {

@@ -21,6 +21,8 @@ import {
   type EntryRow as Row,
   type RecordRow,
 } from '../entry-row.js';
+import type { DoomedBlob } from '../doomed.js';
+import { PgDoomedBlobs } from './doomed-blobs.js';
 import { MIGRATIONS } from './schema.js';
 
 export interface PostgresOptions {
@@ -71,6 +73,7 @@ const MIGRATE_LOCK = "hashtextextended('trove:migrate', 0)";
 export class PostgresIndex implements CacheIndex {
   readonly #pool: pg.Pool;
   #ready: Promise<void> | null = null;
+  readonly #doomed = new PgDoomedBlobs((text, values) => this.#q(text, values));
 
   constructor(options: PostgresOptions) {
     this.#pool = new pg.Pool({
@@ -275,6 +278,26 @@ export class PostgresIndex implements CacheIndex {
   async dropDigest(digest: string): Promise<number> {
     const rows = await this.#q('DELETE FROM entries WHERE digest = $1 RETURNING 1', [digest]);
     return rows.length;
+  }
+
+  claimBlob(digest: string, size: number): Promise<boolean> {
+    return this.#doomed.claim(digest, size);
+  }
+
+  releaseBlob(digest: string): Promise<void> {
+    return this.#doomed.release(digest);
+  }
+
+  condemnBlob(digest: string, size: number): Promise<void> {
+    return this.#doomed.condemn(digest, size);
+  }
+
+  takeDoomed(graceMs: number, limit: number): Promise<DoomedBlob[]> {
+    return this.#doomed.take(graceMs, limit);
+  }
+
+  forgetDoomed(digests: string[]): Promise<void> {
+    return this.#doomed.forget(digests);
   }
 
   async *digests(): AsyncIterable<string> {

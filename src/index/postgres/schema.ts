@@ -4,6 +4,8 @@
 // Row triggers keep both exact in the entry change's own transaction. They use the row that
 // INSERT … ON CONFLICT or UPDATE … RETURNING locks, never a separate existence check, so two
 // replicas adding the first entry for one digest at once count its bytes once.
+// They also keep the blob deletion queue (`doomed_blobs`, see ../doomed.ts): a digest's last
+// reference going dooms it unless a commit claimed it; a reference coming back takes it off.
 // `fill_leases` says which replica fills a key now (see src/replicas/lease-store.ts).
 // Keys sort by bytes (COLLATE "C"), as in SQLite, so cursors page the same on every driver.
 
@@ -93,5 +95,43 @@ export const MIGRATIONS: readonly string[] = [
     generation bigint NOT NULL DEFAULT 1,
     expires_at timestamptz NOT NULL
   );
+  `,
+  `
+  CREATE FUNCTION trove_now_ms() RETURNS bigint LANGUAGE sql VOLATILE AS
+    $$ SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint $$;
+
+  CREATE TABLE doomed_blobs (
+    digest text COLLATE "C" PRIMARY KEY,
+    size bigint NOT NULL,
+    state text NOT NULL CHECK (state IN ('doomed', 'claimed', 'reaping')),
+    since bigint NOT NULL
+  );
+  CREATE INDEX doomed_by_time ON doomed_blobs (since);
+
+  CREATE OR REPLACE FUNCTION trove_ref(d text, s bigint) RETURNS void LANGUAGE plpgsql AS $$
+  DECLARE fresh boolean;
+  BEGIN
+    IF d IS NULL THEN RETURN; END IF;
+    INSERT INTO blob_refs AS b (digest, size, refs) VALUES (d, s, 1)
+      ON CONFLICT (digest) DO UPDATE SET refs = b.refs + 1
+      RETURNING (xmax = 0) INTO fresh;
+    IF fresh THEN UPDATE totals SET bytes = bytes + s WHERE id = 1; END IF;
+    DELETE FROM doomed_blobs WHERE digest = d;
+  END $$;
+
+  CREATE OR REPLACE FUNCTION trove_unref(d text) RETURNS void LANGUAGE plpgsql AS $$
+  DECLARE left_refs bigint; freed bigint;
+  BEGIN
+    IF d IS NULL THEN RETURN; END IF;
+    UPDATE blob_refs SET refs = refs - 1 WHERE digest = d RETURNING refs, size
+      INTO left_refs, freed;
+    IF left_refs = 0 THEN
+      DELETE FROM blob_refs WHERE digest = d;
+      UPDATE totals SET bytes = bytes - freed WHERE id = 1;
+      INSERT INTO doomed_blobs AS q (digest, size, state, since)
+        VALUES (d, freed, 'doomed', trove_now_ms())
+        ON CONFLICT (digest) DO UPDATE SET since = EXCLUDED.since WHERE q.state = 'doomed';
+    END IF;
+  END $$;
   `,
 ];

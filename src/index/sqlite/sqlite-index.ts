@@ -20,6 +20,8 @@ import {
   toRow,
   type EntryRow as Row,
 } from '../entry-row.js';
+import type { DoomedBlob } from '../doomed.js';
+import { SqliteDoomedBlobs } from './doomed-blobs.js';
 import { MIGRATIONS } from './schema.js';
 
 const COLUMNS = ENTRY_COLUMNS;
@@ -38,6 +40,7 @@ export interface SqliteOptions {
 export class SqliteIndex implements CacheIndex {
   readonly #db: Database.Database;
   readonly #stmt;
+  readonly #doomed: SqliteDoomedBlobs;
 
   constructor(path: string, options: SqliteOptions = {}) {
     this.#db = new Database(path);
@@ -46,6 +49,7 @@ export class SqliteIndex implements CacheIndex {
     this.#db.pragma('synchronous = NORMAL');
     this.#migrate();
     const db = this.#db;
+    this.#doomed = new SqliteDoomedBlobs(db);
     this.#stmt = {
       get: db.prepare<[string], Row>(`SELECT ${COLUMNS} FROM entries WHERE key = ?`),
       upsert: db.prepare<[Row]>(
@@ -278,6 +282,26 @@ export class SqliteIndex implements CacheIndex {
         ? this.#stmt.recordsAfter.all(ns, page.after, page.limit)
         : this.#stmt.recordsSince.all(ns, page.since, page.limit);
     return rows.map(recordOf);
+  }
+
+  async claimBlob(digest: string, size: number): Promise<boolean> {
+    return this.#doomed.claim(digest, size);
+  }
+
+  async releaseBlob(digest: string): Promise<void> {
+    this.#doomed.release(digest);
+  }
+
+  async condemnBlob(digest: string, size: number): Promise<void> {
+    this.#doomed.condemn(digest, size);
+  }
+
+  async takeDoomed(graceMs: number, limit: number): Promise<DoomedBlob[]> {
+    return this.#doomed.take(graceMs, limit);
+  }
+
+  async forgetDoomed(digests: string[]): Promise<void> {
+    this.#doomed.forget(digests);
   }
 
   /** SQLite's own structural check of the whole file: [] when sound, else its findings. */

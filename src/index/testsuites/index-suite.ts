@@ -1,6 +1,7 @@
 // The Index conformance suite: every driver runs it (see test/unit/sqlite-index.test.ts).
 import { describe, expect, it } from 'vitest';
 import type { CacheIndex, IndexEntry } from '../cache-index.js';
+import { doomedSuite } from './doomed-suite.js';
 
 const d = (c: string): string => c.repeat(64);
 
@@ -229,5 +230,7 @@ export function indexSuite(name: string, create: () => Promise<CacheIndex>): voi
       expect((await since(21, 5)).map((r) => r.updatedAt)).toEqual([30]);
       await idx.close();
     });
+
+    doomedSuite(create);
   });
 }
