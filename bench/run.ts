@@ -33,6 +33,7 @@ import { curlBurst, curlOnce, median, stalledReaders, wrk } from './lib/clients.
 import { bigFile, smallFiles } from './lib/data.js';
 import { startOrigin, startPeer, type NginxPorts } from './lib/nginx.js';
 import { replicasAvailable, replicasWorkload } from './lib/replicas.js';
+import { indexScaleWorkload } from './lib/index-scale.js';
 import { GO, download, makeGraph, medianOf } from './lib/go.js';
 import {
   REGISTRY,
@@ -75,6 +76,7 @@ const WORKERS = Number(process.env['BENCH_WORKERS'] ?? availableParallelism());
 const GO_MODULES = quick ? 30 : 120;
 const APT_PACKAGES = quick ? 20 : 100;
 const STALLED = quick ? 200 : 1000;
+const INDEX_ENTRIES = quick ? 100_000 : 1_000_000;
 const root = resolve(import.meta.dirname, '..', '..', '..', '..');
 const work = join(root, 'bench', '.work', 'run');
 const data = join(root, 'bench', '.work', 'data');
@@ -144,6 +146,12 @@ async function main(): Promise<void> {
     for (const t of ['nginx', 'curl']) need(t);
     bigFile(join(data, 'w1r.bin'), W1_SIZE);
     await replicaRows();
+    await indexScaleRows();
+    return print();
+  }
+  if (process.env['BENCH_ONLY'] === 'index') {
+    need('wrk');
+    await indexScaleRows();
     return print();
   }
   if (process.env['BENCH_ONLY'] === 'prefetch') {
@@ -497,6 +505,63 @@ async function main(): Promise<void> {
  * proxy mode, each behind a relay that serves every response at 32 MiB/s (a CDN's per-connection
  * rate).
  */
+/** W6-index: a large cache against a small one, on SQLite and on PostgreSQL. */
+async function indexScaleRows(): Promise<void> {
+  console.log(`bench: W6-index ${INDEX_ENTRIES} objects against ${1000}`);
+  const figures = await indexScaleWorkload(work, MAIN, INDEX_ENTRIES, SECONDS);
+  for (const driver of ['sqlite', 'postgres'] as const) {
+    const small = figures.find((f) => f.driver === driver && f.entries === 1000);
+    const big = figures.find((f) => f.driver === driver && f.entries === INDEX_ENTRIES);
+    if (!small || !big) continue;
+    if (big.errors || small.errors) {
+      console.warn(`bench: W6-index ${driver} non-2xx answers: ${big.errors} and ${small.errors}`);
+    }
+    const base = { workload: `W6-index ${driver}`, higher: false };
+    const n = `${INDEX_ENTRIES / 1000}k vs 1k entries`;
+    rows.push(
+      {
+        ...base,
+        metric: `start-up to ready, ${n}`,
+        trove: big.readyMs,
+        nginx: small.readyMs,
+        unit: 'ms',
+        target: '<= 2000 ms',
+      },
+      {
+        ...base,
+        metric: `random hits: p99, ${n}`,
+        trove: big.p99ms,
+        nginx: small.p99ms,
+        unit: 'ms',
+        target: 'flat',
+      },
+      {
+        ...base,
+        metric: `random hits: req/s, ${n}`,
+        trove: big.rps,
+        nginx: small.rps,
+        unit: 'req/s',
+        higher: true,
+      },
+      {
+        ...base,
+        metric: `RSS at ready, ${n}`,
+        trove: big.rssReadyMiB,
+        nginx: small.rssReadyMiB,
+        unit: 'MiB',
+      },
+      {
+        ...base,
+        metric: `RSS after the hits, ${n}`,
+        trove: big.rssAfterMiB,
+        nginx: small.rssAfterMiB,
+        unit: 'MiB',
+        target: 'not by entry count',
+      },
+    );
+  }
+}
+
 /** W1-replicas: three Trove replicas on PostgreSQL and RGW, three nginx nodes. */
 async function replicaRows(): Promise<void> {
   if (!replicasAvailable()) {
