@@ -1,8 +1,12 @@
 // Batches hit bookkeeping (last access, hit counts, per-instance result counters) and writes
-// it to the index once a second, so a hit costs one index read and no write. Bookkeeping is
-// never worth a request or the process: a batch the index refuses is kept and retried with a
-// growing delay, up to a bounded backlog; past that, accesses are dropped and counted.
+// it to the index once a second, in chunks, so a hit costs one index read and no write.
+// Bookkeeping is never worth a request or the process: a batch the index refuses is kept and
+// retried with a growing delay, up to a bounded backlog; past that, accesses are dropped and
+// counted.
 import type { Access, CacheIndex } from '../index/cache-index.js';
+
+/** Keys per index write: a few milliseconds of SQLite work at most. */
+const TOUCH_CHUNK = 500;
 
 export interface BatcherOptions {
   intervalMs?: number;
@@ -77,8 +81,7 @@ export class AccessBatcher {
     this.#accesses = new Map();
     this.#counters = new Map();
     try {
-      if (accesses.size > 0) await this.#index.touch([...accesses.values()]);
-      accesses.clear();
+      await this.#touchInChunks(accesses);
       for (const [instance, counts] of counters) {
         await this.#index.addCounters(instance, counts);
         counters.delete(instance);
@@ -90,6 +93,24 @@ export class AccessBatcher {
       this.#requeue(accesses, counters);
     }
     this.#o.onBacklog?.(this.#accesses.size);
+  }
+
+  /**
+   * Writes accesses a chunk at a time, yielding to the event loop between chunks: a
+   * synchronous driver (SQLite) then never holds the loop for a whole second's worth of keys.
+   * Written keys leave the map, so a failure requeues only the rest.
+   */
+  async #touchInChunks(accesses: Map<string, Access>): Promise<void> {
+    while (accesses.size > 0) {
+      const chunk: Access[] = [];
+      for (const a of accesses.values()) {
+        chunk.push(a);
+        if (chunk.length === TOUCH_CHUNK) break;
+      }
+      await this.#index.touch(chunk);
+      for (const a of chunk) accesses.delete(a.key);
+      if (accesses.size > 0) await new Promise((r) => setImmediate(r));
+    }
   }
 
   /** Puts an unwritten batch back in front of what arrived meanwhile, within the bound. */
