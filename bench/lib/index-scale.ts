@@ -2,7 +2,8 @@
 // through the Index and BlobStore APIs (not by N HTTP fills), once on SQLite and once on
 // PostgreSQL, beside a cache of 1,000 objects on the same driver. For each: the time from
 // spawning `trove serve` to its first 200 on /ready, the RSS then and after the hits, and wrk's
-// req/s and p99 on random hits over every object (after a warm-up pass of the same length).
+// req/s and p99 on random hits over every object, then over the first 1,000 objects only
+// (each after a warm-up pass of the same length).
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -21,6 +22,13 @@ export interface ScaleFigures {
   readyMs: number;
   rssReadyMiB: number;
   rssAfterMiB: number;
+  /** Random hits over every object. */
+  all: Hits;
+  /** Random hits over the first 1,000 objects only: what the index's size alone costs a hit. */
+  hot: Hits;
+}
+
+export interface Hits {
   rps: number;
   p99ms: number;
   errors: number;
@@ -31,8 +39,8 @@ const INSTANCE = 'files';
 const body = (i: number): Buffer => Buffer.from(`object ${i}\n`.padEnd(64, '.'));
 const keyOf = (i: number): string => `${INSTANCE}/obj/${i}`;
 
-/** Blob files for objects 0..n-1, written where the fs store keeps them (skipped if there). */
-function writeBlobs(cache: string, n: number): string[] {
+/** The digests of objects 0..n-1, and their blob files where the fs store keeps them. */
+function writeBlobs(cache: string, n: number, write: boolean): string[] {
   const store = new FsBlobStore(cache);
   const digests: string[] = [];
   const made = new Set<string>();
@@ -40,6 +48,7 @@ function writeBlobs(cache: string, n: number): string[] {
     const b = body(i);
     const digest = createHash('sha256').update(b).digest('hex');
     digests.push(digest);
+    if (!write) continue;
     const path = store.localPath(digest);
     const dir = dirname(path);
     if (!made.has(dir)) {
@@ -100,6 +109,7 @@ async function readyAfter(port: number, ms: number): Promise<void> {
 
 async function measure(
   dir: string,
+  caches: string,
   main: string,
   driver: ScaleFigures['driver'],
   entries: number,
@@ -111,14 +121,17 @@ async function measure(
   writeFileSync(
     cfg,
     `server:\n  listen: 127.0.0.1:${port}\n  workers: 1\nlog:\n  level: warn\n` +
-      `storage:\n  dir: ${join(dir, `cache-${entries}`)}\n${indexYaml}` +
+      `storage:\n  dir: ${join(caches, `cache-${entries}`)}\n${indexYaml}` +
       `instances:\n  ${INSTANCE}:\n    type: file\n    upstreams: [http://127.0.0.1:9/]\n    default_policy: immutable\n`,
   );
-  const lua = join(dir, `random-${entries}.lua`);
-  writeFileSync(
-    lua,
-    `request = function()\n  return wrk.format("GET", "/${INSTANCE}/obj/" .. math.random(0, ${entries - 1}))\nend\n`,
-  );
+  const script = (n: number): string => {
+    const path = join(dir, `random-${n}.lua`);
+    writeFileSync(
+      path,
+      `request = function()\n  return wrk.format("GET", "/${INSTANCE}/obj/" .. math.random(0, ${n - 1}))\nend\n`,
+    );
+    return path;
+  };
   const t0 = performance.now();
   const child = start(process.execPath, [main, 'serve', '--config', cfg], join(dir, 'trove.log'));
   try {
@@ -127,17 +140,23 @@ async function measure(
     const pid = child.pid as number;
     const rssReady = rss(pid);
     // A first pass warms the JIT and what a running cache keeps hot; the second is measured.
-    await wrk(`http://127.0.0.1:${port}`, { connections: 64, seconds, script: lua });
-    const w = await wrk(`http://127.0.0.1:${port}`, { connections: 64, seconds, script: lua });
+    const hits = async (n: number): Promise<Hits> => {
+      const opts = { connections: 64, seconds, script: script(n) };
+      await wrk(`http://127.0.0.1:${port}`, opts);
+      const w = await wrk(`http://127.0.0.1:${port}`, opts);
+      return { rps: w.rps, p99ms: w.p99ms, errors: w.errors };
+    };
+    const all = await hits(entries);
+    const rssAfter = rss(pid);
+    const hot = await hits(SMALL);
     return {
       driver,
       entries,
       readyMs,
       rssReadyMiB: rssReady / 2 ** 20,
-      rssAfterMiB: rss(pid) / 2 ** 20,
-      rps: w.rps,
-      p99ms: w.p99ms,
-      errors: w.errors,
+      rssAfterMiB: rssAfter / 2 ** 20,
+      all,
+      hot,
     };
   } finally {
     await stop(child);
@@ -147,24 +166,32 @@ async function measure(
 /** W6-index on SQLite and (when installed) PostgreSQL, for a small and a large cache. */
 export async function indexScaleWorkload(
   work: string,
+  data: string,
   main: string,
   large: number,
   seconds: number,
 ): Promise<ScaleFigures[]> {
   const dir = join(work, 'index-scale');
   mkdirSync(dir, { recursive: true });
+  // The caches on disk are kept between runs (a million files take minutes to write).
+  const caches = join(data, 'index-scale');
   const out: ScaleFigures[] = [];
   const sizes = [SMALL, large];
   const digests = new Map<number, string[]>();
   for (const n of sizes) {
     const t0 = performance.now();
-    digests.set(n, writeBlobs(join(dir, `cache-${n}`), n));
-    const idx = new SqliteIndex(join(dir, `cache-${n}`, 'index.db'));
-    await fill(idx, digests.get(n) as string[], 1);
+    const cache = join(caches, `cache-${n}`);
+    const done = join(cache, 'generated');
+    const fresh = !existsSync(done);
+    digests.set(n, writeBlobs(cache, n, fresh));
+    if (fresh) {
+      await fill(new SqliteIndex(join(cache, 'index.db')), digests.get(n) as string[], 1);
+      writeFileSync(done, `${n}\n`);
+    }
     console.log(
-      `bench: W6-index ${n} objects on fs + SQLite in ${Math.round(performance.now() - t0)} ms`,
+      `bench: W6-index ${n} objects on fs + SQLite ${fresh ? 'made' : 'found'} in ${Math.round(performance.now() - t0)} ms`,
     );
-    out.push(await measure(dir, main, 'sqlite', n, '', seconds));
+    out.push(await measure(dir, caches, main, 'sqlite', n, '', seconds));
   }
   if (!hasPostgres()) {
     console.warn('bench: W6-index on PostgreSQL skipped (needs postgresql-15)');
@@ -180,7 +207,7 @@ export async function indexScaleWorkload(
         `bench: W6-index ${n} entries into PostgreSQL in ${Math.round(performance.now() - t0)} ms`,
       );
       const yaml = `  index:\n    url: ${JSON.stringify(url)}\n`;
-      out.push(await measure(dir, main, 'postgres', n, yaml, seconds));
+      out.push(await measure(dir, caches, main, 'postgres', n, yaml, seconds));
     }
   } finally {
     await pg.stop();

@@ -1,17 +1,7 @@
 // Filesystem BlobStore: blobs/sha256/ab/cd/<hex>. Writes go to tmp/, are fsynced, then renamed,
 // so a crash leaves either no blob or a whole one (plus a temp file that start-up removes).
 import { randomBytes } from 'node:crypto';
-import {
-  mkdir,
-  open,
-  readdir,
-  rename,
-  rm,
-  stat,
-  statfs,
-  unlink,
-  type FileHandle,
-} from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, stat, statfs, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   assertDigest,
@@ -22,6 +12,7 @@ import {
   SHA256_HEX,
 } from '../blob-store.js';
 import { spoolHashed } from '../spool.js';
+import { closeFd, fstatBig, openRead, readAt } from './fd.js';
 
 export class FsBlobStore implements BlobStore {
   readonly root: string;
@@ -80,33 +71,51 @@ export class FsBlobStore implements BlobStore {
   }
 
   async open(digest: string): Promise<BlobReader | undefined> {
-    let fh: FileHandle;
+    let fd: number;
     try {
-      fh = await open(this.localPath(digest), 'r');
+      fd = await openRead(this.localPath(digest));
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw err;
     }
+    // A plain descriptor's number is reused by the next open once closed, so it is closed only
+    // after the reads in flight are done, and no read starts after close (as FileHandle does).
+    let closing: Promise<void> | null = null;
+    let busy = 0;
+    let idle: (() => void) | null = null;
+    const close = (): Promise<void> => {
+      closing ??= (async () => {
+        if (busy > 0) await new Promise<void>((r) => (idle = r));
+        await closeFd(fd).catch(() => undefined);
+      })();
+      return closing;
+    };
     try {
-      const st = await fh.stat({ bigint: true });
+      const st = await fstatBig(fd);
       const size = Number(st.size);
       return {
         size,
         identity: `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`,
         async read(position, length) {
-          const buf = Buffer.allocUnsafe(length);
-          let n = 0;
-          while (n < length) {
-            const { bytesRead } = await fh.read(buf, n, length - n, position + n);
-            if (bytesRead === 0) break;
-            n += bytesRead;
+          if (closing) throw new Error('blob reader used after close');
+          busy++;
+          try {
+            const buf = Buffer.allocUnsafe(length);
+            let n = 0;
+            while (n < length) {
+              const bytesRead = await readAt(fd, buf, n, length - n, position + n);
+              if (bytesRead === 0) break;
+              n += bytesRead;
+            }
+            return n === length ? buf : buf.subarray(0, n);
+          } finally {
+            if (--busy === 0) idle?.();
           }
-          return n === length ? buf : buf.subarray(0, n);
         },
-        close: () => fh.close().catch(() => undefined),
+        close,
       };
     } catch (err) {
-      await fh.close().catch(() => undefined);
+      await close();
       throw err;
     }
   }

@@ -87,6 +87,10 @@ export class S3BlobStore implements BlobStore {
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
       requestHandler: {
+        // A server that stops answering fails the request (and a body being read) instead of
+        // holding a hit, or a commit, forever.
+        connectionTimeout: 10_000,
+        socketTimeout: 60_000,
         httpAgent: new HttpAgent(agent),
         httpsAgent: new HttpsAgent({ ...agent, ...(options.ca ? { ca: options.ca } : {}) }),
       },
@@ -236,17 +240,29 @@ export class S3BlobStore implements BlobStore {
       cursor = new StreamCursor(out.Body as Readable, position);
       return cursor;
     };
+    // One body is read at a time: reads queue behind each other, and close waits for them.
+    let queue: Promise<unknown> = Promise.resolve();
+    let closing: Promise<void> | null = null;
+    const take = async (position: number, length: number): Promise<Buffer> => {
+      if (position >= size || length <= 0) return Buffer.alloc(0);
+      const c: StreamCursor = cursor?.position === position ? cursor : await reopen(position);
+      return c.take(Math.min(length, size - position));
+    };
     return {
       size,
       identity: `s3:${first.ETag ?? ''}:${size}:${first.LastModified?.getTime() ?? 0}`,
-      async read(position, length) {
-        if (position >= size || length <= 0) return Buffer.alloc(0);
-        const c: StreamCursor = cursor?.position === position ? cursor : await reopen(position);
-        return c.take(Math.min(length, size - position));
+      read(position, length) {
+        if (closing) return Promise.reject(new Error('blob reader used after close'));
+        const out = queue.then(() => take(position, length));
+        queue = out.catch(() => undefined);
+        return out;
       },
-      async close() {
-        cursor?.close();
-        cursor = null;
+      close() {
+        closing ??= queue.then(() => {
+          cursor?.close();
+          cursor = null;
+        });
+        return closing;
       },
     };
   }

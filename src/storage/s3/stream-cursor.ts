@@ -24,6 +24,11 @@ export class StreamCursor {
       this.#error = err;
       this.#notify();
     });
+    // Destroyed without an error (closed early): a waiting take must not wait forever.
+    body.on('close', () => {
+      if (!this.#ended) this.#error ??= new Error('the object body was closed before its end');
+      this.#notify();
+    });
   }
 
   /** Where the next byte taken comes from. */

@@ -56,6 +56,26 @@ export function blobStoreSuite(name: string, create: () => Promise<BlobStore>): 
       expect(await store.open(sha(Buffer.from('absent')))).toBeUndefined();
     });
 
+    it('closes only after the reads in flight, and refuses reads after close', async () => {
+      const store = await create();
+      const body = Buffer.alloc(256 * 1024, 7);
+      const { digest } = await store.put(Readable.from([body]));
+      const blob = await store.open(digest);
+      if (!blob) throw new Error('blob missing');
+      const reads = [blob.read(0, body.length), blob.read(1000, 10)];
+      const closed = blob.close();
+      const [whole, part] = await Promise.all(reads);
+      await closed;
+      expect(whole?.equals(body)).toBe(true);
+      expect(part?.equals(body.subarray(1000, 1010))).toBe(true);
+      await expect(blob.read(0, 1)).rejects.toThrow();
+      await blob.close();
+      // Opened again, the blob reads whole: nothing above touched a descriptor reused since.
+      const again = await store.open(digest);
+      expect((await again?.read(0, body.length))?.equals(body)).toBe(true);
+      await again?.close();
+    });
+
     it('handles an empty blob', async () => {
       const store = await create();
       const info = await store.put(Readable.from([]));
