@@ -3,64 +3,34 @@
 // others; a Go version's first copy is the one every replica serves; while PostgreSQL is down
 // requests pass through uncached and /ready says so.
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { get, type Got } from '../helpers/client.js';
 import { startCluster, type TestCluster } from '../helpers/cluster.js';
 import { FakeUpstream, freePort, gate, managedUpstreams, until } from '../helpers/fake-upstream.js';
-import { requirePostgres, startPostgres, type PgCluster } from '../helpers/postgres.js';
-import { requireRgw, startRgw, type Rgw } from '../helpers/rgw.js';
-import { startTrove, type TestTrove } from '../helpers/trove.js';
+import { requirePostgres } from '../helpers/postgres.js';
+import { ReplicaSet } from '../helpers/replica-set.js';
+import { requireRgw } from '../helpers/rgw.js';
+import type { TestTrove } from '../helpers/trove.js';
 import type { Listener } from '../../src/server/listeners.js';
 
 const enabled = requirePostgres() && requireRgw();
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
-let pg: PgCluster;
-let rgw: Rgw;
-let root: string;
-const running: Array<{ stop(): Promise<unknown> }> = [];
+const set = new ReplicaSet();
 const upstream = managedUpstreams();
-
-/** A fresh database and bucket: the storage section every replica of one test shares. */
-async function sharedStorage(): Promise<Record<string, unknown>> {
-  const bucket = await rgw.bucket('replicas');
-  return {
-    index: { url: await pg.database(), pool_size: 4 },
-    blobs: {
-      bucket,
-      endpoint: rgw.endpoint,
-      path_style: true,
-      access_key_id: rgw.accessKeyId,
-      secret_access_key: rgw.secretAccessKey,
-    },
-  };
-}
+const sharedStorage = (): Promise<Record<string, unknown>> => set.storage();
+const replica = (config: Record<string, unknown>, storage: object): Promise<TestTrove> =>
+  set.replica(config, storage);
 
 const yamlOf = (storage: Record<string, unknown>, dir: string): string =>
   `storage:\n  dir: ${dir}\n  index: ${JSON.stringify(storage['index'])}\n  blobs: ${JSON.stringify(storage['blobs'])}\n`;
 
-async function replica(config: Record<string, unknown>, storage: object): Promise<TestTrove> {
-  const dir = mkdtempSync(join(root, 'replica-'));
-  const t = await startTrove({ ...config, storage: { ...storage, dir } }, { dir });
-  running.push(t);
-  return t;
-}
-
 describe.skipIf(!enabled)('replicas on PostgreSQL and S3', () => {
-  beforeAll(async () => {
-    root = mkdtempSync(join(tmpdir(), 'trove-replicas-'));
-    [pg, rgw] = await Promise.all([startPostgres(), startRgw()]);
-  }, 120_000);
-  afterEach(async () => {
-    for (const r of running.splice(0).reverse()) await r.stop();
-  });
-  afterAll(async () => {
-    await Promise.all([pg?.stop(), rgw?.stop()]);
-    rmSync(root, { recursive: true, force: true });
-  });
+  beforeAll(() => set.start(), 120_000);
+  afterEach(() => set.stopRunning());
+  afterAll(() => set.stop());
 
   it('serves what one replica fetched as a hit on the others, from the bucket', async () => {
     const body = randomBytes(3 * 1024 * 1024 + 5);
@@ -68,19 +38,19 @@ describe.skipIf(!enabled)('replicas on PostgreSQL and S3', () => {
     const storage = await sharedStorage();
     const files = `instances:\n  files:\n    type: file\n    upstreams: [${up.url}]\n    default_policy: immutable\n`;
     // Real processes: one replica with two workers, one with one.
-    const dirs = [mkdtempSync(join(root, 'a-')), mkdtempSync(join(root, 'b-'))];
+    const dirs = [mkdtempSync(join(set.root, 'a-')), mkdtempSync(join(set.root, 'b-'))];
     const a: TestCluster = await startCluster(
       dirs[0] as string,
       yamlOf(storage, dirs[0] as string) + files,
       2,
     );
-    running.push(a);
+    set.running.push(a);
     const b: TestCluster = await startCluster(
       dirs[1] as string,
       yamlOf(storage, dirs[1] as string) + files,
       1,
     );
-    running.push(b);
+    set.running.push(b);
     const first = await get(`${a.url}/files/big.bin`);
     expect(first.status).toBe(200);
     expect(first.headers['x-cache']).toBe('MISS');
@@ -140,7 +110,7 @@ describe.skipIf(!enabled)('replicas on PostgreSQL and S3', () => {
       storage,
     );
     expect((await get(`${a.url}/files/x.txt`)).status).toBe(200);
-    await pg.pause();
+    await set.pg.pause();
     try {
       // The index cannot say whether it is cached: the upstream's answer, not stored.
       const r = await get(`${a.url}/files/y.txt`);
@@ -150,7 +120,7 @@ describe.skipIf(!enabled)('replicas on PostgreSQL and S3', () => {
       expect((await get(`${a.url}/files/absent.txt`)).status).toBe(404);
       expect((await get(`${a.url}/ready`)).status).toBe(503);
     } finally {
-      await pg.resume();
+      await set.pg.resume();
     }
     await until(async () => (await get(`${a.url}/ready`)).status === 200, 20_000);
     const again = await get(`${a.url}/files/x.txt`);
@@ -228,7 +198,7 @@ describe.skipIf(!enabled)('replicas on PostgreSQL and S3', () => {
     const storage = await sharedStorage();
     const files = `instances:\n  files:\n    type: file\n    upstreams: [${up.url}]\n    default_policy: immutable\n`;
     const internal = await freePort();
-    const dirA = mkdtempSync(join(root, 'a-'));
+    const dirA = mkdtempSync(join(set.root, 'a-'));
     const a = await startCluster(
       dirA,
       yamlOf(storage, dirA) +
@@ -236,7 +206,7 @@ describe.skipIf(!enabled)('replicas on PostgreSQL and S3', () => {
         files,
       1,
     );
-    running.push(a);
+    set.running.push(a);
     const b = await replica(
       {
         instances: { files: { type: 'file', upstreams: [up.url], default_policy: 'immutable' } },
