@@ -25,7 +25,7 @@ import { FsBlobStore } from '../storage/fs/fs-blob-store.js';
 import { createNetwork } from '../upstream/network/dispatcher.js';
 import { GitMirrors } from '../vcs/git-mirrors.js';
 import { readiness } from './readiness.js';
-import { changeFeed, deleteGrace, openBlobs, openIndex } from './storage.js';
+import { changeFeed, deleteGrace, openBlobs, openIndex, redirectPolicy } from './storage.js';
 import { masterKey } from './secret-key.js';
 import { startHousekeeping } from './housekeeping.js';
 import { removeTempFiles } from './recovery.js';
@@ -114,6 +114,7 @@ export async function startApp(
     log: logger,
     maxSize: config.storage.max_size ?? null,
     deleteGraceMs: deleteGrace(config.storage),
+    ...redirectPolicy(config.storage),
     verifyHits: config.storage.verify_hits,
     tempPath: fillTemp,
     leases: replicas?.leases ?? local,

@@ -4,12 +4,14 @@
 // the bytes afterwards.
 import { resolve } from 'node:path';
 import type { Config } from '../config/schema.js';
+import { S3_DELETE_GRACE } from '../config/storage-drivers.js';
 import type { Logger } from 'pino';
 import type { CacheIndex } from '../index/cache-index.js';
 import { PgChangeFeed, type ChangeFeedOptions } from '../index/postgres/change-feed.js';
 import { PostgresIndex } from '../index/postgres/postgres-index.js';
 import { SqliteIndex } from '../index/sqlite/sqlite-index.js';
 import { unavailableIndex } from '../index/unavailable-index.js';
+import type { RedirectPolicy } from '../engine/redirect-hit.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import type { FsBlobStore } from '../storage/fs/fs-blob-store.js';
 import { S3BlobStore } from '../storage/s3/s3-blob-store.js';
@@ -31,7 +33,16 @@ export interface IndexOptions {
  * streaming it.
  */
 export function deleteGrace(storage: Storage): number {
-  return storage.delete_grace ?? (storage.blobs.driver === 's3' ? 15 * 60_000 : 0);
+  return storage.delete_grace ?? (storage.blobs.driver === 's3' ? S3_DELETE_GRACE : 0);
+}
+
+/** The engine's redirect of large hits to the bucket, when `storage.blobs.redirect` is set. */
+export function redirectPolicy(storage: Storage): { redirect?: RedirectPolicy } {
+  const b = storage.blobs;
+  if (b.driver !== 's3' || !b.redirect) return {};
+  return {
+    redirect: { minSize: b.redirect.min_size, expiresSec: Math.round(b.redirect.expires / 1000) },
+  };
 }
 
 export function openIndex(storage: Storage, o: IndexOptions = {}): CacheIndex {
@@ -71,6 +82,7 @@ export function openBlobs(storage: Storage, local: FsBlobStore): BlobStore {
     partSize: b.part_size,
     maxConnections: b.max_connections,
     ...(b.endpoint ? { endpoint: b.endpoint } : {}),
+    ...(b.redirect?.public_endpoint ? { publicEndpoint: b.redirect.public_endpoint } : {}),
     ...(b.ca_file ? { ca: b.ca_file.pem } : {}),
     ...(b.access_key_id && b.secret_access_key
       ? {

@@ -3,7 +3,13 @@ import { z } from 'zod';
 import { mountPaths, type InstanceCommon } from '../ecosystems/ecosystem.js';
 import type { EcosystemRegistry } from '../ecosystems/registry.js';
 import { networkConfig } from './network.js';
-import { blobsDriver, checkReplicas, indexDriver, replicasConfig } from './storage-drivers.js';
+import {
+  blobsDriver,
+  checkRedirect,
+  checkReplicas,
+  indexDriver,
+  replicasConfig,
+} from './storage-drivers.js';
 import { duration, httpUrl, listenAddress, secret, size, workerCount } from './types.js';
 
 const cidr = z
@@ -113,6 +119,7 @@ export function buildSchema(registry: EcosystemRegistry) {
     .strict()
     .superRefine((cfg, ctx) => {
       checkReplicas(cfg, ctx);
+      checkRedirect(cfg.storage, ctx);
       const paths = new Map<string, string>();
       for (const [name, inst] of Object.entries(cfg.instances)) {
         // Runs even when an instance failed to parse (zod refines dirty objects): skip those.

@@ -61,6 +61,21 @@ export const blobsDriver = z.preprocess(
             .refine((n) => n >= 5 * 1024 * 1024, 'must be at least 5MiB (the S3 minimum)')
             .default('16MiB'),
           max_connections: z.number().int().min(1).max(4096).default(64),
+          /**
+           * Large hits answered with a temporary redirect to a presigned URL on the bucket, so
+           * their bytes skip Trove (off unless set; such a URL skips Trove's client auth too).
+           */
+          redirect: z
+            .object({
+              min_size: size.default('64MiB'),
+              expires: duration
+                .refine((ms) => ms >= 1000 && ms <= 7 * 86_400_000, 'must be 1s to 7d')
+                .default('5m'),
+              /** The bucket's endpoint as clients reach it, when it differs from `endpoint`. */
+              public_endpoint: z.string().url().optional(),
+            })
+            .strict()
+            .optional(),
         })
         .strict(),
     ])
@@ -92,6 +107,29 @@ export const replicasConfig = z
   })
   .strict()
   .default({});
+
+/** How long a blob with no entry left stays in a bucket (another replica may be reading it). */
+export const S3_DELETE_GRACE = 15 * 60_000;
+
+/**
+ * A presigned URL must not outlive the blob: a redirected client may start reading just before
+ * the URL expires, so the blob must stay longer than that after its last entry goes.
+ */
+export function checkRedirect(
+  storage: { blobs: z.output<typeof blobsDriver>; delete_grace?: number | undefined },
+  ctx: z.RefinementCtx,
+): void {
+  const b = storage.blobs;
+  if (b?.driver !== 's3' || !b.redirect) return;
+  const grace = storage.delete_grace ?? S3_DELETE_GRACE;
+  if (b.redirect.expires >= grace) {
+    ctx.addIssue({
+      code: z.ZodIssueCode.custom,
+      path: ['storage', 'blobs', 'redirect', 'expires'],
+      message: `must be shorter than storage.delete_grace (${grace / 1000}s), or a redirected client may find its blob deleted`,
+    });
+  }
+}
 
 /** Replicas need a shared index, a token with the listener, and a reachable address. */
 export function checkReplicas(

@@ -9,6 +9,7 @@ import type { BlobStore } from '../storage/blob-store.js';
 import type { Origin } from '../upstream/upstream-pool.js';
 import { AccessBatcher } from './access-batcher.js';
 import { Evictor } from './evictor.js';
+import { redirectHit, type RedirectPolicy } from './redirect-hit.js';
 import { Fill, type FillOutcome } from './fill.js';
 import { LocalLeases, type FillLeases } from './fill-leases.js';
 import type { FillView } from './fill-view.js';
@@ -76,6 +77,8 @@ export interface EngineDeps {
   maxSize: number | null;
   /** How long an unreferenced blob stays before it is deleted (ms, default 0). */
   deleteGraceMs?: number;
+  /** Large hits redirected to the blob store (a presigned bucket URL); none by default. */
+  redirect?: RedirectPolicy;
   /** Which whole-body hits are hashed against their digest (default `changed`). */
   verifyHits?: VerifyHits;
   /** A fresh temp path on the same filesystem as the blob store's local staging area. */
@@ -496,6 +499,16 @@ export class Engine {
     attempt: number,
   ): Promise<ServeOutcome> {
     this.access.access(entry.key, this.#now(), true);
+    const redirected = await redirectHit(
+      req,
+      res,
+      entry,
+      result,
+      resource,
+      this.#d.blobs,
+      this.#d.redirect,
+    );
+    if (redirected) return redirected;
     const served = await serveEntry(req, res, entry, result, {
       blobs: this.#d.blobs,
       memory: this.#d.memory,

@@ -42,6 +42,11 @@ export interface BlobStore {
   free(): Promise<number | null>;
   /** Throws when the store cannot be used (for /ready). */
   ping(): Promise<void>;
+  /**
+   * A URL a client may fetch the blob from directly until it expires (a presigned bucket
+   * URL), with the given Content-Type in its answer. Only stores clients can reach have it.
+   */
+  presign?(digest: string, o: { expiresSec: number; contentType?: string }): Promise<string>;
   /** Releases connections (a remote store); the store is not used afterwards. */
   close?(): void;
 }

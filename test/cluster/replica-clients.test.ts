@@ -1,6 +1,7 @@
 // Real clients through two replicas sharing one PostgreSQL index and one RGW bucket, taking
 // turns: the go command and skopeo fetch through replica A, then through replica B with the
-// upstream stopped (so every byte comes from what A stored), then through A again.
+// upstream stopped (so every byte comes from what A stored), then through A again. Replica B
+// redirects skopeo's large layer to the bucket (a presigned URL).
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -87,8 +88,9 @@ describe.skipIf(!enabled)('real clients through two replicas in turn', () => {
 
   it('skopeo copy through A, then through B with the registry stopped, then A again', async () => {
     const layout = new Layout();
+    const payload = layout.layer('payload.bin', randomBytes(2 * 1024 * 1024));
     const image = layout.image('amd64', [
-      layout.layer('payload.bin', randomBytes(2 * 1024 * 1024)),
+      payload,
       layout.layer('hello.txt', Buffer.from('hello from a replica\n')),
     ]);
     layout.tag('v1', [{ blob: image }]);
@@ -97,7 +99,12 @@ describe.skipIf(!enabled)('real clients through two replicas in turn', () => {
     const storage = await set.storage();
     const config = { instances: { oci: { type: 'oci', registries: { [REG]: registry.url } } } };
     const a = await set.replica(config, storage);
-    const b = await set.replica(config, storage);
+    // Replica B sends skopeo to the bucket for the 2 MiB layer (a presigned redirect).
+    const redirect = { redirect: { min_size: '1MiB', expires: '1m' } };
+    const b = await set.replica(config, {
+      ...storage,
+      blobs: { ...(storage['blobs'] as object), ...redirect },
+    });
     const copy = async (url: string): Promise<string | undefined> => {
       const dir = mkdtempSync(join(work, 'oci-out-'));
       const ref = `${new URL(url).host}/${REG}/team/app:v1`;
@@ -116,6 +123,8 @@ describe.skipIf(!enabled)('real clients through two replicas in turn', () => {
     expect(first).toBe(image.digest);
     await registry.stop();
     expect(await copy(b.url)).toBe(first);
+    const blobUrl = `${b.url}/v2/${REG}/team/app/blobs/${payload.blob.digest}`;
+    expect((await fetch(blobUrl, { redirect: 'manual' })).status).toBe(307);
     expect(await copy(a.url)).toBe(first);
   }, 300_000);
 });

@@ -235,6 +235,42 @@ describe.skipIf(!enabled)('replicas on PostgreSQL and S3', () => {
     never.open();
   });
 
+  it('redirects large hits to a presigned bucket URL when asked, and serves the rest itself', async () => {
+    const big = randomBytes(2 * 1024 * 1024);
+    const up = await upstream((u) =>
+      u
+        .file('/big.bin', big, { 'content-type': 'application/x-big', etag: '"big"' })
+        .file('/small.txt', 'small\n'),
+    );
+    const storage = await sharedStorage();
+    const blobs = {
+      ...(storage['blobs'] as object),
+      redirect: { min_size: '1MiB', expires: '1m' },
+    };
+    const t = await replica(
+      { instances: { files: { type: 'file', upstreams: [up.url], default_policy: 'immutable' } } },
+      { ...storage, blobs },
+    );
+    const url = `${t.url}/files/big.bin`;
+    expect((await get(url)).headers['x-cache']).toBe('MISS');
+    const hit = await get(url);
+    expect([hit.status, hit.headers['x-cache'], hit.body.length]).toEqual([307, 'HIT', 0]);
+    const location = hit.headers['location'] as string;
+    expect(new URL(location).host).toBe(new URL(set.rgw.endpoint).host);
+    expect(location).toMatch(/X-Amz-Expires=60/);
+    const direct = await fetch(location);
+    expect(direct.status).toBe(200);
+    expect(direct.headers.get('content-type')).toBe('application/x-big');
+    expect(Buffer.from(await direct.arrayBuffer()).equals(big)).toBe(true);
+    // HEAD, a conditional GET and a small object are answered by Trove itself.
+    const head = await get(url, { method: 'HEAD' });
+    expect([head.status, head.headers['content-length']]).toEqual([200, String(big.length)]);
+    expect((await get(url, { headers: { 'if-none-match': '"big"' } })).status).toBe(304);
+    const small = await get(`${t.url}/files/small.txt`);
+    expect([small.status, small.body.toString()]).toEqual([200, 'small\n']);
+    expect(up.count('/big.bin')).toBe(1);
+  });
+
   it('serves live fills to replicas only on the internal listener, with the shared token', async () => {
     const up = await upstream((u) => u.file('/x.txt', 'x'));
     const t = await replica(

@@ -407,6 +407,20 @@ describe('storage drivers: a shared PostgreSQL index and an S3 bucket', () => {
     expect(problems('storage:\n  blobs:\n    bucket: b12\n    part_size: 1MiB\n')).toEqual([
       'FILE: storage.blobs.part_size: must be at least 5MiB (the S3 minimum)',
     ]);
+    const redirect = (expires: string, grace = ''): string =>
+      `storage:\n${grace}  blobs:\n    bucket: b12\n    redirect:\n      expires: ${expires}\n`;
+    expect(problems(redirect('15m'))).toEqual([
+      'FILE: storage.blobs.redirect.expires: must be shorter than storage.delete_grace (900s), or a redirected client may find its blob deleted',
+    ]);
+    const { config: longer } = loadConfig(registry, {
+      file: file(redirect('20m', '  delete_grace: 1h\n')),
+    });
+    expect(longer.storage.blobs).toMatchObject({
+      redirect: { expires: 1_200_000, min_size: 64 * 1024 * 1024 },
+    });
+    expect(problems(redirect('0s'))).toEqual([
+      'FILE: storage.blobs.redirect.expires: must be 1s to 7d',
+    ]);
     expect(problems('storage:\n  blobs:\n    driver: s4\n')[0]).toMatch(
       /^FILE: storage\.blobs\.driver: /,
     );

@@ -28,6 +28,7 @@ import {
   type BlobStore,
   SHA256_HEX,
 } from '../blob-store.js';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { spoolHashed } from '../spool.js';
 import { StreamCursor } from './stream-cursor.js';
 
@@ -52,6 +53,8 @@ export interface S3Options {
   partSize?: number;
   /** Connections to the endpoint at most (default 64). */
   maxConnections?: number;
+  /** The endpoint as clients reach it, for presigned URLs (default: `endpoint`). */
+  publicEndpoint?: string;
 }
 
 const isMissing = (err: unknown): boolean => {
@@ -73,7 +76,9 @@ const quiet = { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
 
 export class S3BlobStore implements BlobStore {
   readonly #s3: S3Client;
-  readonly #o: Required<Omit<S3Options, 'credentials' | 'ca' | 'endpoint'>>;
+  /** Signs URLs for clients: the same client, or one for the public endpoint (no requests). */
+  readonly #signer: S3Client;
+  readonly #o: Required<Omit<S3Options, 'credentials' | 'ca' | 'endpoint' | 'publicEndpoint'>>;
   readonly #root: string;
 
   constructor(options: S3Options) {
@@ -97,6 +102,15 @@ export class S3BlobStore implements BlobStore {
       ...(options.endpoint ? { endpoint: options.endpoint } : {}),
       ...(options.credentials ? { credentials: options.credentials } : {}),
     });
+    this.#signer = options.publicEndpoint
+      ? new S3Client({
+          region: options.region ?? 'us-east-1',
+          logger: quiet,
+          forcePathStyle: options.pathStyle ?? false,
+          endpoint: options.publicEndpoint,
+          ...(options.credentials ? { credentials: options.credentials } : {}),
+        })
+      : this.#s3;
     this.#o = {
       bucket: options.bucket,
       prefix: options.prefix ?? '',
@@ -113,6 +127,16 @@ export class S3BlobStore implements BlobStore {
   #key(digest: string): string {
     assertDigest(digest);
     return `${this.#root}${digest.slice(0, 2)}/${digest.slice(2, 4)}/${digest}`;
+  }
+
+  /** A presigned GET of the blob; the signature covers the Content-Type the bucket answers. */
+  presign(digest: string, o: { expiresSec: number; contentType?: string }): Promise<string> {
+    const get = new GetObjectCommand({
+      Bucket: this.#o.bucket,
+      Key: this.#key(digest),
+      ...(o.contentType ? { ResponseContentType: o.contentType } : {}),
+    });
+    return getSignedUrl(this.#signer, get, { expiresIn: o.expiresSec });
   }
 
   async put(source: AsyncIterable<Uint8Array>): Promise<BlobInfo> {
@@ -316,5 +340,6 @@ export class S3BlobStore implements BlobStore {
 
   close(): void {
     this.#s3.destroy();
+    if (this.#signer !== this.#s3) this.#signer.destroy();
   }
 }
