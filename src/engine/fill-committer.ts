@@ -67,14 +67,19 @@ export class FillCommitter {
   ): Promise<void> {
     const limit = this.d.memory.limit(resource.class);
     const small = body.size <= limit ? (body.inMemory() ?? (await readFile(body.path))) : null;
-    try {
-      await this.#claim(body.digest, body.size);
-    } catch (err) {
+    // Nothing was indexed: the spool file goes (its open handle still serves the readers).
+    const abandon = async (err: unknown, doing: string): Promise<never> => {
       await unlink(body.path).catch(() => undefined);
-      throw storageError(err, 'claiming the blob for this commit');
-    }
+      throw storageError(err, doing);
+    };
+    await this.#claim(body.digest, body.size).catch((err: unknown) =>
+      abandon(err, 'claiming the blob for this commit'),
+    );
     try {
-      await this.#store(key, instance, resource, body, small);
+      await this.d.blobs
+        .importFile(body.path, { digest: body.digest, size: body.size })
+        .catch((err: unknown) => abandon(err, 'moving the body into the blob store'));
+      await this.#index(key, instance, resource, body, small);
     } finally {
       // The entry took the claim over, or the blob waits for deletion (even when the index
       // cannot say now: the claim then counts as abandoned after a while).
@@ -94,23 +99,6 @@ export class FillCommitter {
       if (attempt >= CLAIM_ATTEMPTS) throw new Error(`blob ${digest} is still being deleted`);
       await sleep(Math.min(1000, 10 * 2 ** attempt));
     }
-  }
-
-  async #store(
-    key: string,
-    instance: string,
-    resource: Resource,
-    body: SpooledBody,
-    small: Buffer | null,
-  ): Promise<void> {
-    try {
-      await this.d.blobs.importFile(body.path, { digest: body.digest, size: body.size });
-    } catch (err) {
-      // Nothing was indexed; the spool file goes (its open handle still serves the readers).
-      await unlink(body.path).catch(() => undefined);
-      throw storageError(err, 'moving the body into the blob store');
-    }
-    await this.#index(key, instance, resource, body, small);
   }
 
   async #index(
