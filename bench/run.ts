@@ -7,7 +7,8 @@
 //   W5 go mod download of a 120-module graph, Trove warm and cold vs nginx static
 //   W6 RSS growth under 1,000 clients that stall on a large hit
 //   W2-npm, W5-npm, W4-npm, W2-pypi, W5-pypi, W5-cargo, W5-maven, W5-apt: per ecosystem
-//   (lib/*.ts); W1-replicas: W1 over three replicas on PostgreSQL and S3 (lib/replicas.ts)
+//   (lib/*.ts); W1-replicas and W1-OCI-replicas: W1 over three replicas on PostgreSQL and S3
+//   (lib/replicas.ts)
 // BENCH_QUICK=1 shrinks sizes and durations; BENCH_WORKERS sets the worker processes of Trove,
 // nginx and the bare server for W1-W3 and W6 (default: one per core; the other workloads run
 // one Trove process); BENCH_ONLY=hits runs W1-W3 alone, apt W5-apt, prefetch W6-OCI,
@@ -32,7 +33,12 @@ import { BIG_DEB, aptArchive, aptFetch, acngBinary, startAcng } from './lib/apt.
 import { curlBurst, curlOnce, median, stalledReaders, wrk } from './lib/clients.js';
 import { bigFile, smallFiles } from './lib/data.js';
 import { startOrigin, startPeer, type NginxPorts } from './lib/nginx.js';
-import { replicasAvailable, replicasWorkload } from './lib/replicas.js';
+import {
+  ociReplicasWorkload,
+  replicasAvailable,
+  replicasWorkload,
+  type ReplicaFigures,
+} from './lib/replicas.js';
 import { indexScaleWorkload } from './lib/index-scale.js';
 import { GO, download, makeGraph, medianOf } from './lib/go.js';
 import {
@@ -146,7 +152,6 @@ async function main(): Promise<void> {
     for (const t of ['nginx', 'curl']) need(t);
     bigFile(join(data, 'w1r.bin'), W1_SIZE);
     await replicaRows();
-    await indexScaleRows();
     return print();
   }
   if (process.env['BENCH_ONLY'] === 'index') {
@@ -380,6 +385,7 @@ async function main(): Promise<void> {
   await aptWorkloads();
   bigFile(join(data, 'w1r.bin'), W1_SIZE);
   await replicaRows();
+  await indexScaleRows();
 
   if (existsSync(VERDACCIO)) await npmWorkloads(ports, S);
   else console.warn('bench: npm rows skipped (run npm ci --prefix test/tools/npm for Verdaccio)');
@@ -584,13 +590,26 @@ async function replicaRows(): Promise<void> {
   }
   console.log('bench: W1-replicas cold burst over 3 replicas');
   warmPageCache(join(data, 'w1r.bin'));
-  const f = await replicasWorkload(work, data, 'w1r.bin', W1_SIZE, MAIN, fetchCount);
+  replicaFigures(
+    'W1-replicas',
+    await replicasWorkload(work, data, 'w1r.bin', W1_SIZE, MAIN, fetchCount),
+  );
+  if (!existsSync(REGISTRY)) {
+    console.warn('bench: W1-OCI-replicas skipped (needs docker-registry)');
+    return;
+  }
+  console.log('bench: W1-OCI-replicas cold layer burst over 3 replicas and 3 distribution caches');
+  const layer = readFileSync(join(data, 'w1r.bin'));
+  replicaFigures('W1-OCI-replicas', await ociReplicasWorkload(work, layer, MAIN));
+}
+
+function replicaFigures(workload: string, f: ReplicaFigures): void {
   if (!f.complete.trove || !f.complete.nginx) {
     console.warn(
-      `bench: W1-replicas incomplete downloads (trove ok=${f.complete.trove}, nginx ok=${f.complete.nginx})`,
+      `bench: ${workload} incomplete downloads (trove ok=${f.complete.trove}, peer ok=${f.complete.nginx})`,
     );
   }
-  const base = { workload: 'W1-replicas', higher: false };
+  const base = { workload, higher: false };
   rows.push(
     {
       ...base,
