@@ -26,37 +26,25 @@ export class Evictor {
   #running: Promise<void> | null = null;
   #again = false;
   readonly reaper: BlobReaper;
-  private readonly index: CacheIndex;
-  private readonly blobs: BlobStore;
-  private readonly memory: MemoryCache;
-  private readonly maxSize: number | null;
-  private readonly log: Logger;
-  private readonly metrics: Metrics;
 
-  constructor(d: EvictorDeps) {
-    this.index = d.index;
-    this.blobs = d.blobs;
-    this.memory = d.memory;
-    this.maxSize = d.maxSize;
-    this.log = d.log;
-    this.metrics = d.metrics;
+  constructor(private readonly d: EvictorDeps) {
     this.reaper = new BlobReaper(d.index, d.blobs, d.memory, d.deleteGraceMs ?? 0, d.log);
   }
 
   /** Removes entries; the blobs no entry references any more go through the deletion queue. */
   async remove(keys: string[], reason: string): Promise<void> {
     if (keys.length === 0) return;
-    await this.index.delete(keys);
-    this.metrics.evictions.inc({ reason }, keys.length);
+    await this.d.index.delete(keys);
+    this.d.metrics.evictions.inc({ reason }, keys.length);
     await this.reaper.released();
   }
 
   /** Removes a damaged blob and every entry that names it, so the next request refetches. */
   async dropBlob(digest: string): Promise<number> {
-    const entries = await this.index.dropDigest(digest);
-    this.memory.delete(digest);
-    await this.blobs.delete(digest);
-    this.metrics.evictions.inc({ reason: 'corrupt' }, entries);
+    const entries = await this.d.index.dropDigest(digest);
+    this.d.memory.delete(digest);
+    await this.d.blobs.delete(digest);
+    this.d.metrics.evictions.inc({ reason: 'corrupt' }, entries);
     return entries;
   }
 
@@ -80,21 +68,21 @@ export class Evictor {
   }
 
   async #enforceOnce(): Promise<void> {
-    if (this.maxSize === null) return;
+    if (this.d.maxSize === null) return;
     for (let round = 0; round < MAX_ROUNDS; round++) {
-      const total = await this.index.totalBytes();
-      if (total <= this.maxSize) return;
-      const victims = await this.index.lru(BATCH);
+      const total = await this.d.index.totalBytes();
+      if (total <= this.d.maxSize) return;
+      const victims = await this.d.index.lru(BATCH);
       if (victims.length === 0) return;
-      let over = total - this.maxSize;
+      let over = total - this.d.maxSize;
       const keys: string[] = [];
       for (const v of victims) {
         keys.push(v.key);
         over -= v.size;
         if (over <= 0) break;
       }
-      this.log.debug(
-        { evicted: keys.length, total, maxSize: this.maxSize },
+      this.d.log.debug(
+        { evicted: keys.length, total, maxSize: this.d.maxSize },
         'evicting for max_size',
       );
       await this.remove(keys, 'max_size');
@@ -104,7 +92,7 @@ export class Evictor {
   async expire(now: number): Promise<number> {
     let removed = 0;
     for (let round = 0; round < MAX_ROUNDS; round++) {
-      const expired = await this.index.expired(now, BATCH);
+      const expired = await this.d.index.expired(now, BATCH);
       if (expired.length === 0) break;
       await this.remove(
         expired.map((e) => e.key),
@@ -121,10 +109,10 @@ export class Evictor {
    */
   async gc(now: number, ageMs: number): Promise<Reaped & { queued: number }> {
     let queued = 0;
-    for await (const blob of this.blobs.list()) {
+    for await (const blob of this.d.blobs.list()) {
       if (now - blob.modifiedMs < ageMs) continue;
-      if (await this.index.references(blob.digest)) continue;
-      await this.index.condemnBlob(blob.digest, blob.size);
+      if (await this.d.index.references(blob.digest)) continue;
+      await this.d.index.condemnBlob(blob.digest, blob.size);
       queued++;
     }
     return { ...(await this.reaper.reap()), queued };

@@ -13,10 +13,10 @@ import type { MemoryCache } from './memory-cache.js';
 import type { SpaceReserver } from './space-reserver.js';
 import type { Resource } from './types.js';
 import { storageError } from '../storage/storage-error.js';
+import { sleep } from '../util/sleep.js';
 
 /** Waits for another process's deletion of the same blob: about 5 minutes at most. */
 const CLAIM_ATTEMPTS = 310;
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Where a negative entry keeps the upstream's reason. */
 export const REASON = 'x-trove-reason';
@@ -75,16 +75,18 @@ export class FillCommitter {
     await this.#claim(body.digest, body.size).catch((err: unknown) =>
       abandon(err, 'claiming the blob for this commit'),
     );
+    // Whether a blob may now wait for deletion: this one (not indexed) or the body it replaced.
+    let doomed = true;
     try {
       await this.d.blobs
         .importFile(body.path, { digest: body.digest, size: body.size })
         .catch((err: unknown) => abandon(err, 'moving the body into the blob store'));
-      await this.#index(key, instance, resource, body, small);
+      doomed = await this.#index(key, instance, resource, body, small);
     } finally {
       // The entry took the claim over, or the blob waits for deletion (even when the index
       // cannot say now: the claim then counts as abandoned after a while).
       await this.d.index.releaseBlob(body.digest).catch(() => undefined);
-      await this.evictor.reaper.released().catch(() => undefined);
+      if (doomed) await this.evictor.reaper.released().catch(() => undefined);
     }
     resource.committed?.();
     void this.evictor
@@ -101,13 +103,14 @@ export class FillCommitter {
     }
   }
 
+  /** Writes the entry; true when a blob may now wait for deletion (refused, or replaced). */
   async #index(
     key: string,
     instance: string,
     resource: Resource,
     body: SpooledBody,
     small: Buffer | null,
-  ): Promise<void> {
+  ): Promise<boolean> {
     const now = this.now();
     const entry: IndexEntry = {
       key,
@@ -124,6 +127,7 @@ export class FillCommitter {
       hits: 0,
       expireAfter: resource.policy.expireAfter,
     };
+    let replaced = false;
     if (resource.policy.mode === 'immutable') {
       const winner = await this.d.index.createIfAbsent(entry);
       if (winner.status === 'negative') {
@@ -134,12 +138,15 @@ export class FillCommitter {
           { key, kept: winner.digest, refused: entry.digest },
           'immutable key changed upstream; keeping the first copy',
         );
-        return;
+        return true;
       }
     } else {
+      const old = await this.d.index.get(key);
       await this.d.index.put(entry);
+      replaced = old?.digest != null && old.digest !== entry.digest;
     }
     if (small) this.d.memory.set(body.digest, small, this.d.memory.limit(resource.class));
+    return replaced;
   }
 
   async #record(
@@ -164,6 +171,7 @@ export class FillCommitter {
       await this.evictor.remove([key], 'gone_upstream');
       return;
     }
+    const old = await this.d.index.get(key);
     await this.d.index.put({
       key,
       instance,
@@ -180,6 +188,6 @@ export class FillCommitter {
       expireAfter: resource.policy.negativeTtl,
     });
     // The old body, if no other entry shares it, was queued for deletion by the index.
-    await this.evictor.reaper.released();
+    if (old?.digest) await this.evictor.reaper.released();
   }
 }

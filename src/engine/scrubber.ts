@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { CacheIndex } from '../index/cache-index.js';
 import type { BlobStore } from '../storage/blob-store.js';
+import { sleep } from '../util/sleep.js';
 
 export interface ScrubReport {
   blobs: number;
@@ -28,7 +29,6 @@ export interface ScrubOptions {
 }
 
 const CHUNK = 1024 * 1024;
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Why a blob does not match its digest, or null when it does; 'missing' when it is gone. */
 export async function checkBlob(

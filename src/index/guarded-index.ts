@@ -13,6 +13,7 @@ import type {
   ProbeKind,
 } from './cache-index.js';
 import type { DoomedBlob } from './doomed.js';
+import { sleep } from '../util/sleep.js';
 
 export interface IndexHealth {
   /** The latest failure of reads and of writes within `window` ms, or null. */
@@ -62,8 +63,6 @@ export function indexError(operation: string, err: unknown): TroveError {
     },
   );
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export class GuardedIndex implements CacheIndex {
   readonly #inner: CacheIndex;

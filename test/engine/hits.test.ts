@@ -205,6 +205,22 @@ describe('LRU eviction under max_size', () => {
     expect((await get(`${trove.url}/files/f1`)).headers['x-cache']).toBe('MISS');
   });
 
+  it('deletes a body replaced upstream right after the commit, with no grace period', async () => {
+    up = await new FakeUpstream().file('/m', 'first body\n').file('/other', 'other\n').start();
+    const t = await startTrove(
+      fileInstance(up.url, { default_policy: 'revalidate', fresh_for: '50ms' }),
+    );
+    trove = t;
+    await get(`${t.url}/files/m`);
+    await get(`${t.url}/files/other`);
+    expect(await blobCount(t.dir)).toBe(2);
+    up.file('/m', 'second body\n');
+    await sleep(80);
+    expect((await get(`${t.url}/files/m`)).body.toString()).toBe('second body\n');
+    // The first body had no other entry: it is gone, the other object's blob stays.
+    expect(await blobCount(t.dir)).toBe(2);
+  });
+
   it('with delete_grace, an evicted blob stays on the store until the grace has passed', async () => {
     const files = [randomBytes(100_000), randomBytes(100_001)] as const;
     up = await new FakeUpstream().file('/f0', files[0]).file('/f1', files[1]).start();

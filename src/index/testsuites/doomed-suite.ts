@@ -2,9 +2,7 @@
 // indexSuite for every driver.
 import { expect, it } from 'vitest';
 import type { CacheIndex } from '../cache-index.js';
-import { entry } from './index-suite.js';
-
-const d = (c: string): string => c.repeat(64);
+import { d, entry } from './index-suite.js';
 const digests = (blobs: Array<{ digest: string }>): string[] => blobs.map((b) => b.digest).sort();
 
 export function doomedSuite(create: () => Promise<CacheIndex>): void {

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import type { CacheIndex, IndexEntry } from '../cache-index.js';
 import { doomedSuite } from './doomed-suite.js';
 
-const d = (c: string): string => c.repeat(64);
+/** A digest made of one repeated character. */
+export const d = (c: string): string => c.repeat(64);
 
 export function entry(key: string, over: Partial<IndexEntry> = {}): IndexEntry {
   return {

@@ -31,6 +31,7 @@ import {
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { spoolHashed } from '../spool.js';
 import { StreamCursor } from './stream-cursor.js';
+import { sleep } from '../../util/sleep.js';
 
 export interface S3Options {
   bucket: string;
@@ -68,7 +69,6 @@ const retryable = (err: unknown): boolean => {
   const code = status(err);
   return code === undefined || code === 409 || code >= 500;
 };
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 // The SDK warns on the console about every failed streamed request, even an expected 412;
 // failures reach the caller as errors instead.
