@@ -102,16 +102,23 @@ describe.skipIf(!enabled)('PostgresIndex', () => {
     let seq = 0;
     const takenAt = new Map<string, number[]>();
     const claimedAt = new Map<string, number>();
+    // The committer starts once the first round is reaped, so some blobs are always taken
+    // before their claim; every later round races the committer.
+    let firstRound = (): void => {};
+    const firstRoundDone = new Promise<void>((r) => (firstRound = r));
     const reaper = async (): Promise<void> => {
       for (let i = 0; i < n; i += 5) {
+        if (i === 5) firstRound();
         await b.delete(Array.from({ length: 5 }, (_, j) => `old${i + j}`));
         const due = await b.takeDoomed(0, 100);
         for (const blob of due)
           takenAt.set(blob.digest, [...(takenAt.get(blob.digest) ?? []), ++seq]);
         await b.forgetDoomed(due.map((x) => x.digest));
       }
+      firstRound();
     };
     const committer = async (): Promise<void> => {
+      await firstRoundDone;
       for (let i = 0; i < n; i++) {
         for (let tries = 0; !(await c.claimBlob(hex(i), 1)); tries++) {
           if (tries > 200) throw new Error('claim never granted');
