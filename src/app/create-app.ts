@@ -26,7 +26,8 @@ import { createNetwork } from '../upstream/network/dispatcher.js';
 import { GitMirrors } from '../vcs/git-mirrors.js';
 import { readiness } from './readiness.js';
 import { changeFeed, deleteGrace, openBlobs, openIndex, redirectPolicy } from './storage.js';
-import { masterKey } from './secret-key.js';
+import { deriveKey, masterKey } from './secret-key.js';
+import { AccessControl } from '../access/access-control.js';
 import { startHousekeeping } from './housekeeping.js';
 import { removeTempFiles } from './recovery.js';
 import { mountInstances } from './instances.js';
@@ -143,7 +144,15 @@ export async function startApp(
   const replicaPeers = replicas?.peers(machinePeers);
   heard = replicaPeers?.heard ?? null;
   const peers = replicaPeers ?? machinePeers;
+  const access = config.access
+    ? new AccessControl(
+        config.access,
+        deriveKey(secret, 'access sessions'),
+        logger.child({ component: 'audit' }),
+      )
+    : null;
   const { instances, main, dedicated } = mountInstances(config, registry, {
+    access,
     masterKey: secret,
     engine,
     agent: network.dispatcher,
@@ -181,6 +190,7 @@ export async function startApp(
         : metrics.registry
       : null,
     metricsToken: config.metrics.token?.reveal() ?? null,
+    metricsAccess: access ? access.metricsCheck() : null,
   };
   // The main listener, then one per instance with `bind` (the order listenAddresses gives).
   const servers = [
@@ -253,6 +263,7 @@ export async function startApp(
         );
         await engine.access.flush().catch(() => undefined);
         await feed?.close();
+        access?.close();
         await index.close();
         store.close?.();
         out?.close();

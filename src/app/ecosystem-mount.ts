@@ -1,10 +1,17 @@
 // Adapts an ecosystem instance to the server's Mount: classify the request, then let the engine
 // serve the resource, or write the synthetic answer.
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Engine, Scope } from '../engine/engine.js';
-import type { EcosystemInstance, SyntheticResponse } from '../ecosystems/ecosystem.js';
+import type {
+  EcosystemInstance,
+  EcosystemRequest,
+  SyntheticResponse,
+} from '../ecosystems/ecosystem.js';
+import type { InstanceGate } from '../access/instance-gate.js';
+import { fetchDeniedError, withoutFetch } from '../engine/fetch-guard.js';
+import { admit } from './admit.js';
 import type { TroveError } from '../errors.js';
-import type { Mount } from '../server/mount.js';
+import type { HandledRequest, Mount } from '../server/mount.js';
 import type { Origin } from '../upstream/upstream-pool.js';
 import { forward } from './forward.js';
 
@@ -21,6 +28,8 @@ export interface MountSpec {
   hosts: string[];
   instance: EcosystemInstance;
   scope: Scope;
+  /** The instance's access gate, when access control is on. */
+  gate?: InstanceGate | undefined;
 }
 
 /** The engine's view of an instance: its upstreams, offline mode and error format. */
@@ -45,7 +54,7 @@ export function instanceScope(
 export function ecosystemMount(spec: MountSpec, engine: Engine): Mount {
   const { instance, scope } = spec;
   const sendError = scope.sendError;
-  return {
+  const mount: Mount = {
     name: spec.name,
     type: instance.type,
     prefix: spec.prefix,
@@ -54,7 +63,7 @@ export function ecosystemMount(spec: MountSpec, engine: Engine): Mount {
     encodedSlashes: instance.encodedSlashes === true,
     clientSetup: (base) => instance.clientSetup(base),
     async handle(req, res, ctx) {
-      const decision = await instance.handle({
+      const ereq: EcosystemRequest = {
         method: req.method ?? 'GET',
         path: ctx.path,
         segments: ctx.segments,
@@ -68,25 +77,50 @@ export function ecosystemMount(spec: MountSpec, engine: Engine): Mount {
         get baseUrl() {
           return ctx.baseUrl;
         },
-      });
-      if (decision.kind === 'forward') return forward(req, res, decision.forward, sendError);
-      if (decision.kind === 'response') {
-        return {
-          result: 'SYNTHETIC',
-          bytes: writeSynthetic(res, decision.response, req.method === 'HEAD'),
-        };
+      };
+      if (!spec.gate) return serve(ereq, req, res);
+      const admitted = await admit(spec.gate, instance, ereq, ctx.client);
+      if (!admitted.ok) {
+        const bytes = writeSynthetic(res, admitted.response, req.method === 'HEAD');
+        return { result: 'DENIED', bytes };
       }
-      // Kept by writeHead, whichever answer the engine writes.
-      for (const [k, v] of Object.entries(decision.headers ?? {})) res.setHeader(k, v);
-      const format = decision.formatError;
-      const own = format
-        ? {
-            ...scope,
-            sendError: (r: ServerResponse, e: TroveError) => writeSynthetic(r, format(e)),
-          }
-        : scope;
-      const out = await engine.serve(req, res, decision.resource, own);
-      return { result: out.result, bytes: out.bytes };
+      ereq.access = admitted.access;
+      if (admitted.fetch) return serve(ereq, req, res);
+      return withoutFetch(admitted.refusedFetch, () => serve(ereq, req, res, true));
     },
   };
+  return mount;
+
+  async function serve(
+    ereq: EcosystemRequest,
+    req: IncomingMessage,
+    res: ServerResponse,
+    cachedOnly = false,
+  ): Promise<HandledRequest> {
+    const decision = await instance.handle(ereq);
+    if (decision.kind === 'forward' && cachedOnly) {
+      return {
+        result: 'DENIED',
+        bytes: writeSynthetic(res, instance.formatError(fetchDeniedError())),
+      };
+    }
+    if (decision.kind === 'forward') return forward(req, res, decision.forward, sendError);
+    if (decision.kind === 'response') {
+      return {
+        result: 'SYNTHETIC',
+        bytes: writeSynthetic(res, decision.response, req.method === 'HEAD'),
+      };
+    }
+    // Kept by writeHead, whichever answer the engine writes.
+    for (const [k, v] of Object.entries(decision.headers ?? {})) res.setHeader(k, v);
+    const format = decision.formatError;
+    const own = format
+      ? {
+          ...scope,
+          sendError: (r: ServerResponse, e: TroveError) => writeSynthetic(r, format(e)),
+        }
+      : scope;
+    const out = await engine.serve(req, res, decision.resource, own);
+    return { result: out.result, bytes: out.bytes };
+  }
 }

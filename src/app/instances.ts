@@ -21,6 +21,8 @@ import type { GitMirrors } from '../vcs/git-mirrors.js';
 import { ecosystemMount, instanceScope } from './ecosystem-mount.js';
 import { buildPool } from './upstreams.js';
 import type { Peers } from './peers.js';
+import type { AccessControl } from '../access/access-control.js';
+import { globMatcher } from '../access/rules.js';
 
 export interface Mounts {
   /** Every instance by name, for shutdown and metrics. */
@@ -38,6 +40,8 @@ export interface Services {
   peers: Peers;
   /** The key sealing keys are derived from (secret-key.ts). */
   masterKey: Buffer;
+  /** Client authentication and access rules, when configured. */
+  access: AccessControl | null;
 }
 
 export function mountInstances(config: Config, registry: EcosystemRegistry, s: Services): Mounts {
@@ -58,6 +62,9 @@ export function mountInstances(config: Config, registry: EcosystemRegistry, s: S
       origin: (targets) => new UpstreamPool(targets, agent, maxRedirects),
       upstream: (entries) => buildPool(entries, agent, maxRedirects),
       offline: cfg.offline ?? config.offline,
+      get authRequired() {
+        return s.access?.anonymousDenied(name, cfg.access) ?? false;
+      },
       records: (ns) => {
         const full = recordNamespace(name, ns);
         return {
@@ -78,6 +85,7 @@ export function mountInstances(config: Config, registry: EcosystemRegistry, s: S
       log: log.child({ instance: name }),
     };
     const instance = type.create(name, cfg, ctx);
+    const gate = s.access?.instanceGate(name, cfg.access, instance.matchNames ?? globMatcher);
     out.instances.set(name, instance);
     const pool =
       instance.upstream ?? buildPool(cfg.upstreams as UpstreamEntry[], agent, maxRedirects);
@@ -85,10 +93,10 @@ export function mountInstances(config: Config, registry: EcosystemRegistry, s: S
     mounted.scope = scope;
     const hosts = cfg.hosts.map((h) => h.toLowerCase());
     for (const prefix of mountPaths(type, name, cfg)) {
-      out.main.push(ecosystemMount({ name, instance, scope, prefix, hosts }, engine));
+      out.main.push(ecosystemMount({ name, instance, scope, prefix, hosts, gate }, engine));
     }
     if (cfg.bind) {
-      const mount = ecosystemMount({ name, instance, scope, prefix: '', hosts: [] }, engine);
+      const mount = ecosystemMount({ name, instance, scope, prefix: '', hosts: [], gate }, engine);
       out.dedicated.push({ mount, ...cfg.bind });
     }
   }

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // trove: serve | validate | stats | gc | verify | default-config
+import { newToken, tokenHash } from '../access/static-tokens.js';
 import { Command, Option } from 'commander';
 import { defaultRegistry } from '../ecosystems/registry.js';
 import { isTroveError } from '../errors.js';
@@ -58,6 +59,17 @@ withConfig(program.command('verify').description('check the index and re-hash ev
   .option('--repair', 'drop damaged or missing blobs and their entries (they refetch on demand)')
   .option('--rate <size>', 'bytes read per second at most, e.g. 100MiB (default: no limit)')
   .action((opts: CommonOptions & { repair?: boolean; rate?: string }) => runVerify(registry, opts));
+program
+  .command('token')
+  .description('make a static access token and print its config entry (only its hash is kept)')
+  .argument('<name>', 'the subject the token stands for')
+  .action((name: string) => {
+    const token = newToken();
+    process.stdout.write(
+      `token (shown once; give it to the client): ${token}\n` +
+        `# under access.tokens:\n- name: ${JSON.stringify(name)}\n  sha256: ${tokenHash(token)}\n`,
+    );
+  });
 program
   .command('default-config')
   .description('print the embedded default configuration')

@@ -69,6 +69,8 @@ function overrides(env: NodeJS.ProcessEnv, flags: Flags): Override[] {
   add(['log', 'level'], env['TROVE_LOG_LEVEL'], 'env TROVE_LOG_LEVEL');
   add(['server', 'workers'], env['TROVE_WORKERS'], 'env TROVE_WORKERS');
   add(['metrics', 'token'], env['TROVE_METRICS_TOKEN'], 'env TROVE_METRICS_TOKEN');
+  add(['access', 'htpasswd'], env['TROVE_HTPASSWD'], 'env TROVE_HTPASSWD');
+  add(['access', 'anonymous'], env['TROVE_ANONYMOUS'], 'env TROVE_ANONYMOUS');
   add(['server', 'secret_key'], env['TROVE_SECRET_KEY'], 'env TROVE_SECRET_KEY');
   // Replicas: a shared PostgreSQL index and S3 bucket (credentials: the AWS SDK's own env).
   const indexUrl = env['TROVE_INDEX_URL'];

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { mountPaths, type InstanceCommon } from '../ecosystems/ecosystem.js';
 import type { EcosystemRegistry } from '../ecosystems/registry.js';
 import { networkConfig } from './network.js';
+import { accessConfig } from '../access/config.js';
 import {
   blobsDriver,
   checkRedirect,
@@ -109,6 +110,8 @@ export function buildSchema(registry: EcosystemRegistry) {
         .strict()
         .default({}),
       replicas: replicasConfig,
+      /** Client authentication and access rules; without it every client may read and fetch. */
+      access: accessConfig.optional(),
       instances: z
         .record(
           z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'instance names use a-z, 0-9, _ and -'),

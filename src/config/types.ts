@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { parseDuration, parseSize } from '../util/units.js';
+import { instanceAccess } from '../access/rules-config.js';
 
 /** A human unit parsed to a number; the parser returns an error message instead on failure. */
 function unit(parse: (v: string | number) => number | string) {
@@ -160,6 +161,8 @@ export const instanceBase = {
   hosts: z.array(z.string().min(1)).default([]),
   bind: listenAddress.optional(),
   offline: z.boolean().optional(),
+  /** This instance's access rules (used when the top-level `access` section is present). */
+  access: instanceAccess.optional(),
 };
 
 /** Re-reports a nested parse's issues at the current position, keeping their exact messages. */

@@ -10,6 +10,8 @@ import type { Origin, UpstreamTarget } from '../upstream/upstream-pool.js';
 import type { GitRepo } from '../vcs/git-repo.js';
 import type { TroveError } from '../errors.js';
 import type { RecordPage } from '../index/cache-index.js';
+import type { AccessTarget, NameMatcher } from '../access/rules.js';
+import type { InstanceAccess } from '../access/rules-config.js';
 
 export interface EcosystemRequest {
   method: string;
@@ -29,6 +31,21 @@ export interface EcosystemRequest {
    * what is served, never for access decisions.
    */
   client: { address: string; connection: string };
+  /** The verified client, when access control is on (docs/access.md). */
+  access?: RequestAccess;
+}
+
+/** What an ecosystem may know of the client's identity: never its credentials. */
+export interface RequestAccess {
+  /** The subject (a user, a token's name, a JWT's mapped subject); null for anonymous. */
+  subject: string | null;
+  /**
+   * A token for this client from Trove's own realm (OCI `docker login`), sealing `extra` with
+   * it; null if anonymous.
+   */
+  issueToken(extra?: string): { token: string; expiresIn: number } | null;
+  /** What the ecosystem sealed into the token this request came with, if any. */
+  extra: string | null;
 }
 
 export interface SyntheticResponse {
@@ -80,6 +97,16 @@ export interface EcosystemInstance {
   formatError(err: TroveError): SyntheticResponse;
   /** Shell or config lines that point a client at this instance (for the home page). */
   clientSetup(baseUrl: string): string;
+  /**
+   * What a request is about for the access rules: the canonical, decoded name the request
+   * resolves to (the one its cache key is made from), without any I/O. Without it, a request
+   * counts as a listing (only subjects who may read every name pass).
+   */
+  accessTarget?(req: EcosystemRequest): AccessTarget;
+  /** How access rule `names` match this ecosystem's names (plain globs when absent). */
+  readonly matchNames?: NameMatcher;
+  /** The WWW-Authenticate value for a 401 (Basic when absent). */
+  challenge?(req: EcosystemRequest): string;
   /** `%2f` in request paths separates segments like `/` (npm's `@scope%2fname`). */
   readonly encodedSlashes?: boolean;
   /** The instance's own upstream chain, when `upstreams` is more than a list of HTTP URLs. */
@@ -99,6 +126,7 @@ export interface InstanceCommon {
   hosts: string[];
   bind?: { host: string; port: number } | undefined;
   offline?: boolean | undefined;
+  access?: InstanceAccess | undefined;
   upstreams: Array<{ url: string; headers: Record<string, string>; auth?: unknown }>;
 }
 
@@ -127,6 +155,8 @@ export interface InstanceContext {
   upstream(entries: UpstreamEntry[]): Origin;
   /** Whether the instance never contacts its upstreams (its own setting, else the global one). */
   offline: boolean;
+  /** Whether clients must authenticate to read anything here (cargo's `auth-required`). */
+  authRequired: boolean;
   /** Small records of this instance kept in the index (roots and their generations). */
   records(ns: string): RecordStore;
   /**

@@ -20,6 +20,7 @@ import { readBlob, serveEntry } from './serve-entry.js';
 import { SpaceReserver } from './space-reserver.js';
 import { VerifiedBlobs, type VerifyHits } from './verified-blobs.js';
 import { adoptTwin } from './twins.js';
+import { fetchDeniedError, fetchForbidden } from './fetch-guard.js';
 import type { CacheResult, Resource, ServeOutcome } from './types.js';
 
 /** What the engine needs to know about the instance a request belongs to. */
@@ -90,7 +91,11 @@ export interface EngineDeps {
 
 /** Whether a resource is served from the cache alone (a derived one is made from it). */
 function isOffline(resource: Resource, scope: Scope): boolean {
-  return (scope.offline && resource.derived !== true) || resource.cacheOnly === true;
+  return (
+    (scope.offline && resource.derived !== true) ||
+    resource.cacheOnly === true ||
+    (fetchForbidden() && resource.derived !== true)
+  );
 }
 
 export class Engine {
@@ -212,6 +217,7 @@ export class Engine {
     if (entry) {
       const fresh =
         offline ||
+        fetchForbidden() ||
         resource.policy.mode === 'immutable' ||
         now - entry.fetchedAt < resource.policy.freshFor;
       const running = this.#fills.get(key);
@@ -223,6 +229,12 @@ export class Engine {
     }
     const twin = await adoptTwin(this.#d.index, key, resource, scope.instance, now);
     if (twin) return { kind: 'hit', entry: twin, result: 'HIT' };
+    if (offline && !scope.offline && resource.cacheOnly !== true) {
+      // Cached-only by the access rules: a fill someone else started may be joined.
+      const running = this.#fills.get(key);
+      if (running) return { kind: 'fill', fill: running, stale: undefined };
+      return { kind: 'offline', error: fetchDeniedError() };
+    }
     if (offline) {
       const why = scope.offline ? 'offline mode' : 'cache-only request';
       const error = new TroveError('TROVE_ERR_OFFLINE_MISS', `${why}: not in the cache`, {
@@ -232,6 +244,11 @@ export class Engine {
     }
     const running = this.#fills.get(key);
     if (running) return { kind: 'fill', fill: running, stale: undefined };
+    // Derived from the cache for a client that may not fetch: made for it alone, never kept
+    // (another client's copy may need fetches this one could not make).
+    if (fetchForbidden()) {
+      return { kind: 'fill', fill: this.#privateFill(resource, scope), stale: undefined };
+    }
     return this.#claim(key, resource, scope);
   }
 

@@ -11,6 +11,8 @@ export interface RequestContext {
   query: string;
   /** Public base URL of the mount, without a trailing slash. */
   baseUrl: string;
+  /** The client's address (behind trusted proxies, from X-Forwarded-For). */
+  client: string;
 }
 
 export interface HandledRequest {

@@ -36,3 +36,22 @@ export function requestOrigin(
   }
   return `${proto}://${host}`;
 }
+
+/**
+ * The client's address: the peer, or, when the peer is a trusted proxy, the nearest address in
+ * X-Forwarded-For that is not one (proxies append, so the far end is the client's own claim).
+ */
+export function clientAddress(req: IncomingMessage, trusted: BlockList | null): string {
+  const peer = (req.socket.remoteAddress ?? '').replace(/^::ffff:/, '');
+  const isTrusted = (a: string): boolean =>
+    trusted !== null && isIP(a) !== 0 && trusted.check(a, isIP(a) === 6 ? 'ipv6' : 'ipv4');
+  if (!peer || !isTrusted(peer)) return peer;
+  const raw = req.headers['x-forwarded-for'];
+  const hops = (Array.isArray(raw) ? raw.join(',') : (raw ?? ''))
+    .split(',')
+    .map((h) => h.trim().replace(/^::ffff:/, ''))
+    .filter((h) => isIP(h) !== 0);
+  for (let i = hops.length - 1; i >= 0; i--)
+    if (!isTrusted(hops[i] as string)) return hops[i] as string;
+  return hops[0] ?? peer;
+}

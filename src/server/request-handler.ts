@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { TroveError, toTroveError } from '../errors.js';
 import { homePage } from './home-page.js';
 import type { Mount } from './mount.js';
-import { requestOrigin } from './public-url.js';
+import { clientAddress, requestOrigin } from './public-url.js';
 import type { Router } from './router.js';
 import { checkPath } from './safe-path.js';
 import { isSystemPath, systemRoute, type SystemDeps } from './system-routes.js';
@@ -136,6 +136,9 @@ export function createRequestHandler(o: HandlerOptions) {
         // Computed only when an ecosystem asks (metadata rewriting, synthetic answers).
         get baseUrl() {
           return `${requestOrigin(req, o.publicUrl, o.trusted)}${prefix}`;
+        },
+        get client() {
+          return clientAddress(req, o.trusted);
         },
       });
       result = out.result;

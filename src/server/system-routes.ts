@@ -9,6 +9,16 @@ export interface SystemDeps {
   /** A prom-client Registry, or the cluster's merged metrics. */
   metrics: { contentType: string; metrics(): Promise<string> } | null;
   metricsToken: string | null;
+  /** With access control on: whether these credentials may read /metrics (`access.metrics`). */
+  metricsAccess: ((authorization: string | undefined, client: string) => Promise<boolean>) | null;
+}
+
+/** /metrics is open without a token and access control; else it needs one or the other. */
+async function metricsAllowed(req: IncomingMessage, d: SystemDeps): Promise<boolean> {
+  const auth = req.headers.authorization;
+  if (d.metricsToken && tokenOk(auth, d.metricsToken)) return true;
+  if (d.metricsAccess) return d.metricsAccess(auth, req.socket.remoteAddress ?? '');
+  return d.metricsToken === null;
 }
 
 function send(res: ServerResponse, status: number, type: string, body: string): void {
@@ -64,10 +74,15 @@ export async function systemRoute(
     case '/metrics':
     case '/_trove/metrics':
       if (!d.metrics) return false;
-      if (d.metricsToken && !tokenOk(req.headers.authorization, d.metricsToken)) {
+      if (!(await metricsAllowed(req, d))) {
         res.setHeader('www-authenticate', 'Bearer realm="trove-metrics"');
         res.setHeader('x-trove-error', 'TROVE_ERR_UNAUTHORIZED' satisfies ErrorCode);
-        send(res, 401, 'text/plain', 'a bearer token is required for /metrics\n');
+        send(
+          res,
+          401,
+          'text/plain',
+          'a bearer token or a subject in access.metrics is required for /metrics\n',
+        );
         return true;
       }
       send(res, 200, d.metrics.contentType, await d.metrics.metrics());

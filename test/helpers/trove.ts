@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { startApp, type App, type AppSeams } from '../../src/app/create-app.js';
 import { buildSchema } from '../../src/config/schema.js';
 import { defaultRegistry, type EcosystemRegistry } from '../../src/ecosystems/registry.js';
@@ -16,7 +16,14 @@ export interface TestTrove {
 
 export async function startTrove(
   config: Record<string, unknown>,
-  opts: { dir?: string; registry?: EcosystemRegistry; keepDir?: boolean; seams?: AppSeams } = {},
+  opts: {
+    dir?: string;
+    registry?: EcosystemRegistry;
+    keepDir?: boolean;
+    seams?: AppSeams;
+    /** Where the app logs (silent unless TROVE_TEST_LOG is set). */
+    log?: Logger;
+  } = {},
 ): Promise<TestTrove> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'trove-test-'));
   const registry = opts.registry ?? defaultRegistry();
@@ -29,7 +36,7 @@ export async function startTrove(
   const app = await startApp(
     parsed,
     registry,
-    pino({ level: process.env['TROVE_TEST_LOG'] ?? 'silent' }),
+    opts.log ?? pino({ level: process.env['TROVE_TEST_LOG'] ?? 'silent' }),
     opts.seams,
   );
   return {
@@ -53,4 +60,14 @@ export function fileInstance(
       files: { type: 'file', upstreams: Array.isArray(upstream) ? upstream : [upstream], ...over },
     },
   };
+}
+
+/** A logger that keeps every line it writes, parsed, for tests that read the logs. */
+export function capturingLogger(): { log: Logger; lines: Array<Record<string, unknown>> } {
+  const lines: Array<Record<string, unknown>> = [];
+  const log = pino(
+    { level: 'info' },
+    { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) },
+  );
+  return { log, lines };
 }

@@ -39,14 +39,23 @@ function parseConfig(text: string): Record<string, unknown> {
 }
 
 /** The registry's config.json with `dl` pointing at Trove (cargo appends /{crate}/{version}/download). */
-function clientConfig(base: string): (emit: (b: Buffer) => void) => Transform {
+/**
+ * config.json with downloads through Trove, and `auth-required` when Trove itself asks clients
+ * for a token (RFC 3139: cargo then sends its token on every request to this registry).
+ */
+function clientConfig(base: string, auth: boolean): (emit: (b: Buffer) => void) => Transform {
   return (emit) => {
     const parts: Buffer[] = [];
     return {
       write: (chunk) => parts.push(chunk),
       end() {
         const cfg = parseConfig(Buffer.concat(parts).toString('utf8'));
-        emit(Buffer.from(`${JSON.stringify({ ...cfg, dl: `${base}/api/v1/crates` }, null, 2)}\n`));
+        const out = {
+          ...cfg,
+          dl: `${base}/api/v1/crates`,
+          ...(auth ? { 'auth-required': true } : {}),
+        };
+        emit(Buffer.from(`${JSON.stringify(out, null, 2)}\n`));
       },
     };
   };
@@ -94,14 +103,15 @@ export class CargoResources {
   /** config.json as clients get it, for one public base. */
   config(base: string, client?: string): Resource {
     const raw = this.#rawConfig(client);
+    const auth = this.#ctx.authRequired;
     return derivedResource(
-      `config/${this.#baseKey(base)}`,
+      `config/${this.#baseKey(base)}${auth ? '+auth' : ''}`,
       this.#policy({ negativeTtl: 0 }),
       () => ({
         open: () => this.#ctx.open(raw),
         tag: `cargo-config-${DERIVED}`,
         contentType: 'application/json',
-        transform: clientConfig(base),
+        transform: clientConfig(base, auth),
       }),
     );
   }

@@ -126,6 +126,8 @@ export function createRepoInstance(
     name,
     type: eco.type,
     offlineMissStatus: 504,
+    // Linux repositories are named by path below the mount: `dists/bookworm/**`, `pool/**`.
+    accessTarget: (req) => ({ name: req.path }),
     async handle(req) {
       if (req.method !== 'GET' && req.method !== 'HEAD') {
         const err = new TroveError(

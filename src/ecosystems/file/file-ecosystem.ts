@@ -39,6 +39,7 @@ function createFileInstance(name: string, cfg: FileConfig): EcosystemInstance {
     name,
     type: 'file',
     offlineMissStatus: 504,
+    accessTarget: (req) => ({ name: req.path }),
     handle(req) {
       if (req.method !== 'GET' && req.method !== 'HEAD') {
         const err = new TroveError(

@@ -22,7 +22,8 @@ import { moduleCheck, verificationFirst } from './module-verify.js';
 import { Credentials } from './direct/credentials.js';
 import { DirectOrigin } from './direct/direct-origin.js';
 import { RepoResolver, type RepoRule } from './direct/repo-resolver.js';
-import { compilePatterns, matchesAny, type PrefixPattern } from './patterns.js';
+import { compilePatterns, goNameMatcher, matchesAny, type PrefixPattern } from './patterns.js';
+import type { AccessTarget } from '../../access/rules.js';
 import { ModuleFeed } from './module-feed.js';
 import { PinnedChain, type NamedLink } from './pinned-chain.js';
 import { textResponse } from './responses.js';
@@ -237,6 +238,17 @@ function createGoInstance(
     type: 'go',
     // A miss while offline is "not here": the go command moves on to its next GOPROXY entry.
     offlineMissStatus: 404,
+    accessTarget(req: EcosystemRequest): AccessTarget {
+      if (req.segments.length === 1 && FEEDS.has(req.segments[0] as string)) {
+        return { listing: true };
+      }
+      const parsed = parseGoPath(req.segments);
+      // Unparsable paths are answered 400/404 with nothing named; checksum database answers
+      // are public hashes.
+      if (!parsed.ok || parsed.endpoint.kind === 'sumdb') return { instance: true };
+      return { name: parsed.endpoint.module };
+    },
+    matchNames: goNameMatcher,
     handle(req: EcosystemRequest) {
       if (req.method !== 'GET' && req.method !== 'HEAD') {
         return textResponse(405, `${req.method} is not part of the GOPROXY protocol`, {

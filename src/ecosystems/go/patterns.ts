@@ -52,3 +52,14 @@ export function matchesAny(patterns: readonly PrefixPattern[], modulePath: strin
     (p) => elems.length >= p.elements && p.test(elems.slice(0, p.elements).join('/')),
   );
 }
+
+/**
+ * Access rule names for Go: GOPRIVATE-style prefix patterns (`corp.example.com` covers its
+ * subpaths), `**` for every module, and no regard to case (`!a` encodes `A` in proxy paths,
+ * and hosts such as GitHub ignore case, so a deny rule must catch every spelling).
+ */
+export function goNameMatcher(patterns: readonly string[]): (module: string) => boolean {
+  const all = patterns.includes('**');
+  const compiled = compilePatterns(patterns.filter((p) => p !== '**').map((p) => p.toLowerCase()));
+  return (module) => all || matchesAny(compiled, module.toLowerCase());
+}

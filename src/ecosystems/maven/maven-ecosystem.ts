@@ -12,7 +12,8 @@ import type {
 } from '../ecosystem.js';
 import { retryableStatus, textError } from '../common/responses.js';
 import { mavenSchema, type MavenConfig } from './maven-config.js';
-import { classify, type MavenRequest } from './maven-request.js';
+import { classify, coordinates, type MavenRequest } from './maven-request.js';
+import type { AccessTarget } from '../../access/rules.js';
 import { MavenResources } from './maven-resources.js';
 
 function mavenError(err: TroveError): SyntheticResponse {
@@ -43,6 +44,14 @@ function createMavenInstance(
     type: 'maven',
     offlineMissStatus: 504,
     upstream: resources.origin,
+    accessTarget(req): AccessTarget {
+      try {
+        const name = coordinates(classify(req.segments, req.method));
+        return name === null ? { instance: true } : { name };
+      } catch {
+        return { instance: true }; // answered 404/405, naming nothing
+      }
+    },
     async handle(req) {
       try {
         return await decide(classify(req.segments, req.method), resources);

@@ -43,3 +43,17 @@ export function classify(segments: readonly string[], method: string): MavenRequ
     return { kind: 'metadata-sum', segments: file, algorithm: sum.algorithm };
   return { kind: 'sidecar', segments: file, algorithm: sum.algorithm, snapshot };
 }
+
+/**
+ * The `groupId:artifactId` a request is about (access rules match these), or null for files at
+ * the top of the repository. A maven-metadata.xml sits in an artifact's directory, or in a
+ * version's (SNAPSHOTs); one in a plugin group's directory reads as that group's last element.
+ */
+export function coordinates(r: MavenRequest): string | null {
+  const segs = r.segments;
+  const versioned =
+    r.kind === 'file' || r.kind === 'sidecar' || /^\d|-SNAPSHOT$/.test(segs.at(-2) ?? '');
+  const artifactAt = segs.length - (versioned ? 3 : 2);
+  if (artifactAt < 1) return null;
+  return `${segs.slice(0, artifactAt).join('.')}:${segs[artifactAt] as string}`;
+}

@@ -3,8 +3,15 @@
 // on ingest, scoped upstreams as .npmrc routes them, and the /-/ endpoints (audit, search,
 // ping, keys) relayed upstream uncached.
 import type { IncomingHttpHeaders } from 'node:http';
-import { toTroveError } from '../../errors.js';
-import type { Decision, EcosystemInstance, EcosystemType, InstanceContext } from '../ecosystem.js';
+import { TroveError, toTroveError } from '../../errors.js';
+import type { AccessTarget } from '../../access/rules.js';
+import type {
+  Decision,
+  EcosystemInstance,
+  EcosystemType,
+  InstanceContext,
+  RequestAccess,
+} from '../ecosystem.js';
 import { acceptsGzip, negotiate } from '../common/accept.js';
 import { npmSchema, type NpmConfig } from './npm-config.js';
 import { classify, type NpmRequest } from './npm-request.js';
@@ -66,6 +73,18 @@ function decide(
   }
 }
 
+function whoami(access: RequestAccess): Decision {
+  if (access.subject === null) {
+    const err = new TroveError('TROVE_ERR_UNAUTHORIZED', 'not logged in');
+    return { kind: 'response', response: npmError(err) };
+  }
+  const body = JSON.stringify({ username: access.subject });
+  return {
+    kind: 'response',
+    response: { status: 200, headers: { 'content-type': 'application/json' }, body },
+  };
+}
+
 function createNpmInstance(name: string, cfg: NpmConfig, ctx: InstanceContext): EcosystemInstance {
   const resources = new NpmResources(cfg, ctx);
   return {
@@ -74,9 +93,20 @@ function createNpmInstance(name: string, cfg: NpmConfig, ctx: InstanceContext): 
     offlineMissStatus: 504,
     encodedSlashes: true,
     upstream: resources.default.origin,
+    accessTarget(req): AccessTarget {
+      try {
+        const r = classify(req.segments, req.method, req.query);
+        return r.name ? { name: r.name.full } : { instance: true };
+      } catch {
+        return { instance: true }; // answered 404/405, naming nothing
+      }
+    },
     handle(req) {
       try {
-        return decide(classify(req.segments, req.method, req.query), resources, cfg, req);
+        const r = classify(req.segments, req.method, req.query);
+        // With access control on, Trove knows who the client is (`npm whoami`).
+        if (req.access && r.kind === 'relay' && r.path === '-/whoami') return whoami(req.access);
+        return decide(r, resources, cfg, req);
       } catch (err) {
         return { kind: 'response', response: npmError(toTroveError(err)) };
       }

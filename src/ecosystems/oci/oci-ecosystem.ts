@@ -11,19 +11,21 @@ import type {
   EcosystemType,
   InstanceCommon,
   InstanceContext,
+  RequestAccess,
 } from '../ecosystem.js';
 import { hostname } from '../../server/router.js';
 import { AccessGate } from '../common/access-gate.js';
 import { referrersAnswer, tagsAnswer, type ApiContext } from './api-answers.js';
 import { ClientTokens } from './client-tokens.js';
 import { ociSchema, type OciConfig } from './oci-config.js';
-import { parseOciPath } from './oci-request.js';
-import { Passthrough, type Target } from './passthrough.js';
+import { parseOciPath, type OciRequest } from './oci-request.js';
+import type { AccessTarget } from '../../access/rules.js';
+import { Passthrough, tokenResponse, type Target } from './passthrough.js';
 import { Prefetch } from './prefetch.js';
 import { RateLimits } from './rate-limits.js';
 import { registries } from './registries.js';
 import { resourceFor, type Policies, type RepoEndpoint } from './resources.js';
-import { API_VERSION, errorDecision, formatOciError } from './responses.js';
+import { API_VERSION, errorDecision, formatOciError, jsonError } from './responses.js';
 import { DEFAULT_HOST_ROUTES, route, type Route, type RoutingTable } from './routing.js';
 
 const UNKNOWN: Record<RepoEndpoint['kind'], string> = {
@@ -92,7 +94,7 @@ function createOciInstance(
         probe: probeFor(ep, r.repo, first.upstreamPath, first.upstreamHeaders?.['accept']),
         unknown: UNKNOWN[ep.kind],
       };
-      const admitted = await passthrough.admit(req.headers, target, apiBase);
+      const admitted = await passthrough.admit(grantOf(req), target, apiBase);
       if (!admitted.ok) return admitted.answer;
       origin = admitted.origin;
     }
@@ -135,6 +137,34 @@ function createOciInstance(
     };
   }
 
+  /** Trove's realm's answer to a verified client (access control on, no passthrough). */
+  function realmToken(access: RequestAccess): Decision {
+    const issued = access.issueToken();
+    const response = issued
+      ? tokenResponse(issued)
+      : jsonError(401, 'UNAUTHORIZED', 'authentication required');
+    return { kind: 'response', response };
+  }
+
+  /** The request's API path, its base URL and how its repository names route. */
+  function locate(req: EcosystemRequest) {
+    const segs =
+      req.prefix === '' ? (req.segments[0] === 'v2' ? req.segments.slice(1) : null) : req.segments;
+    const parsed: OciRequest = segs
+      ? parseOciPath(segs)
+      : {
+          ok: false,
+          status: 404,
+          code: 'NOT_FOUND',
+          message: 'registry API paths start with /v2/',
+        };
+    const apiBase = req.prefix === '' ? `${req.baseUrl}/v2` : req.baseUrl;
+    const host = hostname(req.headers.host);
+    const ns = new URLSearchParams(req.query).get('ns');
+    const routeName = (n: string[]): Route => route(n, host, ns, table);
+    return { parsed, apiBase, routeName };
+  }
+
   return {
     name,
     type: 'oci',
@@ -144,15 +174,18 @@ function createOciInstance(
       fetch: () =>
         Promise.reject(new TroveError('TROVE_ERR_UPSTREAM_CONNECT', 'no registry selected')),
     },
+    accessTarget(req: EcosystemRequest): AccessTarget {
+      const at = locate(req);
+      if (!at.parsed.ok) return { instance: true };
+      const ep = at.parsed.endpoint;
+      if (ep.kind === 'base' || ep.kind === 'token' || ep.kind === 'push')
+        return { instance: true };
+      const r = at.routeName(ep.name);
+      return r.ok ? { name: `${r.registry}/${r.repo}` } : { instance: true };
+    },
+    challenge: (req) => passthrough.challenge(locate(req).apiBase),
     async handle(req: EcosystemRequest): Promise<Decision> {
-      const segs =
-        req.prefix === ''
-          ? req.segments[0] === 'v2'
-            ? req.segments.slice(1)
-            : null
-          : req.segments;
-      if (!segs) return errorDecision(404, 'NOT_FOUND', 'registry API paths start with /v2/');
-      const parsed = parseOciPath(segs);
+      const { parsed, apiBase, routeName } = locate(req);
       if (!parsed.ok) return errorDecision(parsed.status, parsed.code, parsed.message);
       const ep = parsed.endpoint;
       if (ep.kind === 'push' || (req.method !== 'GET' && req.method !== 'HEAD')) {
@@ -162,22 +195,22 @@ function createOciInstance(
           'Trove is a read-only mirror: push and delete are not supported',
         );
       }
-      const apiBase = req.prefix === '' ? `${req.baseUrl}/v2` : req.baseUrl;
-      const host = hostname(req.headers.host);
-      const ns = new URLSearchParams(req.query).get('ns');
-      const routeName = (n: string[]): Route => route(n, host, ns, table);
       if (ep.kind === 'token') {
+        // With access control on, the realm issues Trove's own tokens to verified clients.
+        const access = req.access;
+        if (access && !passthrough.enabled) return realmToken(access);
         const login = routeName(['_']);
         const response = await passthrough.token(
           req.headers,
           req.query,
           routeName,
           login.ok ? login.registry : cfg.default_registry,
+          access ? (grant) => access.issueToken(grant) : undefined,
         );
         return { kind: 'response', response };
       }
       if (ep.kind === 'base') {
-        const refused = passthrough.ping(req.headers, apiBase);
+        const refused = passthrough.ping(grantOf(req), apiBase);
         if (refused) return { kind: 'response', response: refused };
         return {
           kind: 'response',
@@ -213,3 +246,12 @@ export const ociEcosystem: EcosystemType<typeof ociSchema> = {
   defaultPaths: () => ['/v2'],
   create: createOciInstance,
 };
+
+/**
+ * The passthrough grant a request carries: inside Trove's own token when access control is on,
+ * else the bearer token itself.
+ */
+function grantOf(req: EcosystemRequest): string | null {
+  if (req.access) return req.access.extra;
+  return /^Bearer (\S+)$/i.exec(req.headers['authorization'] ?? '')?.[1] ?? null;
+}

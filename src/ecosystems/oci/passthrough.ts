@@ -56,8 +56,8 @@ export class Passthrough {
   }
 
   /** The version check: with passthrough registries, clients must hold a token from our realm. */
-  ping(headers: IncomingHttpHeaders, apiBase: string): SyntheticResponse | null {
-    if (!this.enabled || this.#grant(headers)) return null;
+  ping(grant: string | null, apiBase: string): SyntheticResponse | null {
+    if (!this.enabled || this.#grant(grant)) return null;
     return this.unauthorized(apiBase, 'authentication required');
   }
 
@@ -71,6 +71,7 @@ export class Passthrough {
     query: string,
     routeName: (name: string[]) => Route,
     loginRegistry: string,
+    issue?: (grant: string) => { token: string; expiresIn: number } | null,
   ): Promise<SyntheticResponse> {
     const auth = headers['authorization'] ?? '';
     const authorization = /^Basic \S+$/i.test(auth) ? auth : '';
@@ -98,19 +99,15 @@ export class Passthrough {
       }
       targets.add(loginRegistry);
     }
-    const issued = new Date();
-    const token = this.#d.tokens.seal({
+    const grant = this.#d.tokens.seal({
       authorization,
       registries: [...targets],
-      expires: issued.getTime() + TOKEN_TTL_S * 1000,
+      expires: Date.now() + TOKEN_TTL_S * 1000,
     });
-    const body = JSON.stringify({
-      token,
-      access_token: token,
-      expires_in: TOKEN_TTL_S,
-      issued_at: issued.toISOString(),
-    });
-    return { status: 200, headers: { 'content-type': 'application/json' }, body };
+    if (!issue) return tokenResponse({ token: grant, expiresIn: TOKEN_TTL_S });
+    // With Trove's own access control, the grant rides inside Trove's token for this client.
+    const own = issue(grant);
+    return own ? tokenResponse(own) : jsonError(401, 'UNAUTHORIZED', 'authentication required');
   }
 
   /**
@@ -118,12 +115,12 @@ export class Passthrough {
    * client's credential), or answers it: 401 with our challenge, 404, or 503.
    */
   async admit(
-    headers: IncomingHttpHeaders,
+    grantToken: string | null,
     t: Target,
     apiBase: string,
   ): Promise<{ ok: true; origin: Registry['origin'] } | { ok: false; answer: Decision }> {
     const reg = this.#d.registries.get(t.registry) as Registry;
-    const grant = this.#grant(headers);
+    const grant = this.#grant(grantToken);
     const authorization = grant?.registries.includes(t.registry) ? grant.authorization : '';
     const seen = reg.as(toCredential(authorization));
     const who = authorization
@@ -144,9 +141,8 @@ export class Passthrough {
     return { ok: false, answer: { kind: 'response', response } };
   }
 
-  #grant(headers: IncomingHttpHeaders) {
-    const m = /^Bearer (\S+)$/i.exec(headers['authorization'] ?? '');
-    return m ? this.#d.tokens.open(m[1] as string) : null;
+  #grant(token: string | null) {
+    return token ? this.#d.tokens.open(token) : null;
   }
 }
 
@@ -164,4 +160,15 @@ async function probeStatus(origin: Registry['origin'], probe: Target['probe']): 
   });
   res.body.resume();
   return res.status;
+}
+
+/** A token endpoint's answer (distribution's token spec: `token` and `access_token`). */
+export function tokenResponse(t: { token: string; expiresIn: number }): SyntheticResponse {
+  const body = JSON.stringify({
+    token: t.token,
+    access_token: t.token,
+    expires_in: t.expiresIn,
+    issued_at: new Date().toISOString(),
+  });
+  return { status: 200, headers: { 'content-type': 'application/json' }, body };
 }

@@ -49,7 +49,13 @@ export function formatOciError(err: TroveError, ctx: ErrorContext = {}): Synthet
   const code =
     (err.code === 'TROVE_ERR_NOT_FOUND' ? ctx.unknown : undefined) ??
     CODES[err.code] ??
-    (err.status === 401 ? 'UNAUTHORIZED' : err.status === 403 ? 'DENIED' : 'UNAVAILABLE');
+    (err.status === 401
+      ? 'UNAUTHORIZED'
+      : err.status === 403
+        ? 'DENIED'
+        : err.status === 429
+          ? 'TOOMANYREQUESTS'
+          : 'UNAVAILABLE');
   const challenge =
     err.status === 401 && ctx.challenge ? { 'www-authenticate': ctx.challenge } : undefined;
   return jsonError(err.status, code, err.message, undefined, {

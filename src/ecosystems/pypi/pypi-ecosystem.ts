@@ -4,6 +4,7 @@
 // that own the projects named for them, and PyPI's JSON API with file URLs pointing at Trove.
 import type { IncomingHttpHeaders } from 'node:http';
 import { TroveError, toTroveError } from '../../errors.js';
+import type { AccessTarget } from '../../access/rules.js';
 import type {
   Decision,
   EcosystemInstance,
@@ -100,6 +101,15 @@ function createPypiInstance(
     type: 'pypi',
     offlineMissStatus: 504,
     upstream: resources.defaultOrigin,
+    accessTarget(req): AccessTarget {
+      try {
+        const r = classify(req.segments, req.method);
+        if (r.kind === 'root') return { listing: true };
+        return 'project' in r ? { name: r.project } : { instance: true };
+      } catch {
+        return { instance: true }; // answered 404/405, naming nothing
+      }
+    },
     handle(req) {
       try {
         return decide(classify(req.segments, req.method), resources, cfg, req);

@@ -1,0 +1,127 @@
+// The go command against a Trove that requires credentials: Basic from the GOPROXY URL and from
+// .netrc, the 401 an anonymous client or a wrong password gets, and a read-only user who gets
+// what is cached and nothing else.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  ALICE,
+  BOB,
+  accessSection,
+  instanceAccess,
+  writeHtpasswd,
+} from '../helpers/access-users.js';
+import type { FakeUpstream } from '../helpers/fake-upstream.js';
+import { GO, addModule, buildGofixture, goEnv, parseDownloads } from '../helpers/go-fixtures.js';
+import { runCommand } from '../helpers/run.js';
+import { serveDirectory } from '../helpers/static-server.js';
+import { requireTools } from '../helpers/tools.js';
+import { startTlsFront, type TlsFront } from '../helpers/tls-front.js';
+import { startTrove, type TestTrove } from '../helpers/trove.js';
+
+const enabled = requireTools(GO);
+
+describe.skipIf(!enabled)('go command with client authentication', () => {
+  let work: string;
+  let up: FakeUpstream;
+  let trove: TestTrove;
+  let front: TlsFront;
+  let run = 0;
+
+  const go = (args: string[], over: Record<string, string>) =>
+    runCommand(GO, args, {
+      cwd: work,
+      env: goEnv(join(work, 'home'), {
+        GOMODCACHE: join(work, `modcache-${run++}`),
+        GOSUMDB: 'off',
+        NETRC: join(work, 'no-netrc'),
+        SSL_CERT_FILE: front.caFile,
+        ...over,
+      }),
+      timeoutMs: 120_000,
+    });
+  // The go command sends credentials over HTTPS only: it reaches Trove through a TLS front.
+  const host = () => front.url.replace('https://', '');
+  const as = (u: { user: string; password: string }) => `https://${u.user}:${u.password}@${host()}`;
+  const download = (mod: string, over: Record<string, string>) =>
+    go(['mod', 'download', '-json', mod], over);
+
+  beforeAll(async () => {
+    work = mkdtempSync(join(tmpdir(), 'trove-go-access-'));
+    const tool = await buildGofixture(work);
+    const tree = join(work, 'proxy');
+    for (const [path, version] of [
+      ['example.com/pub', 'v1.0.0'],
+      ['example.com/pub', 'v1.1.0'],
+      ['example.com/secret', 'v1.0.0'],
+    ] as const) {
+      await addModule(tool, work, tree, path, version, {
+        'go.mod': `module ${path}\n\ngo 1.21\n`,
+        'x.go': 'package x\n',
+      });
+    }
+    up = await serveDirectory(tree);
+    trove = await startTrove({
+      server: { trusted_proxies: ['127.0.0.1'] },
+      access: accessSection(writeHtpasswd(work)),
+      instances: {
+        go: {
+          type: 'go',
+          upstreams: up.url,
+          sumdb: [],
+          verify: false,
+          access: instanceAccess(['example.com/secret']),
+        },
+      },
+    });
+    front = await startTlsFront(trove.url);
+  }, 300_000);
+
+  afterAll(async () => {
+    await front?.stop();
+    await trove?.stop();
+    await up?.stop();
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  it('refuses an anonymous client and a wrong password with 401', async () => {
+    const anon = await download('example.com/pub@v1.0.0', { GOPROXY: front.url });
+    expect(anon.code).not.toBe(0);
+    expect(anon.out + anon.err, anon.out + anon.err).toMatch(/401 Unauthorized/);
+    const wrong = await download('example.com/pub@v1.0.0', {
+      GOPROXY: as({ user: ALICE.user, password: 'wrong' }),
+    });
+    expect(wrong.code).not.toBe(0);
+    expect(wrong.out + wrong.err).toMatch(/401 Unauthorized/);
+  });
+
+  it('downloads with credentials in GOPROXY, and with .netrc', async () => {
+    const inUrl = await download('example.com/pub@v1.0.0', { GOPROXY: as(ALICE) });
+    expect(inUrl.code, inUrl.err + inUrl.out).toBe(0);
+    expect(parseDownloads(inUrl.out)[0]?.Sum).toMatch(/^h1:/);
+    const netrc = join(work, 'netrc');
+    // go 1.23 matches the machine against host:port.
+    writeFileSync(netrc, `machine ${host()} login ${ALICE.user} password ${ALICE.password}\n`);
+    const viaNetrc = await download('example.com/secret@v1.0.0', {
+      GOPROXY: front.url,
+      NETRC: netrc,
+    });
+    expect(viaNetrc.code, viaNetrc.err + viaNetrc.out).toBe(0);
+  });
+
+  it('gives a read-only user what is cached, and refuses what would need a fetch', async () => {
+    const cached = await download('example.com/pub@v1.0.0', { GOPROXY: as(BOB) });
+    expect(cached.code, cached.err + cached.out).toBe(0);
+    const before = up.requests.length;
+    const uncached = await download('example.com/pub@v1.1.0', { GOPROXY: as(BOB) });
+    expect(uncached.code).not.toBe(0);
+    expect(uncached.out + uncached.err).toMatch(/403 Forbidden/);
+    expect(up.requests.length).toBe(before);
+    const denied = await download('example.com/secret@v1.0.0', { GOPROXY: as(BOB) });
+    expect(denied.code).not.toBe(0);
+    expect(denied.out + denied.err).toMatch(
+      /403 Forbidden[\s\S]*bob may not read example.com\/secret/,
+    );
+  });
+});
