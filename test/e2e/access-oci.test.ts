@@ -1,0 +1,186 @@
+// skopeo and docker against a Trove that requires credentials: login to Trove's token realm,
+// the 401 an anonymous client or a wrong password gets, a read-only user who pulls what is
+// cached and nothing else, and passthrough composed with access control (a client must pass
+// Trove's rules and the registry's).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  ALICE,
+  BOB,
+  accessSection,
+  instanceAccess,
+  writeHtpasswd,
+} from '../helpers/access-users.js';
+import { startDockerd, type Dockerd } from '../helpers/engines.js';
+import { Layout, startRegistry, type Blob, type Registry } from '../helpers/oci-fixtures.js';
+import { runCommand } from '../helpers/run.js';
+import { requireTools } from '../helpers/tools.js';
+import { startTrove, type TestTrove } from '../helpers/trove.js';
+
+const enabled = requireTools('skopeo', '/usr/bin/docker-registry');
+const withDocker = enabled && requireTools('/usr/sbin/dockerd', '/usr/bin/docker');
+
+describe.skipIf(!enabled)('OCI clients with client authentication', () => {
+  let work: string;
+  let open: Registry;
+  let guarded: Registry;
+  let trove: TestTrove;
+  let composed: TestTrove;
+  let image: Blob;
+
+  const skopeo = (...args: string[]) =>
+    runCommand('skopeo', args, {
+      timeoutMs: 120_000,
+      env: { REGISTRY_AUTH_FILE: join(work, 'auth.json') },
+    });
+  const host = (t: TestTrove) => t.url.replace('http://', '');
+  const inspect = async (ref: string, ...flags: string[]) => {
+    const r = await skopeo(
+      'inspect',
+      '--tls-verify=false',
+      ...flags,
+      '--format',
+      '{{.Digest}}',
+      `docker://${ref}`,
+    );
+    return { code: r.code, digest: r.out.trim(), err: r.err };
+  };
+  const creds = (u: { user: string; password: string }) => ['--creds', `${u.user}:${u.password}`];
+
+  beforeAll(async () => {
+    work = mkdtempSync(join(tmpdir(), 'trove-oci-access-'));
+    const htpasswd = writeHtpasswd(work);
+    const layout = new Layout();
+    image = layout.image('amd64', [layout.layer('app.txt', Buffer.from('app\n'))]);
+    layout.tag('v1', [{ blob: image }]);
+    open = await startRegistry();
+    await open.push(layout, [
+      ['v1', 'team/app:v1'],
+      ['v1', 'team/other:v1'],
+      ['v1', 'secret/x:v1'],
+    ]);
+    // The same users in the registry, for passthrough: alice and bob, with the same passwords.
+    guarded = await startRegistry(htpasswd);
+    await guarded.push(layout, [['v1', 'team/app:v1']], `${ALICE.user}:${ALICE.password}`);
+    const access = accessSection(htpasswd);
+    trove = await startTrove({
+      access,
+      instances: {
+        oci: {
+          type: 'oci',
+          registries: { 'docker.io': { url: open.url } },
+          access: instanceAccess(['docker.io/secret/**']),
+        },
+      },
+    });
+    composed = await startTrove({
+      // carol is a Trove user the registry does not know.
+      access: { ...access, users: [{ name: 'carol', password: 'carol-pw' }] },
+      instances: {
+        oci: {
+          type: 'oci',
+          registries: { 'docker.io': { url: guarded.url, passthrough: true } },
+          access: { rules: [{ who: [ALICE.user, 'carol'], allow: ['read', 'fetch'] }] },
+        },
+      },
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    await trove?.stop();
+    await composed?.stop();
+    await open?.stop();
+    await guarded?.stop();
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  it('refuses an anonymous client and a wrong password', async () => {
+    const anon = await inspect(`${host(trove)}/team/app:v1`, '--no-creds');
+    expect(anon.code).not.toBe(0);
+    expect(anon.err).toMatch(/unauthorized|authentication required/i);
+    const bad = await skopeo(
+      'login',
+      '--tls-verify=false',
+      '-u',
+      ALICE.user,
+      '-p',
+      'nope',
+      host(trove),
+    );
+    expect(bad.code).not.toBe(0);
+  });
+
+  it('logs in to Trove and pulls with the token its realm issues', async () => {
+    const login = await skopeo(
+      'login',
+      '--tls-verify=false',
+      '-u',
+      ALICE.user,
+      '-p',
+      ALICE.password,
+      host(trove),
+    );
+    expect(login.code, login.err).toBe(0);
+    for (const repo of ['team/app', 'secret/x']) {
+      const r = await inspect(`${host(trove)}/${repo}:v1`);
+      expect(r.code, r.err).toBe(0);
+      expect(r.digest).toBe(image.digest);
+    }
+    expect((await skopeo('logout', host(trove))).code).toBe(0);
+  });
+
+  it('lets a read-only user pull what is cached, and nothing that needs a fetch', async () => {
+    const ok = await inspect(`${host(trove)}/team/app:v1`, ...creds(BOB));
+    expect(ok.code, ok.err).toBe(0);
+    const miss = await inspect(`${host(trove)}/team/other:v1`, ...creds(BOB));
+    expect(miss.code).not.toBe(0);
+    expect(miss.err).toMatch(/denied|may read only what is cached/i);
+    const denied = await inspect(`${host(trove)}/secret/x:v1`, ...creds(BOB));
+    expect(denied.code).not.toBe(0);
+    expect(denied.err).toMatch(/denied: bob may not read docker.io\/secret\/x/);
+  });
+
+  it("passthrough composes: Trove's rules and the registry's must both let the client in", async () => {
+    const alice = await inspect(`${host(composed)}/team/app:v1`, ...creds(ALICE));
+    expect(alice.code, alice.err).toBe(0);
+    expect(alice.digest).toBe(image.digest);
+    // bob is a registry user, but Trove's rules give him nothing here.
+    const bob = await inspect(`${host(composed)}/team/app:v1`, ...creds(BOB));
+    expect(bob.code).not.toBe(0);
+    const anon = await inspect(`${host(composed)}/team/app:v1`, '--no-creds');
+    expect(anon.code).not.toBe(0);
+    // carol passes Trove's rules, but the registry refuses her: so does Trove.
+    const carol = await inspect(`${host(composed)}/team/app:v1`, '--creds', 'carol:carol-pw');
+    expect(carol.code).not.toBe(0);
+    expect(carol.err).toMatch(/unauthorized: the registry did not accept these credentials/);
+  });
+
+  describe.skipIf(!withDocker)('docker login and pull', () => {
+    let d: Dockerd;
+
+    beforeAll(async () => {
+      d = await startDockerd([]);
+    }, 120_000);
+    afterAll(async () => {
+      await d?.stop();
+    });
+
+    it('docker login to Trove, pull; logged out, refused', async () => {
+      const ref = `${host(trove)}/team/app:v1`;
+      expect((await d.docker('login', '-u', ALICE.user, '-p', 'nope', host(trove))).code).not.toBe(
+        0,
+      );
+      const login = await d.docker('login', '-u', ALICE.user, '-p', ALICE.password, host(trove));
+      expect(login.code, login.err).toBe(0);
+      const pulled = await d.docker('pull', ref);
+      expect(pulled.code, pulled.err).toBe(0);
+      expect((await d.docker('logout', host(trove))).code).toBe(0);
+      expect((await d.docker('rmi', ref)).code).toBe(0);
+      const refused = await d.docker('pull', ref);
+      expect(refused.code).not.toBe(0);
+      expect(refused.err).toMatch(/unauthorized|authentication required/i);
+    });
+  });
+});
