@@ -53,6 +53,8 @@ export class MavenRepo {
   readonly noSidecars = new Set<string>();
   /** Bytes served instead of a file's own, its sidecars unchanged (a tampered upload). */
   readonly swapped = new Map<string, Buffer>();
+  /** Every request path, in order. */
+  readonly requested: string[] = [];
 
   constructor(m2: boolean) {
     this.m2 = m2;
@@ -62,9 +64,10 @@ export class MavenRepo {
   static async start(m2 = false): Promise<MavenRepo> {
     const r = new MavenRepo(m2);
     r.server.server.removeAllListeners('request');
-    r.server.server.on('request', (req: IncomingMessage, res: ServerResponse) =>
-      r.#serve(req, res),
-    );
+    r.server.server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+      r.requested.push(req.url ?? '');
+      r.#serve(req, res);
+    });
     await r.server.start();
     return r;
   }

@@ -1,0 +1,116 @@
+// mvn against a Trove that requires credentials: a settings.xml <server> for the mirror, the
+// 401 a build without credentials or with a wrong password gets, and a read-only user whose
+// build resolves what is cached and nothing else. Rules name `groupId:artifactId`.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  ALICE,
+  BOB,
+  accessSection,
+  instanceAccess,
+  writeHtpasswd,
+} from '../helpers/access-users.js';
+import { M2, MavenRepo, type Gav } from '../helpers/maven-repo.js';
+import { runCommand } from '../helpers/run.js';
+import { startTrove, type TestTrove } from '../helpers/trove.js';
+
+const enabled =
+  spawnSync('mvn', ['-v']).status === 0 &&
+  existsSync(join(M2, 'org/apache/maven/plugins/maven-compiler-plugin/3.11.0'));
+const PLUGINS =
+  '<plugin><groupId>org.apache.maven.plugins</groupId><artifactId>maven-resources-plugin</artifactId><version>3.3.1</version></plugin>' +
+  '<plugin><groupId>org.apache.maven.plugins</groupId><artifactId>maven-compiler-plugin</artifactId><version>3.11.0</version></plugin>';
+
+describe.skipIf(!enabled)('mvn with client authentication', () => {
+  const APP: Gav = { group: 'com.example', artifact: 'app', version: '1.0' };
+  const OTHER: Gav = { group: 'com.example', artifact: 'other', version: '1.0' };
+  const HIDDEN: Gav = { group: 'com.secret', artifact: 'hidden', version: '1.0' };
+  let repo: MavenRepo;
+  let trove: TestTrove;
+  let work: string;
+  let runs = 0;
+
+  beforeAll(async () => {
+    work = mkdtempSync(join(tmpdir(), 'trove-mvn-access-'));
+    repo = await MavenRepo.start(true);
+    for (const g of [APP, OTHER, HIDDEN]) await repo.publish(g);
+    trove = await startTrove({
+      access: accessSection(writeHtpasswd(work)),
+      instances: {
+        maven: { type: 'maven', upstreams: [repo.url], access: instanceAccess(['com.secret:*']) },
+      },
+    });
+  });
+  afterAll(async () => {
+    await trove?.stop();
+    await repo?.stop();
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  /** `mvn compile` of a project depending on `dep`, with these credentials for the mirror. */
+  const build = async (dep: Gav, user?: { user: string; password: string }) => {
+    const n = runs++;
+    const dir = join(work, `app-${n}`);
+    mkdirSync(join(dir, 'src/main/java/app'), { recursive: true });
+    writeFileSync(join(dir, 'src/main/java/app/Main.java'), 'package app; public class Main {}\n');
+    writeFileSync(
+      join(dir, 'pom.xml'),
+      `<project xmlns="http://maven.apache.org/POM/4.0.0"><modelVersion>4.0.0</modelVersion>` +
+        `<groupId>test</groupId><artifactId>app-${n}</artifactId><version>1</version>` +
+        `<properties><maven.compiler.release>17</maven.compiler.release></properties>` +
+        `<dependencies><dependency><groupId>${dep.group}</groupId><artifactId>${dep.artifact}</artifactId>` +
+        `<version>${dep.version}</version></dependency></dependencies>` +
+        `<build><plugins>${PLUGINS}</plugins></build></project>\n`,
+    );
+    const server = user
+      ? `<servers><server><id>trove</id><username>${user.user}</username><password>${user.password}</password></server></servers>`
+      : '';
+    const settings = join(work, `settings-${n}.xml`);
+    writeFileSync(
+      settings,
+      `<settings>${server}<mirrors><mirror><id>trove</id><mirrorOf>*</mirrorOf><url>${trove.url}/maven/</url></mirror></mirrors></settings>\n`,
+    );
+    const local = join(work, `repo-${n}`);
+    const r = await runCommand(
+      'mvn',
+      ['-B', '-s', settings, `-Dmaven.repo.local=${local}`, 'compile'],
+      {
+        cwd: dir,
+        timeoutMs: 240_000,
+      },
+    );
+    return { code: r.code, out: r.out + r.err };
+  };
+
+  it('refuses a build without credentials, and with a wrong password, with 401', async () => {
+    const anon = await build(APP);
+    expect(anon.code).not.toBe(0);
+    expect(anon.out).toMatch(/status code: 401|401 Unauthorized/);
+    const wrong = await build(APP, { user: ALICE.user, password: 'nope' });
+    expect(wrong.code).not.toBe(0);
+    expect(wrong.out).toMatch(/status code: 401|401 Unauthorized/);
+  });
+
+  it('builds with a <server> for the mirror', async () => {
+    for (const dep of [APP, HIDDEN]) {
+      const r = await build(dep, ALICE);
+      expect(r.code, r.out.slice(-3000)).toBe(0);
+    }
+  });
+
+  it('lets a read-only user build from what is cached, and nothing that needs a fetch', async () => {
+    const ok = await build(APP, BOB);
+    expect(ok.code, ok.out.slice(-3000)).toBe(0);
+    const miss = await build(OTHER, BOB);
+    expect(miss.code).not.toBe(0);
+    expect(miss.out).toMatch(/status code: 403|403 Forbidden/);
+    const denied = await build(HIDDEN, BOB);
+    expect(denied.code).not.toBe(0);
+    expect(denied.out).toMatch(/status code: 403|403 Forbidden/);
+    // Nothing was asked upstream for bob's miss.
+    expect(repo.requested.some((p) => p.includes('com/example/other'))).toBe(false);
+  });
+});
