@@ -12,7 +12,8 @@
 // BENCH_QUICK=1 shrinks sizes and durations; BENCH_WORKERS sets the worker processes of Trove,
 // nginx and the bare server for W1-W3 and W6 (default: one per core; the other workloads run
 // one Trove process); BENCH_ONLY=hits runs W1-W3 alone, apt W5-apt, prefetch W6-OCI,
-// replicas W1-replicas.
+// replicas W1-replicas, auth W7-auth (good clients' hits under a wrong-password flood, against
+// nginx's auth_basic).
 import { spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
@@ -40,6 +41,7 @@ import {
   type ReplicaFigures,
 } from './lib/replicas.js';
 import { indexScaleWorkload } from './lib/index-scale.js';
+import { GOOD, floodWorkload, goodHeader, htpasswdFile, startAuthPeer } from './lib/auth.js';
 import { GO, download, makeGraph, medianOf } from './lib/go.js';
 import {
   REGISTRY,
@@ -154,6 +156,10 @@ async function main(): Promise<void> {
     await replicaRows();
     return print();
   }
+  if (process.env['BENCH_ONLY'] === 'auth') {
+    await authRows();
+    return print();
+  }
   if (process.env['BENCH_ONLY'] === 'index') {
     need('wrk');
     await indexScaleRows();
@@ -172,20 +178,9 @@ async function main(): Promise<void> {
   bigFile(join(data, 'w1.bin'), W1_SIZE);
   bigFile(join(data, 'w1-single.bin'), W1_SIZE);
   bigFile(join(data, 'w4.bin'), W4_SIZE);
-  const small = smallFiles(data, 1000);
-  writeFileSync(join(work, 'paths.txt'), small.map((p) => `/${p}`).join('\n') + '\n');
-  writeFileSync(
-    join(work, 'random.lua'),
-    `local paths = {}\nfor line in io.lines("${join(work, 'paths.txt')}") do paths[#paths + 1] = line end\n` +
-      `local prefix = os.getenv("PREFIX") or ""\nrequest = function()\n  return wrk.format("GET", prefix .. paths[math.random(#paths)])\nend\n`,
-  );
+  const small = smallHitFiles();
 
-  const ports: NginxPorts = {
-    originForTrove: await freePort(),
-    originForNginx: await freePort(),
-    proxy: await freePort(),
-    static: await freePort(),
-  };
+  const ports = await nginxPorts();
   children.push(await startOrigin(work, data, ports));
   children.push(await startPeer(work, data, ports, WORKERS));
   const trove = await startTrove('trove', ports.originForTrove, undefined, WORKERS);
@@ -386,6 +381,7 @@ async function main(): Promise<void> {
   bigFile(join(data, 'w1r.bin'), W1_SIZE);
   await replicaRows();
   await indexScaleRows();
+  await authRows();
 
   if (existsSync(VERDACCIO)) await npmWorkloads(ports, S);
   else console.warn('bench: npm rows skipped (run npm ci --prefix test/tools/npm for Verdaccio)');
@@ -1145,6 +1141,115 @@ function treeRss(master: number): number {
     // no children file
   }
   return total;
+}
+
+async function nginxPorts(): Promise<NginxPorts> {
+  return {
+    originForTrove: await freePort(),
+    originForNginx: await freePort(),
+    proxy: await freePort(),
+    static: await freePort(),
+  };
+}
+
+/** 1,000 small files, and the wrk script asking for them at random below $PREFIX. */
+function smallHitFiles(): string[] {
+  const small = smallFiles(data, 1000);
+  writeFileSync(join(work, 'paths.txt'), small.map((p) => `/${p}`).join('\n') + '\n');
+  writeFileSync(
+    join(work, 'random.lua'),
+    `local paths = {}\nfor line in io.lines("${join(work, 'paths.txt')}") do paths[#paths + 1] = line end\n` +
+      `local prefix = os.getenv("PREFIX") or ""\nrequest = function()\n  return wrk.format("GET", prefix .. paths[math.random(#paths)])\nend\n`,
+  );
+  return small;
+}
+
+/** W7-auth: good clients' hits while wrong passwords flood, Trove vs nginx auth_basic. */
+async function authRows(): Promise<void> {
+  for (const t of ['nginx', 'wrk']) need(t);
+  console.log('bench: W7-auth wrong-password flood');
+  const small = smallHitFiles();
+  const ports = await nginxPorts();
+  const origin = await startOrigin(join(work, 'auth-origin'), data, ports);
+  children.push(origin);
+  const htpasswd = htpasswdFile(join(work, 'auth'));
+  const trove = await startTrove(
+    'trove-auth',
+    ports.originForTrove,
+    `access:\n  htpasswd: ${htpasswd}\n` +
+      `instances:\n  files:\n    type: file\n    upstreams: [http://127.0.0.1:${ports.originForTrove}/]\n` +
+      `    default_policy: immutable\n    access:\n      rules: [{who: ${GOOD.user}, allow: [read, fetch]}]\n`,
+  );
+  const peer = await startAuthPeer(work, htpasswd, ports.originForNginx);
+  children.push(peer.child);
+  const T = `http://127.0.0.1:${trove.port}/files`;
+  const N = `http://127.0.0.1:${peer.port}`;
+  const authorization = goodHeader.slice('Authorization: '.length);
+  for (const base of [T, N]) {
+    for (const p of small) {
+      const r = await fetch(`${base}/${p}`, { headers: { authorization } });
+      if (r.status !== 200) throw new Error(`W7-auth warm-up: ${base}/${p} answered ${r.status}`);
+      await r.arrayBuffer();
+    }
+  }
+  const script = join(work, 'random.lua');
+  const t = await floodWorkload(T, script, SECONDS);
+  const n = await floodWorkload(N, script, SECONDS);
+  const pair = (
+    metric: string,
+    a: number,
+    b: number,
+    unit: string,
+    higher: boolean,
+    target?: string,
+  ) =>
+    rows.push({
+      workload: 'W7-auth',
+      metric,
+      trove: a,
+      nginx: b,
+      unit,
+      higher,
+      ...(target ? { target } : {}),
+    });
+  pair('good req/s, no flood', t.baseline.rps, n.baseline.rps, 'req/s', true);
+  pair('good p99, no flood', t.baseline.p99ms, n.baseline.p99ms, 'ms', false);
+  pair('good req/s, 1,000 bad/s from 1 address', t.single.rps, n.single.rps, 'req/s', true);
+  pair(
+    'good p99, 1,000 bad/s from 1 address',
+    t.single.p99ms,
+    n.single.p99ms,
+    'ms',
+    false,
+    'trove <= 2x its no-flood p99',
+  );
+  pair('good req/s, 1,000 bad/s from 200 addresses', t.spray.rps, n.spray.rps, 'req/s', true);
+  pair('good p99, 1,000 bad/s from 200 addresses', t.spray.p99ms, n.spray.p99ms, 'ms', false);
+  pair(
+    'good errors (non-2xx)',
+    t.baseline.errors + t.single.errors + t.spray.errors,
+    n.baseline.errors + n.single.errors + n.spray.errors,
+    '',
+    false,
+    '0',
+  );
+  const share = (s: Record<string, number>, k: string) =>
+    (100 * (s[k] ?? 0)) /
+    Math.max(
+      1,
+      Object.values(s).reduce((a, b) => a + b, 0),
+    );
+  pair(
+    'flood answered 429 (no bcrypt)',
+    share(t.floodStatus, '429'),
+    share(n.floodStatus, '429'),
+    '%',
+    true,
+  );
+  console.log(
+    `bench: W7-auth flood statuses: trove ${JSON.stringify(t.floodStatus)}, nginx ${JSON.stringify(n.floodStatus)}`,
+  );
+  await stop(trove.child);
 }
 
 function print(): void {

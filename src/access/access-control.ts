@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { AccessConfig, InstanceAccess } from './config.js';
 import { Authenticator } from './authenticator.js';
 import { FailureLimiter } from './failure-limiter.js';
-import { InstanceGate } from './instance-gate.js';
+import { InstanceGate, type GateDeps } from './instance-gate.js';
 import { JwtIssuers } from './jwt-issuers.js';
 import { PasswordBook } from './passwords.js';
 import { globMatcher, Rules, type NameMatcher } from './rules.js';
@@ -18,8 +18,12 @@ export class AccessControl {
   readonly #passwords: PasswordBook;
   readonly #audit: Logger;
 
-  constructor(cfg: AccessConfig, sessionKey: Buffer, log: Logger) {
+  readonly #metrics: GateDeps['metrics'];
+  readonly #anonymousDenied = new Map<string, boolean>();
+
+  constructor(cfg: AccessConfig, sessionKey: Buffer, log: Logger, metrics?: GateDeps['metrics']) {
     this.#cfg = cfg;
+    this.#metrics = metrics;
     this.#audit = log.child({ audit: true });
     this.#passwords = new PasswordBook(cfg, log);
     this.sessions = new Sessions(sessionKey, cfg.token_ttl);
@@ -51,13 +55,18 @@ export class AccessControl {
       authenticator: this.authenticator,
       sessions: this.sessions,
       audit: this.#audit,
+      metrics: this.#metrics,
     });
   }
 
   /** Whether anonymous clients may read nothing at all on an instance. */
-  anonymousDenied(_instance: string, own: InstanceAccess | undefined): boolean {
-    const rules = this.#rules(own, globMatcher);
-    return !rules.decide(null, { instance: true }, 'read').allowed;
+  anonymousDenied(instance: string, own: InstanceAccess | undefined): boolean {
+    let denied = this.#anonymousDenied.get(instance);
+    if (denied === undefined) {
+      denied = !this.#rules(own, globMatcher).decide(null, { instance: true }, 'read').allowed;
+      this.#anonymousDenied.set(instance, denied);
+    }
+    return denied;
   }
 
   #rules(own: InstanceAccess | undefined, match: NameMatcher): Rules {

@@ -83,10 +83,10 @@ export class Authenticator {
   > {
     const secret = creds.secret;
     const session = this.#d.sessions.open(secret, now);
-    if (session) return { kind: 'identity', identity: session, until: now + this.#d.cacheForMs };
+    if (session) return { kind: 'identity', ...session };
     const token = this.#d.tokens.find(secret, now);
     if (token === 'expired') return { kind: 'refused', reason: 'the token has expired' };
-    if (token) return { kind: 'identity', identity: token, until: now + this.#d.cacheForMs };
+    if (token) return { kind: 'identity', ...token };
     if (looksLikeJwt(secret) && this.#d.jwt.size) {
       const jwt = await this.#d.jwt.verify(secret);
       if (jwt && 'refused' in jwt)

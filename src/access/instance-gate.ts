@@ -3,6 +3,7 @@
 // whether it may cause upstream fetches or gets cached content only. Every refusal and every
 // token issued is one JSON audit line, with no credential in it.
 import type { Logger } from 'pino';
+import type { Metrics } from '../observability/metrics.js';
 import { TroveError } from '../errors.js';
 import type { Authenticator } from './authenticator.js';
 import type { Action } from './config.js';
@@ -16,7 +17,10 @@ export interface GateDeps {
   authenticator: Authenticator;
   sessions: Sessions;
   audit: Logger;
+  metrics?: Pick<Metrics, 'accessRefusals' | 'accessTokensIssued'> | undefined;
 }
+
+type Refusal = 'unauthenticated' | 'forbidden' | 'fetch_denied' | 'limited';
 
 export type GateResult =
   | { ok: true; identity: Identity | null; fetch: boolean }
@@ -40,12 +44,12 @@ export class InstanceGate {
     const auth = await this.#d.authenticator.authenticate(req.authorization, req.client);
     const name = 'name' in req.target ? req.target.name : 'listing' in req.target ? '*' : '';
     if (auth.kind === 'limited') {
-      this.#deny(req.client, null, name, 'read', auth.reason);
+      this.#deny('limited', req.client, null, name, 'read', auth.reason);
       const error = new TroveError('TROVE_ERR_AUTH_LIMITED', `${auth.reason}; retry later`);
       return { ok: false, error, challenge: false, retryAfter: auth.retryAfter };
     }
     if (auth.kind === 'refused') {
-      this.#deny(req.client, auth.user ?? null, name, 'read', auth.reason);
+      this.#deny('unauthenticated', req.client, auth.user ?? null, name, 'read', auth.reason);
       const error = new TroveError(
         'TROVE_ERR_UNAUTHORIZED',
         `authentication failed: ${auth.reason}`,
@@ -55,7 +59,14 @@ export class InstanceGate {
     const identity = auth.kind === 'identity' ? auth.identity : null;
     const read = this.#d.rules.decide(identity, req.target, 'read');
     if (!read.allowed) {
-      this.#deny(req.client, identity?.subject ?? null, name, 'read', read.reason);
+      this.#deny(
+        identity ? 'forbidden' : 'unauthenticated',
+        req.client,
+        identity?.subject ?? null,
+        name,
+        'read',
+        read.reason,
+      );
       if (!identity) {
         const error = new TroveError('TROVE_ERR_UNAUTHORIZED', 'authentication required');
         return { ok: false, error, challenge: true };
@@ -85,15 +96,24 @@ export class InstanceGate {
       },
       'access token issued',
     );
+    this.#d.metrics?.accessTokensIssued.inc({ instance: this.#d.instance });
     return { token, expiresIn: Math.round(this.#d.sessions.ttlMs / 1000) };
   }
 
   /** Audits a fetch a cached-only subject could not make. */
   deniedFetch(identity: Identity | null, client: string, name: string): void {
-    this.#deny(client, identity?.subject ?? null, name, 'fetch', 'not cached, and may not fetch');
+    this.#deny(
+      'fetch_denied',
+      client,
+      identity?.subject ?? null,
+      name,
+      'fetch',
+      'not cached, and may not fetch',
+    );
   }
 
   #deny(
+    refusal: Refusal,
     client: string,
     subject: string | null,
     name: string,
@@ -112,5 +132,6 @@ export class InstanceGate {
       },
       'access denied',
     );
+    this.#d.metrics?.accessRefusals.inc({ instance: this.#d.instance, reason: refusal });
   }
 }

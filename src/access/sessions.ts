@@ -37,15 +37,17 @@ export class Sessions {
     return { token: this.#sealer.seal(sealed), expires };
   }
 
-  open(token: string, now = Date.now()): Identity | null {
+  /** The identity a token carries and its expiry (ms), or null. */
+  open(token: string, now = Date.now()): { identity: Identity; until: number } | null {
     const s = this.#sealer.open(token, now);
     if (!s || typeof s.s !== 'string' || !Array.isArray(s.g)) return null;
-    return {
+    const identity: Identity = {
       subject: s.s,
       groups: s.g,
       via: 'session',
       ...(s.sc ? { scopes: s.sc } : {}),
       ...(typeof s.x === 'string' ? { extra: s.x } : {}),
     };
+    return { identity, until: s.expires };
   }
 }

@@ -22,12 +22,16 @@ export class StaticTokens {
     return this.#byHash.size;
   }
 
-  /** The token's identity; null when unknown, 'expired' when past its expiry. */
-  find(secret: string, now = Date.now()): Identity | 'expired' | null {
+  /** The token's identity and expiry (ms); null when unknown, 'expired' when past it. */
+  find(secret: string, now = Date.now()): { identity: Identity; until: number } | 'expired' | null {
     // The lookup is by a hash of the secret, so its timing says nothing about any token.
     const t = this.#byHash.get(tokenHash(secret));
     if (!t) return null;
-    if (t.expires && t.expires.getTime() <= now) return 'expired';
-    return { subject: t.name, groups: t.groups, via: 'token', scopes: t.scopes };
+    const until = t.expires?.getTime() ?? Infinity;
+    if (until <= now) return 'expired';
+    return {
+      identity: { subject: t.name, groups: t.groups, via: 'token', scopes: t.scopes },
+      until,
+    };
   }
 }

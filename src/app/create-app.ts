@@ -149,6 +149,7 @@ export async function startApp(
         config.access,
         deriveKey(secret, 'access sessions'),
         logger.child({ component: 'audit' }),
+        metrics,
       )
     : null;
   const { instances, main, dedicated } = mountInstances(config, registry, {

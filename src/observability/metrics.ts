@@ -42,6 +42,18 @@ export class Metrics {
     labelNames: ['instance', 'code'] as const,
     registers: [this.registry],
   });
+  readonly accessRefusals = new Counter({
+    name: 'trove_access_refusals_total',
+    help: 'Requests refused by access control, by reason (unauthenticated, forbidden, fetch_denied, limited)',
+    labelNames: ['instance', 'reason'] as const,
+    registers: [this.registry],
+  });
+  readonly accessTokensIssued = new Counter({
+    name: 'trove_access_tokens_issued_total',
+    help: "Tokens Trove's registry token realm issued to verified clients",
+    labelNames: ['instance'] as const,
+    registers: [this.registry],
+  });
   readonly indexErrors = new Counter({
     name: 'trove_index_errors_total',
     help: 'Index operations that failed after retries, by operation and driver code',

@@ -190,6 +190,12 @@ describe('access control on a file instance', () => {
       headers: { authorization: basic('alice', 'alice-pw') },
     });
     expect(ok.status).toBe(200);
+    const text = await ok.text();
+    for (const reason of ['unauthenticated', 'forbidden', 'fetch_denied', 'limited']) {
+      expect(text).toMatch(
+        new RegExp(`trove_access_refusals_total\\{instance="files",reason="${reason}"\\} [1-9]`),
+      );
+    }
     expect((await fetch(`${trove.url}/health`)).status).toBe(200);
   });
 

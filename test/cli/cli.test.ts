@@ -192,3 +192,23 @@ describe('trove serve, stats and gc', () => {
     expect(after.objects).toBe(2);
   });
 });
+
+describe('trove token', () => {
+  it('prints a new token and the access.tokens entry that holds only its sha256', async () => {
+    const r = await trove(['token', 'ci-bot']);
+    expect(r.code, r.err).toBe(0);
+    const token = /: (trove_[A-Za-z0-9_-]{43})\n/.exec(r.out)?.[1] as string;
+    expect(token).toBeDefined();
+    const hash = createHash('sha256').update(token).digest('hex');
+    expect(r.out).toContain(`- name: "ci-bot"\n  sha256: ${hash}\n`);
+    expect((await trove(['token', 'ci-bot'])).out).not.toContain(token);
+  });
+
+  it('takes TROVE_ANONYMOUS and names the env var when its value is wrong', async () => {
+    const r = await trove(['validate'], { TROVE_ANONYMOUS: 'everyone' });
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(
+      /env TROVE_ANONYMOUS.*access\.anonymous|access\.anonymous.*TROVE_ANONYMOUS/,
+    );
+  });
+});

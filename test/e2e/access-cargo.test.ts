@@ -3,13 +3,12 @@
 // fetches what is cached and nothing else.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tokenHash } from '../../src/access/static-tokens.js';
 import { BOB, accessSection, instanceAccess, writeHtpasswd } from '../helpers/access-users.js';
-import { CargoRegistry, crate } from '../helpers/cargo-registry.js';
-import { runCommand } from '../helpers/run.js';
+import { CargoRegistry, crate, runCargo } from '../helpers/cargo-registry.js';
 import { startTrove, type TestTrove } from '../helpers/trove.js';
 
 const enabled = spawnSync('cargo', ['--version']).status === 0;
@@ -77,19 +76,7 @@ describe.skipIf(!enabled)('cargo with client authentication', () => {
     writeFileSync(join(dir, 'src', 'main.rs'), 'fn main() {}\n');
     return dir;
   };
-  const cargo = (args: string[], cwd: string, home: string) =>
-    runCommand('cargo', args, {
-      cwd,
-      exactEnv: {
-        PATH: process.env['PATH'] ?? '/usr/bin:/bin',
-        HOME: homedir(),
-        RUSTUP_HOME: process.env['RUSTUP_HOME'] ?? join(homedir(), '.rustup'),
-        CARGO_HOME: home,
-        CARGO_TARGET_DIR: join(cwd, 'target'),
-        CARGO_TERM_COLOR: 'never',
-      },
-      timeoutMs: 240_000,
-    });
+  const cargo = runCargo;
   const loggedIn = async (token: string): Promise<string> => {
     const home = cargoHome();
     const r = await cargo(['login', '--registry', 'trove', token], work, home);

@@ -1,8 +1,7 @@
 // mvn against a Trove that requires credentials: a settings.xml <server> for the mirror, the
 // 401 a build without credentials or with a wrong password gets, and a read-only user whose
 // build resolves what is cached and nothing else. Rules name `groupId:artifactId`.
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,16 +12,11 @@ import {
   instanceAccess,
   writeHtpasswd,
 } from '../helpers/access-users.js';
-import { M2, MavenRepo, type Gav } from '../helpers/maven-repo.js';
+import { MavenRepo, mavenAvailable, mavenProject, type Gav } from '../helpers/maven-repo.js';
 import { runCommand } from '../helpers/run.js';
 import { startTrove, type TestTrove } from '../helpers/trove.js';
 
-const enabled =
-  spawnSync('mvn', ['-v']).status === 0 &&
-  existsSync(join(M2, 'org/apache/maven/plugins/maven-compiler-plugin/3.11.0'));
-const PLUGINS =
-  '<plugin><groupId>org.apache.maven.plugins</groupId><artifactId>maven-resources-plugin</artifactId><version>3.3.1</version></plugin>' +
-  '<plugin><groupId>org.apache.maven.plugins</groupId><artifactId>maven-compiler-plugin</artifactId><version>3.11.0</version></plugin>';
+const enabled = mavenAvailable();
 
 describe.skipIf(!enabled)('mvn with client authentication', () => {
   const APP: Gav = { group: 'com.example', artifact: 'app', version: '1.0' };
@@ -54,17 +48,7 @@ describe.skipIf(!enabled)('mvn with client authentication', () => {
   const build = async (dep: Gav, user?: { user: string; password: string }) => {
     const n = runs++;
     const dir = join(work, `app-${n}`);
-    mkdirSync(join(dir, 'src/main/java/app'), { recursive: true });
-    writeFileSync(join(dir, 'src/main/java/app/Main.java'), 'package app; public class Main {}\n');
-    writeFileSync(
-      join(dir, 'pom.xml'),
-      `<project xmlns="http://maven.apache.org/POM/4.0.0"><modelVersion>4.0.0</modelVersion>` +
-        `<groupId>test</groupId><artifactId>app-${n}</artifactId><version>1</version>` +
-        `<properties><maven.compiler.release>17</maven.compiler.release></properties>` +
-        `<dependencies><dependency><groupId>${dep.group}</groupId><artifactId>${dep.artifact}</artifactId>` +
-        `<version>${dep.version}</version></dependency></dependencies>` +
-        `<build><plugins>${PLUGINS}</plugins></build></project>\n`,
-    );
+    mavenProject(dir, n, dep);
     const server = user
       ? `<servers><server><id>trove</id><username>${user.user}</username><password>${user.password}</password></server></servers>`
       : '';

@@ -130,34 +130,24 @@ describe.skipIf(!enabled)('npm and pnpm with client authentication', () => {
   });
 
   it('pnpm installs with the same .npmrc credentials', async () => {
-    const pnpm = join(NPM_TOOLS, 'pnpm', 'bin', 'pnpm.cjs');
-    const dir = project([`${hostPath()}:_authToken=${ALICE_TOKEN}`], { 'pub-b': '^1.0.0' });
-    const r = await runCommand(
-      process.execPath,
-      [pnpm, 'install', '--store-dir', join(work, 'store')],
-      {
-        cwd: dir,
-        exactEnv: cleanNpmEnv({
-          HOME: join(work, 'home'),
-          npm_config_userconfig: join(dir, '.npmrc'),
-        }),
-        timeoutMs: 120_000,
-      },
+    const pnpm = (dir: string) =>
+      runCommand(
+        process.execPath,
+        [join(NPM_TOOLS, 'pnpm', 'bin', 'pnpm.cjs'), 'install', '--store-dir', join(dir, 'store')],
+        {
+          cwd: dir,
+          exactEnv: cleanNpmEnv({
+            HOME: join(work, 'home'),
+            npm_config_userconfig: join(dir, '.npmrc'),
+          }),
+          timeoutMs: 120_000,
+        },
+      );
+    const r = await pnpm(
+      project([`${hostPath()}:_authToken=${ALICE_TOKEN}`], { 'pub-b': '^1.0.0' }),
     );
     expect(r.code, r.err + r.out).toBe(0);
-    const anon = project([], { 'pub-b': '^1.0.0' });
-    const refused = await runCommand(
-      process.execPath,
-      [pnpm, 'install', '--store-dir', join(work, 'store2')],
-      {
-        cwd: anon,
-        exactEnv: cleanNpmEnv({
-          HOME: join(work, 'home'),
-          npm_config_userconfig: join(anon, '.npmrc'),
-        }),
-        timeoutMs: 120_000,
-      },
-    );
+    const refused = await pnpm(project([], { 'pub-b': '^1.0.0' }));
     expect(refused.code).not.toBe(0);
     expect(refused.err + refused.out).toMatch(/ERR_PNPM_FETCH_401|401/);
   });

@@ -4,11 +4,10 @@
 // stopped after a warm run.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CargoRegistry, crate, type Crate } from '../helpers/cargo-registry.js';
-import { runCommand } from '../helpers/run.js';
+import { CargoRegistry, crate, runCargo, type Crate } from '../helpers/cargo-registry.js';
 import { startTrove, type TestTrove } from '../helpers/trove.js';
 
 function cargoReady(): boolean {
@@ -76,20 +75,7 @@ describe.skipIf(!cargoReady())('cargo through Trove', () => {
     return dir;
   };
 
-  const cargo = (args: string[], cwd: string, home: string, env: Record<string, string> = {}) =>
-    runCommand('cargo', args, {
-      cwd,
-      exactEnv: {
-        PATH: process.env['PATH'] ?? '/usr/bin:/bin',
-        HOME: homedir(),
-        RUSTUP_HOME: process.env['RUSTUP_HOME'] ?? join(homedir(), '.rustup'),
-        CARGO_HOME: home,
-        CARGO_TARGET_DIR: join(cwd, 'target'),
-        CARGO_TERM_COLOR: 'never',
-        ...env,
-      },
-      timeoutMs: 240_000,
-    });
+  const cargo = runCargo;
 
   it('builds a project through Trove, resolving the same lockfile as without it', async () => {
     const viaTrove = project({ alpha: '1' });

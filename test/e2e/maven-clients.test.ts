@@ -6,7 +6,6 @@ import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import {
   existsSync,
-  mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
@@ -16,14 +15,9 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { M2, MavenRepo, type Gav } from '../helpers/maven-repo.js';
+import { M2, MavenRepo, mavenProject, type Gav } from '../helpers/maven-repo.js';
 import { runCommand } from '../helpers/run.js';
 import { startTrove, type TestTrove } from '../helpers/trove.js';
-
-/** Plugin versions whose whole dependency trees the machine's ~/.m2 holds. */
-const PLUGINS =
-  '<plugin><groupId>org.apache.maven.plugins</groupId><artifactId>maven-resources-plugin</artifactId><version>3.3.1</version></plugin>' +
-  '<plugin><groupId>org.apache.maven.plugins</groupId><artifactId>maven-compiler-plugin</artifactId><version>3.11.0</version></plugin>';
 
 function mavenReady(): boolean {
   const r = spawnSync('mvn', ['-v'], { encoding: 'utf8' });
@@ -87,20 +81,14 @@ describe.skipIf(!mavenReady())('mvn through Trove', () => {
   const build = async (dep: Gav, extra: string[] = []) => {
     const n = runs++;
     const dir = join(work, `app-${n}`);
-    mkdirSync(join(dir, 'src/main/java/app'), { recursive: true });
-    writeFileSync(join(dir, 'src/main/java/app/Main.java'), 'package app; public class Main {}\n');
-    writeFileSync(
-      join(dir, 'pom.xml'),
-      `<project xmlns="http://maven.apache.org/POM/4.0.0"><modelVersion>4.0.0</modelVersion>` +
-        `<groupId>test</groupId><artifactId>app-${n}</artifactId><version>1</version>` +
-        `<properties><maven.compiler.release>17</maven.compiler.release></properties>` +
-        `<dependencies><dependency><groupId>${dep.group}</groupId><artifactId>${dep.artifact}</artifactId>` +
-        `<version>${dep.version}</version></dependency></dependencies>` +
-        // Central, which the mirror stands for, has snapshots off: a repository that allows
-        // them (mirrored to Trove like every other) lets SNAPSHOT dependencies resolve.
-        '<repositories><repository><id>snapshots</id><url>https://snapshots.invalid/</url>' +
-        '<snapshots><enabled>true</enabled></snapshots></repository></repositories>' +
-        `<build><plugins>${PLUGINS}</plugins></build></project>\n`,
+    mavenProject(
+      dir,
+      n,
+      dep,
+      // Central, which the mirror stands for, has snapshots off: a repository that allows
+      // them (mirrored to Trove like every other) lets SNAPSHOT dependencies resolve.
+      '<repositories><repository><id>snapshots</id><url>https://snapshots.invalid/</url>' +
+        '<snapshots><enabled>true</enabled></snapshots></repository></repositories>',
     );
     const local = join(work, `repo-${n}`);
     const r = await runCommand(

@@ -6,10 +6,11 @@ import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { FakeUpstream } from './fake-server.js';
+import { runCommand, type Ran } from './run.js';
 
 export interface Crate {
   name: string;
@@ -189,4 +190,26 @@ export class CargoRegistry {
     }
     res.writeHead(200, { 'content-type': 'text/plain', etag }).end(body);
   }
+}
+
+/** cargo with only its own settings: a CARGO_HOME of the test's, and targets beside the project. */
+export function runCargo(
+  args: string[],
+  cwd: string,
+  home: string,
+  env: Record<string, string> = {},
+): Promise<Ran> {
+  return runCommand('cargo', args, {
+    cwd,
+    exactEnv: {
+      PATH: process.env['PATH'] ?? '/usr/bin:/bin',
+      HOME: homedir(),
+      RUSTUP_HOME: process.env['RUSTUP_HOME'] ?? join(homedir(), '.rustup'),
+      CARGO_HOME: home,
+      CARGO_TARGET_DIR: join(cwd, 'target'),
+      CARGO_TERM_COLOR: 'never',
+      ...env,
+    },
+    timeoutMs: 240_000,
+  });
 }

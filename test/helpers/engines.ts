@@ -5,6 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { expect } from 'vitest';
 import { until } from './fake-upstream.js';
 import { runCommand, type Ran } from './run.js';
 
@@ -179,4 +180,29 @@ export async function startContainerd(): Promise<Containerd> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * `docker login` to `host` with a wrong password (refused) and the right one, a pull of `ref`,
+ * then logout, rmi and the same pull again (refused: unauthorized). Returns the image's
+ * RepoDigests after the first pull.
+ */
+export async function dockerLoginCycle(
+  d: Dockerd,
+  host: string,
+  user: { user: string; password: string },
+  ref: string,
+): Promise<string[]> {
+  expect((await d.docker('login', '-u', user.user, '-p', 'wrong-password', host)).code).not.toBe(0);
+  const login = await d.docker('login', '-u', user.user, '-p', user.password, host);
+  expect(login.code, login.err).toBe(0);
+  const pulled = await d.docker('pull', ref);
+  expect(pulled.code, pulled.err).toBe(0);
+  const digests = await d.docker('image', 'inspect', '--format', '{{json .RepoDigests}}', ref);
+  expect((await d.docker('logout', host)).code).toBe(0);
+  expect((await d.docker('rmi', ref)).code).toBe(0);
+  const refused = await d.docker('pull', ref);
+  expect(refused.code).not.toBe(0);
+  expect(refused.err).toMatch(/unauthorized|authentication required/i);
+  return JSON.parse(digests.out) as string[];
 }

@@ -3,7 +3,8 @@
 // this machine's ~/.m2/repository, whose files get sidecars computed on request as Central
 // has them (so mvn's own plugins resolve through a mirror). No vitest imports.
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { homedir } from 'node:os';
 import { join, normalize } from 'node:path';
@@ -139,4 +140,33 @@ export class MavenRepo {
     });
     res.end(req.method === 'HEAD' ? undefined : body);
   }
+}
+
+/** Plugin versions whose whole dependency trees the machine's ~/.m2 holds. */
+const PLUGINS =
+  '<plugin><groupId>org.apache.maven.plugins</groupId><artifactId>maven-resources-plugin</artifactId><version>3.3.1</version></plugin>' +
+  '<plugin><groupId>org.apache.maven.plugins</groupId><artifactId>maven-compiler-plugin</artifactId><version>3.11.0</version></plugin>';
+
+/** Whether mvn runs and ~/.m2 holds the plugins the test projects build with. */
+export function mavenAvailable(): boolean {
+  return (
+    spawnSync('mvn', ['-v']).status === 0 &&
+    existsSync(join(M2, 'org/apache/maven/plugins/maven-compiler-plugin/3.11.0'))
+  );
+}
+
+/** A project `app-<n>` in `dir` that compiles one class against `dep`; `extra` goes in <project>. */
+export function mavenProject(dir: string, n: number, dep: Gav, extra = ''): void {
+  mkdirSync(join(dir, 'src/main/java/app'), { recursive: true });
+  writeFileSync(join(dir, 'src/main/java/app/Main.java'), 'package app; public class Main {}\n');
+  writeFileSync(
+    join(dir, 'pom.xml'),
+    `<project xmlns="http://maven.apache.org/POM/4.0.0"><modelVersion>4.0.0</modelVersion>` +
+      `<groupId>test</groupId><artifactId>app-${n}</artifactId><version>1</version>` +
+      `<properties><maven.compiler.release>17</maven.compiler.release></properties>` +
+      `<dependencies><dependency><groupId>${dep.group}</groupId><artifactId>${dep.artifact}</artifactId>` +
+      `<version>${dep.version}</version></dependency></dependencies>` +
+      extra +
+      `<build><plugins>${PLUGINS}</plugins></build></project>\n`,
+  );
 }
