@@ -107,8 +107,9 @@ export async function flood(
       );
       n++;
       req.on('timeout', () => req.destroy());
-      req.on('error', () => {
-        status['error'] = (status['error'] ?? 0) + 1;
+      req.on('error', (err: NodeJS.ErrnoException) => {
+        const k = `error ${err.code ?? 'unknown'}`;
+        status[k] = (status[k] ?? 0) + 1;
         resolve();
       });
       req.end();

@@ -42,6 +42,7 @@ export class Authenticator {
   readonly #now: () => number;
   readonly #verified = new Map<string, { identity: Identity; until: number }>();
   readonly #bcrypt = limiter(BCRYPT_AT_ONCE);
+  readonly #checking = new Map<string, Promise<Authenticated>>();
   #queued = 0;
 
   constructor(deps: AuthenticatorDeps) {
@@ -63,6 +64,19 @@ export class Authenticator {
     if (wait > 0) {
       return { kind: 'limited', retryAfter: wait, reason: 'too many failed credential checks' };
     }
+    // Concurrent requests with the same credential (a client opening many connections at
+    // once) share one check.
+    let checking = this.#checking.get(key);
+    if (!checking) {
+      checking = this.#verify(creds, key, now).finally(() => this.#checking.delete(key));
+      this.#checking.set(key, checking);
+    }
+    const out = await checking;
+    if (out.kind === 'refused') this.#d.failures.fail(source);
+    return out;
+  }
+
+  async #verify(creds: Credentials, key: string, now: number): Promise<Authenticated> {
     const out = await this.#check(creds, now);
     if (out.kind === 'identity') {
       const identity = this.#withGroups(out.identity);
@@ -70,7 +84,6 @@ export class Authenticator {
       this.#verified.set(key, { identity, until: Math.min(out.until, now + this.#d.cacheForMs) });
       return { kind: 'identity', identity };
     }
-    if (out.kind === 'refused') this.#d.failures.fail(source);
     return creds.kind === 'basic' && out.kind === 'refused' ? { ...out, user: creds.user } : out;
   }
 
