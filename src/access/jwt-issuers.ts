@@ -15,11 +15,30 @@ const JWKS_COOLDOWN_MS = 30_000;
 
 export const looksLikeJwt = (s: string): boolean => s.length < 16384 && JWS_SHAPE.test(s);
 
+/**
+ * A claim by name, or by a dotted path into nested claims (GCE's
+ * `google.compute_engine.project_id`); a name that itself has dots (`kubernetes.io`) is found
+ * whole first.
+ */
+export function claimAt(claims: unknown, path: string): unknown {
+  if (typeof claims !== 'object' || claims === null) return undefined;
+  const obj = claims as Record<string, unknown>;
+  if (Object.hasOwn(obj, path)) return obj[path];
+  for (let dot = path.indexOf('.'); dot > 0; dot = path.indexOf('.', dot + 1)) {
+    const head = path.slice(0, dot);
+    if (Object.hasOwn(obj, head)) {
+      const found = claimAt(obj[head], path.slice(dot + 1));
+      if (found !== undefined) return found;
+    }
+  }
+  return undefined;
+}
+
 /** `{claim}` replaced by the claim's value; null when a claim is missing or not a scalar. */
 function fill(template: string, claims: JWTPayload): string | null {
   let missing = false;
   const out = template.replace(/\{([^{}]+)\}/g, (_, name: string) => {
-    const v = claims[name];
+    const v = claimAt(claims, name);
     if (typeof v === 'string' || typeof v === 'number') return String(v);
     missing = true;
     return '';
@@ -46,12 +65,12 @@ class Issuer {
       requiredClaims: ['exp'],
     });
     for (const [claim, want] of Object.entries(this.cfg.require)) {
-      if (payload[claim] !== want) return `claim ${claim} is not "${want}"`;
+      if (claimAt(payload, claim) !== want) return `claim ${claim} is not "${want}"`;
     }
     const subject = fill(this.cfg.subject, payload);
     if (!subject) return `the subject template ${this.cfg.subject} names a missing claim`;
     const groups = this.cfg.groups.map((g) => fill(g, payload)).filter((g) => g !== null);
-    const listed = this.cfg.groups_claim ? payload[this.cfg.groups_claim] : undefined;
+    const listed = this.cfg.groups_claim ? claimAt(payload, this.cfg.groups_claim) : undefined;
     if (Array.isArray(listed)) groups.push(...listed.filter((g) => typeof g === 'string'));
     return { subject, groups, via: 'jwt' };
   }

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { tokenHash } from '../../src/access/static-tokens.js';
 import { FakeUpstream, until } from '../helpers/fake-upstream.js';
+import { JwtIssuer } from '../helpers/jwt-issuer.js';
 import { capturingLogger, startTrove, type TestTrove } from '../helpers/trove.js';
 
 const basic = (user: string, pw: string): string =>
@@ -16,6 +17,7 @@ const basic = (user: string, pw: string): string =>
 describe('access control on a file instance', () => {
   let up: FakeUpstream;
   let trove: TestTrove;
+  let idp: JwtIssuer;
   const captured = capturingLogger();
   const dir = mkdtempSync(join(tmpdir(), 'trove-access-'));
   const htpasswd = join(dir, 'htpasswd');
@@ -38,6 +40,7 @@ describe('access control on a file instance', () => {
       ].join('\n'),
     );
     process.env['TROVE_TEST_CAROL_PW'] = 'carol-pw';
+    idp = await new JwtIssuer().start();
     trove = await startTrove(
       {
         // Each test speaks from its own address (X-Forwarded-For from a trusted proxy), so the
@@ -51,6 +54,7 @@ describe('access control on a file instance', () => {
             { name: 'reader', sha256: tokenHash(READ_TOKEN), scopes: ['read'] },
             { name: 'old', sha256: tokenHash(OLD_TOKEN), expires: '2020-01-01T00:00:00Z' },
           ],
+          jwt: [{ name: 'ci', issuer: idp.url, audience: 'trove', subject: 'ci:{repository}' }],
           groups: { team: ['bob'] },
           failures: { limit: 5, window: '1m' },
           metrics: ['alice'],
@@ -61,7 +65,7 @@ describe('access control on a file instance', () => {
             upstreams: [up.url],
             access: {
               rules: [
-                { who: ['alice', 'deploy', 'carol'], allow: ['read', 'fetch'] },
+                { who: ['alice', 'deploy', 'carol', 'ci:acme/app'], allow: ['read', 'fetch'] },
                 { who: 'group:team', names: 'team/**', allow: ['read', 'fetch'] },
                 { who: '*', names: 'secret/**', deny: ['read'] },
                 { who: '*', allow: ['read'] },
@@ -76,6 +80,7 @@ describe('access control on a file instance', () => {
   afterAll(async () => {
     await trove?.stop();
     await up?.stop();
+    await idp?.stop();
   });
 
   let source = 0;
@@ -147,6 +152,19 @@ describe('access control on a file instance', () => {
     expect(reader.status).toBe(403);
     expect(reader.headers.get('x-trove-error')).toBe('TROVE_ERR_FETCH_DENIED');
     expect(up.count('/new/n.txt')).toBe(0);
+  });
+
+  it('takes JWTs as Bearer and as a Basic password, and refuses expired ones', async () => {
+    const jwt = await idp.sign({ aud: 'trove', repository: 'acme/app' });
+    expect((await get('new/m.txt', `Bearer ${jwt}`)).status).toBe(200);
+    expect((await get('new/m.txt', basic('oauth2', jwt))).status).toBe(200);
+    const expired = await idp.sign({ aud: 'trove', repository: 'acme/app', exp: 1 });
+    expect((await get('new/m.txt', `Bearer ${expired}`)).status).toBe(401);
+    // Another repository's token is a valid identity the rules do not name: cached only.
+    const other = await idp.sign({ aud: 'trove', repository: 'acme/other' });
+    const res = await get('team/x.txt', `Bearer ${other}`);
+    expect(res.status).toBe(403);
+    expect(res.headers.get('x-trove-error')).toBe('TROVE_ERR_FETCH_DENIED');
   });
 
   it('takes a config user whose password comes from the environment', async () => {

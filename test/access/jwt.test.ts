@@ -107,6 +107,31 @@ describe('JWT issuers', () => {
     expect(await issuers.verify(anonymous)).toHaveProperty('refused');
   });
 
+  it('maps nested claims: GCE instance identity, and Kubernetes service accounts', async () => {
+    const gce = new JwtIssuers(
+      issuerConfig({
+        subject: 'gce:{google.compute_engine.project_id}/{google.compute_engine.instance_name}',
+        groups: ['ns:{kubernetes.io.namespace}'],
+        require: { 'google.compute_engine.project_id': 'acme-prod' },
+      }),
+      0,
+    );
+    const vm = {
+      aud: 'trove',
+      google: { compute_engine: { project_id: 'acme-prod', instance_name: 'builder-1' } },
+      'kubernetes.io': { namespace: 'ci' },
+    };
+    expect(await gce.verify(await idp.sign(vm))).toEqual({
+      subject: 'gce:acme-prod/builder-1',
+      groups: ['ns:ci'],
+      via: 'jwt',
+    });
+    const other = { ...vm, google: { compute_engine: { project_id: 'evil', instance_name: 'x' } } };
+    expect(await gce.verify(await idp.sign(other))).toEqual({
+      refused: 'claim google.compute_engine.project_id is not "acme-prod"',
+    });
+  });
+
   it('verifies against a static public key without any JWKS fetch', async () => {
     const fetches = idp.jwksFetches;
     const file = join(mkdtempSync(join(tmpdir(), 'trove-jwt-')), 'key.pem');

@@ -1,4 +1,4 @@
-// npm and pnpm against a Trove that requires credentials: `_authToken` (a static token, sent as
+// npm, pnpm and yarn against a Trove that requires credentials: `_authToken` (a static token, sent as
 // Bearer) and `_auth` (Basic) in .npmrc, `npm whoami`, the E401 of an anonymous client or a wrong
 // password, and a read-only user who installs what is cached and nothing else.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -26,7 +26,7 @@ import {
 const enabled = npmToolsReady();
 const ALICE_TOKEN = 'trove_alice_npm_token_0123456789';
 
-describe.skipIf(!enabled)('npm and pnpm with client authentication', () => {
+describe.skipIf(!enabled)('npm, pnpm and yarn with client authentication', () => {
   let work: string;
   let upstream: Verdaccio;
   let trove: TestTrove;
@@ -70,6 +70,7 @@ describe.skipIf(!enabled)('npm and pnpm with client authentication', () => {
     upstream = await startVerdaccio([
       { name: 'pub-a', versions: [version('1.0.0')] },
       { name: 'pub-b', versions: [version('1.0.0')] },
+      { name: 'pub-c', versions: [version('1.0.0')] },
       { name: '@corp/secret', versions: [version('1.0.0')] },
     ]);
     trove = await startTrove({
@@ -150,5 +151,70 @@ describe.skipIf(!enabled)('npm and pnpm with client authentication', () => {
     const refused = await pnpm(project([], { 'pub-b': '^1.0.0' }));
     expect(refused.code).not.toBe(0);
     expect(refused.err + refused.out).toMatch(/ERR_PNPM_FETCH_401|401/);
+  });
+
+  const node = (cli: string[], args: string[], cwd: string, env: Record<string, string> = {}) => {
+    mkdirSync(join(cwd, '.home'), { recursive: true });
+    return runCommand(process.execPath, [join(NPM_TOOLS, ...cli), ...args], {
+      cwd,
+      exactEnv: cleanNpmEnv({ HOME: join(cwd, '.home'), CI: 'true', ...env }),
+      timeoutMs: 120_000,
+    });
+  };
+
+  it('yarn 1 installs with _authToken from .npmrc; without it, a 401', async () => {
+    const yarn = (dir: string) =>
+      node(
+        ['yarn', 'bin', 'yarn.js'],
+        ['install', '--non-interactive', '--no-progress', '--cache-folder', join(dir, 'yc')],
+        dir,
+      );
+    // yarn 1 sends a token for unscoped packages only with always-auth.
+    const dir = project([`${hostPath()}:_authToken=${ALICE_TOKEN}`, 'always-auth=true'], {
+      'pub-a': '^1.0.0',
+    });
+    writeFileSync(join(dir, '.yarnrc'), `registry "${registry()}"\n`);
+    const r = await yarn(dir);
+    expect(r.code, r.out + r.err).toBe(0);
+    const anon = project([], { 'pub-a': '^1.0.0' });
+    writeFileSync(join(anon, '.yarnrc'), `registry "${registry()}"\n`);
+    const refused = await yarn(anon);
+    expect(refused.code).not.toBe(0);
+    expect(refused.out + refused.err).toMatch(/401|authentication required/);
+  });
+
+  it('yarn berry installs with npmAuthToken; a read-only npmAuthIdent gets cached packages only', async () => {
+    const berry = (dir: string, auth: string) => {
+      writeFileSync(
+        join(dir, '.yarnrc.yml'),
+        [
+          `npmRegistryServer: "${registry().replace(/\/$/, '')}"`,
+          'unsafeHttpWhitelist: ["127.0.0.1"]',
+          'nodeLinker: node-modules',
+          'enableGlobalCache: false',
+          'enableTelemetry: false',
+          'npmAlwaysAuth: true',
+          auth,
+          '',
+        ].join('\n'),
+      );
+      writeFileSync(join(dir, 'yarn.lock'), '');
+      return node(
+        ['@yarnpkg', 'cli-dist', 'bin', 'yarn.js'],
+        ['install', '--mode=skip-build'],
+        dir,
+        {
+          YARN_ENABLE_IMMUTABLE_INSTALLS: 'false',
+        },
+      );
+    };
+    const ok = await berry(project([], { 'pub-a': '^1.0.0' }), `npmAuthToken: "${ALICE_TOKEN}"`);
+    expect(ok.code, ok.out + ok.err).toBe(0);
+    const bob = `npmAuthIdent: "${BOB.user}:${BOB.password}"`;
+    const cached = await berry(project([], { 'pub-a': '^1.0.0' }), bob);
+    expect(cached.code, cached.out + cached.err).toBe(0);
+    const miss = await berry(project([], { 'pub-c': '^1.0.0' }), bob);
+    expect(miss.code).not.toBe(0);
+    expect(miss.out + miss.err).toMatch(/403/);
   });
 });
