@@ -13,7 +13,7 @@ import {
   instanceAccess,
   writeHtpasswd,
 } from '../helpers/access-users.js';
-import { dockerLoginCycle, startDockerd, type Dockerd } from '../helpers/engines.js';
+import { dockerLoginCycle, dockerdForSuite } from '../helpers/engines.js';
 import { Layout, startRegistry, type Blob, type Registry } from '../helpers/oci-fixtures.js';
 import { runCommand } from '../helpers/run.js';
 import { requireTools } from '../helpers/tools.js';
@@ -158,18 +158,11 @@ describe.skipIf(!enabled)('OCI clients with client authentication', () => {
   });
 
   describe.skipIf(!withDocker)('docker login and pull', () => {
-    let d: Dockerd;
-
-    beforeAll(async () => {
-      d = await startDockerd([]);
-    }, 120_000);
-    afterAll(async () => {
-      await d?.stop();
-    });
+    const d = dockerdForSuite();
 
     it('docker login to Trove, pull; logged out, refused', async () => {
       const ref = `${host(trove)}/team/app:v1`;
-      const digests = await dockerLoginCycle(d, host(trove), ALICE, ref);
+      const digests = await dockerLoginCycle(d(), host(trove), ALICE, ref);
       expect(digests).toEqual([`${host(trove)}/team/app@${image.digest}`]);
     });
   });

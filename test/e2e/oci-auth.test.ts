@@ -7,7 +7,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dockerLoginCycle, startDockerd, type Dockerd } from '../helpers/engines.js';
+import { dockerLoginCycle, dockerdForSuite } from '../helpers/engines.js';
 import { Layout, startRegistry, type Blob, type Registry } from '../helpers/oci-fixtures.js';
 import { runCommand } from '../helpers/run.js';
 import { requireTools } from '../helpers/tools.js';
@@ -114,21 +114,13 @@ describe.skipIf(!enabled)('an htpasswd registry through Trove', () => {
   });
 
   describe.skipIf(!withDocker)('docker login and pull, passthrough', () => {
-    let d: Dockerd;
-
-    beforeAll(async () => {
-      d = await startDockerd([]);
-    }, 120_000);
-
-    afterAll(async () => {
-      await d?.stop();
-    });
+    const d = dockerdForSuite();
 
     it('logs in to Trove with registry credentials and pulls; logged out, it is refused', async () => {
       const host = hostOf(passthrough);
       const ref = `${host}/team/secret:v1`;
       const creds = { user: 'alice', password: 'pw-a' };
-      expect(await dockerLoginCycle(d, host, creds, ref)).toEqual([
+      expect(await dockerLoginCycle(d(), host, creds, ref)).toEqual([
         `${host}/team/secret@${app.digest}`,
       ]);
     }, 300_000);

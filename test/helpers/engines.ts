@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { until } from './fake-upstream.js';
 import { runCommand, type Ran } from './run.js';
 
@@ -205,4 +205,19 @@ export async function dockerLoginCycle(
   expect(refused.code).not.toBe(0);
   expect(refused.err).toMatch(/unauthorized|authentication required/i);
   return JSON.parse(digests.out) as string[];
+}
+
+/** A dockerd started before the enclosing suite's tests and stopped after them. */
+export function dockerdForSuite(): () => Dockerd {
+  let d: Dockerd | undefined;
+  beforeAll(async () => {
+    d = await startDockerd([]);
+  }, 120_000);
+  afterAll(async () => {
+    await d?.stop();
+  });
+  return () => {
+    if (!d) throw new Error('dockerd did not start');
+    return d;
+  };
 }
