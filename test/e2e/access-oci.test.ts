@@ -14,8 +14,13 @@ import {
   writeHtpasswd,
 } from '../helpers/access-users.js';
 import { dockerLoginCycle, dockerdForSuite } from '../helpers/engines.js';
-import { Layout, startRegistry, type Blob, type Registry } from '../helpers/oci-fixtures.js';
-import { runCommand } from '../helpers/run.js';
+import {
+  Layout,
+  skopeoWith,
+  startRegistry,
+  type Blob,
+  type Registry,
+} from '../helpers/oci-fixtures.js';
 import { requireTools } from '../helpers/tools.js';
 import { startTrove, type TestTrove } from '../helpers/trove.js';
 
@@ -30,23 +35,10 @@ describe.skipIf(!enabled)('OCI clients with client authentication', () => {
   let composed: TestTrove;
   let image: Blob;
 
-  const skopeo = (...args: string[]) =>
-    runCommand('skopeo', args, {
-      timeoutMs: 120_000,
-      env: { REGISTRY_AUTH_FILE: join(work, 'auth.json') },
-    });
+  const tools = () => skopeoWith(join(work, 'auth.json'));
+  const skopeo = (...args: string[]) => tools().skopeo(...args);
   const host = (t: TestTrove) => t.url.replace('http://', '');
-  const inspect = async (ref: string, ...flags: string[]) => {
-    const r = await skopeo(
-      'inspect',
-      '--tls-verify=false',
-      ...flags,
-      '--format',
-      '{{.Digest}}',
-      `docker://${ref}`,
-    );
-    return { code: r.code, digest: r.out.trim(), err: r.err };
-  };
+  const inspect = (ref: string, ...flags: string[]) => tools().digestOf(ref, ...flags);
   const creds = (u: { user: string; password: string }) => ['--creds', `${u.user}:${u.password}`];
 
   beforeAll(async () => {

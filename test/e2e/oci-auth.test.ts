@@ -8,8 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dockerLoginCycle, dockerdForSuite } from '../helpers/engines.js';
-import { Layout, startRegistry, type Blob, type Registry } from '../helpers/oci-fixtures.js';
-import { runCommand } from '../helpers/run.js';
+import {
+  Layout,
+  skopeoWith,
+  startRegistry,
+  type Blob,
+  type Registry,
+} from '../helpers/oci-fixtures.js';
 import { requireTools } from '../helpers/tools.js';
 import { startTrove, type TestTrove } from '../helpers/trove.js';
 
@@ -24,23 +29,7 @@ describe.skipIf(!enabled)('an htpasswd registry through Trove', () => {
   let app: Blob;
   const authDir = mkdtempSync(join(tmpdir(), 'trove-skopeo-auth-'));
 
-  // An auth file of its own, so the machine's logins never mix in.
-  const skopeo = (...args: string[]) =>
-    runCommand('skopeo', args, {
-      timeoutMs: 120_000,
-      env: { REGISTRY_AUTH_FILE: join(authDir, 'auth.json') },
-    });
-  const digestOf = async (ref: string, ...flags: string[]) => {
-    const r = await skopeo(
-      'inspect',
-      '--tls-verify=false',
-      ...flags,
-      '--format',
-      '{{.Digest}}',
-      `docker://${ref}`,
-    );
-    return { code: r.code, digest: r.out.trim(), err: r.err };
-  };
+  const { skopeo, digestOf } = skopeoWith(join(authDir, 'auth.json'));
   const hostOf = (t: TestTrove) => t.url.replace('http://', '');
 
   beforeAll(async () => {

@@ -215,3 +215,24 @@ export async function startRegistry(htpasswd?: string): Promise<Registry> {
     },
   };
 }
+
+/**
+ * skopeo with an auth file of its own (so the machine's logins never mix in), and `digestOf`:
+ * `skopeo inspect` of a reference, as exit code, manifest digest and stderr.
+ */
+export function skopeoWith(authFile: string) {
+  const skopeo = (...args: string[]) =>
+    runCommand('skopeo', args, { timeoutMs: 120_000, env: { REGISTRY_AUTH_FILE: authFile } });
+  const digestOf = async (ref: string, ...flags: string[]) => {
+    const r = await skopeo(
+      'inspect',
+      '--tls-verify=false',
+      ...flags,
+      '--format',
+      '{{.Digest}}',
+      `docker://${ref}`,
+    );
+    return { code: r.code, digest: r.out.trim(), err: r.err };
+  };
+  return { skopeo, digestOf };
+}
