@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tokenHash } from '../../src/access/static-tokens.js';
-import { BOB, accessSection, instanceAccess, writeHtpasswd } from '../helpers/access-users.js';
+import * as users from '../helpers/access-users.js';
 import { CargoRegistry, crate, runCargo } from '../helpers/cargo-registry.js';
 import { startTrove, type TestTrove } from '../helpers/trove.js';
 
@@ -28,14 +28,14 @@ describe.skipIf(!enabled)('cargo with client authentication', () => {
       'prefix',
     );
     trove = await startTrove({
-      access: accessSection(writeHtpasswd(work), {
+      access: users.accessSection(users.writeHtpasswd(work), {
         tokens: [
           { name: 'alice', sha256: tokenHash(ALICE_TOKEN) },
-          { name: BOB.user, sha256: tokenHash(BOB_TOKEN) },
+          { name: users.BOB.user, sha256: tokenHash(BOB_TOKEN) },
         ],
       }),
       instances: {
-        cargo: { type: 'cargo', upstreams: [reg.url], access: instanceAccess(['secret']) },
+        cargo: { type: 'cargo', upstreams: [reg.url], access: users.instanceAccess(['secret']) },
       },
     });
   });

@@ -5,13 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  ALICE,
-  BOB,
-  accessSection,
-  instanceAccess,
-  writeHtpasswd,
-} from '../helpers/access-users.js';
+import * as users from '../helpers/access-users.js';
 import type { FakeUpstream } from '../helpers/fake-upstream.js';
 import { GO, addModule, buildGofixture, goEnv, parseDownloads } from '../helpers/go-fixtures.js';
 import { runCommand } from '../helpers/run.js';
@@ -64,14 +58,14 @@ describe.skipIf(!enabled)('go command with client authentication', () => {
     up = await serveDirectory(tree);
     trove = await startTrove({
       server: { trusted_proxies: ['127.0.0.1'] },
-      access: accessSection(writeHtpasswd(work)),
+      access: users.accessSection(users.writeHtpasswd(work)),
       instances: {
         go: {
           type: 'go',
           upstreams: up.url,
           sumdb: [],
           verify: false,
-          access: instanceAccess(['example.com/secret']),
+          access: users.instanceAccess(['example.com/secret']),
         },
       },
     });
@@ -90,19 +84,22 @@ describe.skipIf(!enabled)('go command with client authentication', () => {
     expect(anon.code).not.toBe(0);
     expect(anon.out + anon.err, anon.out + anon.err).toMatch(/401 Unauthorized/);
     const wrong = await download('example.com/pub@v1.0.0', {
-      GOPROXY: as({ user: ALICE.user, password: 'wrong' }),
+      GOPROXY: as({ user: users.ALICE.user, password: 'wrong' }),
     });
     expect(wrong.code).not.toBe(0);
     expect(wrong.out + wrong.err).toMatch(/401 Unauthorized/);
   });
 
   it('downloads with credentials in GOPROXY, and with .netrc', async () => {
-    const inUrl = await download('example.com/pub@v1.0.0', { GOPROXY: as(ALICE) });
+    const inUrl = await download('example.com/pub@v1.0.0', { GOPROXY: as(users.ALICE) });
     expect(inUrl.code, inUrl.err + inUrl.out).toBe(0);
     expect(parseDownloads(inUrl.out)[0]?.Sum).toMatch(/^h1:/);
     const netrc = join(work, 'netrc');
     // go 1.23 matches the machine against host:port.
-    writeFileSync(netrc, `machine ${host()} login ${ALICE.user} password ${ALICE.password}\n`);
+    writeFileSync(
+      netrc,
+      `machine ${host()} login ${users.ALICE.user} password ${users.ALICE.password}\n`,
+    );
     const viaNetrc = await download('example.com/secret@v1.0.0', {
       GOPROXY: front.url,
       NETRC: netrc,
@@ -111,14 +108,14 @@ describe.skipIf(!enabled)('go command with client authentication', () => {
   });
 
   it('gives a read-only user what is cached, and refuses what would need a fetch', async () => {
-    const cached = await download('example.com/pub@v1.0.0', { GOPROXY: as(BOB) });
+    const cached = await download('example.com/pub@v1.0.0', { GOPROXY: as(users.BOB) });
     expect(cached.code, cached.err + cached.out).toBe(0);
     const before = up.requests.length;
-    const uncached = await download('example.com/pub@v1.1.0', { GOPROXY: as(BOB) });
+    const uncached = await download('example.com/pub@v1.1.0', { GOPROXY: as(users.BOB) });
     expect(uncached.code).not.toBe(0);
     expect(uncached.out + uncached.err).toMatch(/403 Forbidden/);
     expect(up.requests.length).toBe(before);
-    const denied = await download('example.com/secret@v1.0.0', { GOPROXY: as(BOB) });
+    const denied = await download('example.com/secret@v1.0.0', { GOPROXY: as(users.BOB) });
     expect(denied.code).not.toBe(0);
     expect(denied.out + denied.err).toMatch(
       /403 Forbidden[\s\S]*bob may not read example.com\/secret/,

@@ -5,13 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  ALICE,
-  BOB,
-  accessSection,
-  instanceAccess,
-  writeHtpasswd,
-} from '../helpers/access-users.js';
+import * as users from '../helpers/access-users.js';
 import { MavenRepo, mavenAvailable, mavenProject, type Gav } from '../helpers/maven-repo.js';
 import { runCommand } from '../helpers/run.js';
 import { startTrove, type TestTrove } from '../helpers/trove.js';
@@ -32,9 +26,13 @@ describe.skipIf(!enabled)('mvn with client authentication', () => {
     repo = await MavenRepo.start(true);
     for (const g of [APP, OTHER, HIDDEN]) await repo.publish(g);
     trove = await startTrove({
-      access: accessSection(writeHtpasswd(work)),
+      access: users.accessSection(users.writeHtpasswd(work)),
       instances: {
-        maven: { type: 'maven', upstreams: [repo.url], access: instanceAccess(['com.secret:*']) },
+        maven: {
+          type: 'maven',
+          upstreams: [repo.url],
+          access: users.instanceAccess(['com.secret:*']),
+        },
       },
     });
   });
@@ -73,25 +71,25 @@ describe.skipIf(!enabled)('mvn with client authentication', () => {
     const anon = await build(APP);
     expect(anon.code).not.toBe(0);
     expect(anon.out).toMatch(/status code: 401|401 Unauthorized/);
-    const wrong = await build(APP, { user: ALICE.user, password: 'nope' });
+    const wrong = await build(APP, { user: users.ALICE.user, password: 'nope' });
     expect(wrong.code).not.toBe(0);
     expect(wrong.out).toMatch(/status code: 401|401 Unauthorized/);
   });
 
   it('builds with a <server> for the mirror', async () => {
     for (const dep of [APP, HIDDEN]) {
-      const r = await build(dep, ALICE);
+      const r = await build(dep, users.ALICE);
       expect(r.code, r.out.slice(-3000)).toBe(0);
     }
   });
 
   it('lets a read-only user build from what is cached, and nothing that needs a fetch', async () => {
-    const ok = await build(APP, BOB);
+    const ok = await build(APP, users.BOB);
     expect(ok.code, ok.out.slice(-3000)).toBe(0);
-    const miss = await build(OTHER, BOB);
+    const miss = await build(OTHER, users.BOB);
     expect(miss.code).not.toBe(0);
     expect(miss.out).toMatch(/status code: 403|403 Forbidden/);
-    const denied = await build(HIDDEN, BOB);
+    const denied = await build(HIDDEN, users.BOB);
     expect(denied.code).not.toBe(0);
     expect(denied.out).toMatch(/status code: 403|403 Forbidden/);
     // Nothing was asked upstream for bob's miss.

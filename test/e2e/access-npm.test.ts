@@ -6,13 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tokenHash } from '../../src/access/static-tokens.js';
-import {
-  ALICE,
-  BOB,
-  accessSection,
-  instanceAccess,
-  writeHtpasswd,
-} from '../helpers/access-users.js';
+import * as users from '../helpers/access-users.js';
 import { runCommand } from '../helpers/run.js';
 import { startTrove, type TestTrove } from '../helpers/trove.js';
 import {
@@ -74,14 +68,14 @@ describe.skipIf(!enabled)('npm, pnpm and yarn with client authentication', () =>
       { name: '@corp/secret', versions: [version('1.0.0')] },
     ]);
     trove = await startTrove({
-      access: accessSection(writeHtpasswd(work), {
-        tokens: [{ name: ALICE.user, sha256: tokenHash(ALICE_TOKEN) }],
+      access: users.accessSection(users.writeHtpasswd(work), {
+        tokens: [{ name: users.ALICE.user, sha256: tokenHash(ALICE_TOKEN) }],
       }),
       instances: {
         npm: {
           type: 'npm',
           upstreams: [`${upstream.url}/`],
-          access: instanceAccess(['@corp/*']),
+          access: users.instanceAccess(['@corp/*']),
         },
       },
     });
@@ -99,7 +93,7 @@ describe.skipIf(!enabled)('npm, pnpm and yarn with client authentication', () =>
     expect(anon.err).toMatch(/E401|401 Unauthorized/);
     const wrong = await npm(
       ['install'],
-      project([authLine({ user: ALICE.user, password: 'nope' })], { 'pub-a': '^1.0.0' }),
+      project([authLine({ user: users.ALICE.user, password: 'nope' })], { 'pub-a': '^1.0.0' }),
     );
     expect(wrong.code).not.toBe(0);
     expect(wrong.err).toMatch(/E401|401 Unauthorized/);
@@ -113,19 +107,22 @@ describe.skipIf(!enabled)('npm, pnpm and yarn with client authentication', () =>
     const r = await npm(['install'], dir);
     expect(r.code, r.err).toBe(0);
     const who = await npm(['whoami'], dir);
-    expect([who.code, who.out.trim()]).toEqual([0, ALICE.user]);
+    expect([who.code, who.out.trim()]).toEqual([0, users.ALICE.user]);
   });
 
   it('lets a read-only user (_auth) install what is cached, and nothing that needs a fetch', async () => {
-    const cached = project([authLine(BOB)], { 'pub-a': '^1.0.0' });
+    const cached = project([authLine(users.BOB)], { 'pub-a': '^1.0.0' });
     const ok = await npm(['install'], cached);
     expect(ok.code, ok.err).toBe(0);
-    expect((await npm(['whoami'], cached)).out.trim()).toBe(BOB.user);
-    const miss = await npm(['install'], project([authLine(BOB)], { 'pub-b': '^1.0.0' }));
+    expect((await npm(['whoami'], cached)).out.trim()).toBe(users.BOB.user);
+    const miss = await npm(['install'], project([authLine(users.BOB)], { 'pub-b': '^1.0.0' }));
     expect(miss.code).not.toBe(0);
     expect(miss.err).toMatch(/E403|403 Forbidden/);
     expect(await cacheState('pub-b')).toBe('MISS'); // bob's install fetched nothing
-    const denied = await npm(['install'], project([authLine(BOB)], { '@corp/secret': '^1.0.0' }));
+    const denied = await npm(
+      ['install'],
+      project([authLine(users.BOB)], { '@corp/secret': '^1.0.0' }),
+    );
     expect(denied.code).not.toBe(0);
     expect(denied.err).toMatch(/E403|403 Forbidden/);
   });
@@ -210,7 +207,7 @@ describe.skipIf(!enabled)('npm, pnpm and yarn with client authentication', () =>
     };
     const ok = await berry(project([], { 'pub-a': '^1.0.0' }), `npmAuthToken: "${ALICE_TOKEN}"`);
     expect(ok.code, ok.out + ok.err).toBe(0);
-    const bob = `npmAuthIdent: "${BOB.user}:${BOB.password}"`;
+    const bob = `npmAuthIdent: "${users.BOB.user}:${users.BOB.password}"`;
     const cached = await berry(project([], { 'pub-a': '^1.0.0' }), bob);
     expect(cached.code, cached.out + cached.err).toBe(0);
     const miss = await berry(project([], { 'pub-c': '^1.0.0' }), bob);

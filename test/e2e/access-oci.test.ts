@@ -6,13 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  ALICE,
-  BOB,
-  accessSection,
-  instanceAccess,
-  writeHtpasswd,
-} from '../helpers/access-users.js';
+import * as users from '../helpers/access-users.js';
 import { dockerLoginCycle, dockerdForSuite } from '../helpers/engines.js';
 import {
   Layout,
@@ -43,7 +37,7 @@ describe.skipIf(!enabled)('OCI clients with client authentication', () => {
 
   beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), 'trove-oci-access-'));
-    const htpasswd = writeHtpasswd(work);
+    const htpasswd = users.writeHtpasswd(work);
     const layout = new Layout();
     image = layout.image('amd64', [layout.layer('app.txt', Buffer.from('app\n'))]);
     layout.tag('v1', [{ blob: image }]);
@@ -55,15 +49,19 @@ describe.skipIf(!enabled)('OCI clients with client authentication', () => {
     ]);
     // The same users in the registry, for passthrough: alice and bob, with the same passwords.
     guarded = await startRegistry(htpasswd);
-    await guarded.push(layout, [['v1', 'team/app:v1']], `${ALICE.user}:${ALICE.password}`);
-    const access = accessSection(htpasswd);
+    await guarded.push(
+      layout,
+      [['v1', 'team/app:v1']],
+      `${users.ALICE.user}:${users.ALICE.password}`,
+    );
+    const access = users.accessSection(htpasswd);
     trove = await startTrove({
       access,
       instances: {
         oci: {
           type: 'oci',
           registries: { 'docker.io': { url: open.url } },
-          access: instanceAccess(['docker.io/secret/**']),
+          access: users.instanceAccess(['docker.io/secret/**']),
         },
       },
     });
@@ -74,7 +72,7 @@ describe.skipIf(!enabled)('OCI clients with client authentication', () => {
         oci: {
           type: 'oci',
           registries: { 'docker.io': { url: guarded.url, passthrough: true } },
-          access: { rules: [{ who: [ALICE.user, 'carol'], allow: ['read', 'fetch'] }] },
+          access: { rules: [{ who: [users.ALICE.user, 'carol'], allow: ['read', 'fetch'] }] },
         },
       },
     });
@@ -96,7 +94,7 @@ describe.skipIf(!enabled)('OCI clients with client authentication', () => {
       'login',
       '--tls-verify=false',
       '-u',
-      ALICE.user,
+      users.ALICE.user,
       '-p',
       'nope',
       host(trove),
@@ -109,9 +107,9 @@ describe.skipIf(!enabled)('OCI clients with client authentication', () => {
       'login',
       '--tls-verify=false',
       '-u',
-      ALICE.user,
+      users.ALICE.user,
       '-p',
-      ALICE.password,
+      users.ALICE.password,
       host(trove),
     );
     expect(login.code, login.err).toBe(0);
@@ -124,22 +122,22 @@ describe.skipIf(!enabled)('OCI clients with client authentication', () => {
   });
 
   it('lets a read-only user pull what is cached, and nothing that needs a fetch', async () => {
-    const ok = await inspect(`${host(trove)}/team/app:v1`, ...creds(BOB));
+    const ok = await inspect(`${host(trove)}/team/app:v1`, ...creds(users.BOB));
     expect(ok.code, ok.err).toBe(0);
-    const miss = await inspect(`${host(trove)}/team/other:v1`, ...creds(BOB));
+    const miss = await inspect(`${host(trove)}/team/other:v1`, ...creds(users.BOB));
     expect(miss.code).not.toBe(0);
     expect(miss.err).toMatch(/denied|may read only what is cached/i);
-    const denied = await inspect(`${host(trove)}/secret/x:v1`, ...creds(BOB));
+    const denied = await inspect(`${host(trove)}/secret/x:v1`, ...creds(users.BOB));
     expect(denied.code).not.toBe(0);
     expect(denied.err).toMatch(/denied: bob may not read docker.io\/secret\/x/);
   });
 
   it("passthrough composes: Trove's rules and the registry's must both let the client in", async () => {
-    const alice = await inspect(`${host(composed)}/team/app:v1`, ...creds(ALICE));
+    const alice = await inspect(`${host(composed)}/team/app:v1`, ...creds(users.ALICE));
     expect(alice.code, alice.err).toBe(0);
     expect(alice.digest).toBe(image.digest);
     // bob is a registry user, but Trove's rules give him nothing here.
-    const bob = await inspect(`${host(composed)}/team/app:v1`, ...creds(BOB));
+    const bob = await inspect(`${host(composed)}/team/app:v1`, ...creds(users.BOB));
     expect(bob.code).not.toBe(0);
     const anon = await inspect(`${host(composed)}/team/app:v1`, '--no-creds');
     expect(anon.code).not.toBe(0);
@@ -154,7 +152,7 @@ describe.skipIf(!enabled)('OCI clients with client authentication', () => {
 
     it('docker login to Trove, pull; logged out, refused', async () => {
       const ref = `${host(trove)}/team/app:v1`;
-      const digests = await dockerLoginCycle(d(), host(trove), ALICE, ref);
+      const digests = await dockerLoginCycle(d(), host(trove), users.ALICE, ref);
       expect(digests).toEqual([`${host(trove)}/team/app@${image.digest}`]);
     });
   });

@@ -5,13 +5,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  ALICE,
-  BOB,
-  accessSection,
-  instanceAccess,
-  writeHtpasswd,
-} from '../helpers/access-users.js';
+import * as users from '../helpers/access-users.js';
 import { wheel } from '../helpers/pypi-dists.js';
 import { PypiIndex } from '../helpers/pypi-index.js';
 import { runCommand } from '../helpers/run.js';
@@ -66,13 +60,13 @@ describe.skipIf(!enabled)('pip with client authentication', () => {
       await wheel('secret', '1.0'),
     ]);
     trove = await startTrove({
-      access: accessSection(writeHtpasswd(work)),
+      access: users.accessSection(users.writeHtpasswd(work)),
       instances: {
         pypi: {
           type: 'pypi',
           upstreams: [index.url],
           file_hosts: [index.files.url],
-          access: instanceAccess(['secret']),
+          access: users.instanceAccess(['secret']),
         },
       },
     });
@@ -87,19 +81,19 @@ describe.skipIf(!enabled)('pip with client authentication', () => {
     const anon = await pip('pub-a', simple());
     expect(anon.code).not.toBe(0);
     expect(anon.out + anon.err, anon.out + anon.err).toMatch(/401 Client Error/);
-    const wrong = await pip('pub-a', simple({ user: ALICE.user, password: 'nope' }));
+    const wrong = await pip('pub-a', simple({ user: users.ALICE.user, password: 'nope' }));
     expect(wrong.code).not.toBe(0);
     expect(wrong.out + wrong.err).toMatch(/401 Client Error/);
   });
 
   it('installs with credentials in the index URL, and from .netrc', async () => {
-    const r = await pip('pub-a', simple(ALICE));
+    const r = await pip('pub-a', simple(users.ALICE));
     expect(r.code, r.out + r.err).toBe(0);
     const home = join(work, 'netrc-home');
     mkdirSync(home, { recursive: true });
     writeFileSync(
       join(home, '.netrc'),
-      `machine 127.0.0.1 login ${ALICE.user} password ${ALICE.password}\n`,
+      `machine 127.0.0.1 login ${users.ALICE.user} password ${users.ALICE.password}\n`,
       { mode: 0o600 },
     );
     const viaNetrc = await pip('secret', simple(), home);
@@ -107,18 +101,18 @@ describe.skipIf(!enabled)('pip with client authentication', () => {
   });
 
   it('lets a read-only user install what is cached, and nothing that needs a fetch', async () => {
-    const ok = await pip('pub-a', simple(BOB));
+    const ok = await pip('pub-a', simple(users.BOB));
     expect(ok.code, ok.out + ok.err).toBe(0);
-    const miss = await pip('pub-b', simple(BOB));
+    const miss = await pip('pub-b', simple(users.BOB));
     expect(miss.code).not.toBe(0);
     expect(miss.out + miss.err, miss.out + miss.err).toMatch(/403 Client Error/);
-    const denied = await pip('secret', simple(BOB));
+    const denied = await pip('secret', simple(users.BOB));
     expect(denied.code).not.toBe(0);
     expect(denied.out + denied.err).toMatch(/403 Client Error/);
     // Nothing was fetched for bob: pub-b is still not cached.
     const page = await fetch(`${trove.url}/pypi/simple/pub-b/`, {
       headers: {
-        authorization: `Basic ${Buffer.from(`${ALICE.user}:${ALICE.password}`).toString('base64')}`,
+        authorization: `Basic ${Buffer.from(`${users.ALICE.user}:${users.ALICE.password}`).toString('base64')}`,
       },
     });
     expect(page.headers.get('x-cache')).not.toBe('HIT');

@@ -6,13 +6,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  ALICE,
-  BOB,
-  accessSection,
-  instanceAccess,
-  writeHtpasswd,
-} from '../helpers/access-users.js';
+import * as users from '../helpers/access-users.js';
 import { AptRepo, aptArgs } from '../helpers/apt-repo.js';
 import { PacmanRepo, pacmanArgs } from '../helpers/pacman-repo.js';
 import { endRepoTest } from '../helpers/repo-e2e.js';
@@ -28,9 +22,14 @@ const DENIED = ['**/trove-secret*'];
 async function guardedTrove(name: string, type: string, url: string, work: string) {
   return startTrove(
     {
-      access: accessSection(writeHtpasswd(work)),
+      access: users.accessSection(users.writeHtpasswd(work)),
       instances: {
-        [name]: { type, upstreams: [url], refresh_interval: '1h', access: instanceAccess(DENIED) },
+        [name]: {
+          type,
+          upstreams: [url],
+          refresh_interval: '1h',
+          access: users.instanceAccess(DENIED),
+        },
       },
     },
     { keepDir: true },
@@ -79,14 +78,14 @@ describe.skipIf(!requireTools('apt-get', 'apt-ftparchive', 'gpg', 'dpkg-deb', 'x
     };
 
     it('refuses an anonymous client and a wrong password with 401', async () => {
-      for (const apt of [client(), client({ user: ALICE.user, password: 'nope' })]) {
+      for (const apt of [client(), client({ user: users.ALICE.user, password: 'nope' })]) {
         const r = await apt('update');
         expect(r.out + r.err).toMatch(/401\s+Unauthorized/);
       }
     });
 
     it('updates and downloads with auth.conf credentials', async () => {
-      const apt = client(ALICE);
+      const apt = client(users.ALICE);
       const up = await apt('update');
       expect(up.code, up.err).toBe(0);
       expect(up.err).not.toMatch(/^(W|E):/m);
@@ -95,7 +94,7 @@ describe.skipIf(!requireTools('apt-get', 'apt-ftparchive', 'gpg', 'dpkg-deb', 'x
     });
 
     it('lets a read-only user update and download what is cached, and nothing else', async () => {
-      const apt = client(BOB);
+      const apt = client(users.BOB);
       const up = await apt('update');
       expect(up.code, up.err).toBe(0);
       expect((await apt('download', 'trove-hello')).code).toBe(0);
@@ -143,7 +142,7 @@ describe.skipIf(!requireTools('dnf', 'rpmbuild', 'createrepo_c'))(
     };
 
     it('refuses an anonymous client and a wrong password with 401', async () => {
-      for (const dnf of [client(), client({ user: ALICE.user, password: 'nope' })]) {
+      for (const dnf of [client(), client({ user: users.ALICE.user, password: 'nope' })]) {
         const r = await dnf('install', 'trove-hello');
         expect(r.code).not.toBe(0);
         expect(r.out + r.err).toMatch(/401/);
@@ -151,14 +150,14 @@ describe.skipIf(!requireTools('dnf', 'rpmbuild', 'createrepo_c'))(
     });
 
     it('installs with the repository username and password', async () => {
-      const r = await client(ALICE)('install', 'trove-hello', 'trove-secret');
+      const r = await client(users.ALICE)('install', 'trove-hello', 'trove-secret');
       expect(r.code, r.err).toBe(0);
     });
 
     it('lets a read-only user install what is cached, and nothing else', async () => {
-      expect((await client(BOB)('install', 'trove-hello')).code).toBe(0);
+      expect((await client(users.BOB)('install', 'trove-hello')).code).toBe(0);
       for (const pkg of ['trove-world', 'trove-secret']) {
-        const r = await client(BOB)('install', pkg);
+        const r = await client(users.BOB)('install', pkg);
         expect(r.code, pkg).not.toBe(0);
         expect(r.out + r.err).toMatch(/403/);
       }
@@ -198,7 +197,7 @@ describe.skipIf(!requireTools('pacman', 'repo-add', 'bsdtar', 'zstd'))(
     };
 
     it('refuses an anonymous client and a wrong password with 401', async () => {
-      for (const pacman of [client(), client({ user: ALICE.user, password: 'nope' })]) {
+      for (const pacman of [client(), client({ user: users.ALICE.user, password: 'nope' })]) {
         const r = await pacman('-Sy', 'trove-hello');
         expect(r.code).not.toBe(0);
         expect(r.out + r.err).toMatch(/401/);
@@ -206,15 +205,15 @@ describe.skipIf(!requireTools('pacman', 'repo-add', 'bsdtar', 'zstd'))(
     });
 
     it('syncs and installs with credentials in the server URL', async () => {
-      const r = await client(ALICE)('-Sy', 'trove-hello', 'trove-secret');
+      const r = await client(users.ALICE)('-Sy', 'trove-hello', 'trove-secret');
       expect(r.code, r.err + r.out).toBe(0);
     });
 
     it('lets a read-only user install what is cached, and nothing else', async () => {
-      const ok = await client(BOB)('-Sy', 'trove-hello');
+      const ok = await client(users.BOB)('-Sy', 'trove-hello');
       expect(ok.code, ok.err + ok.out).toBe(0);
       for (const pkg of ['trove-world', 'trove-secret']) {
-        const r = await client(BOB)('-Sy', pkg);
+        const r = await client(users.BOB)('-Sy', pkg);
         expect(r.code, pkg).not.toBe(0);
         expect(r.out + r.err).toMatch(/403/);
       }
