@@ -9,6 +9,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { tokenHash } from '../../src/access/static-tokens.js';
 import { FakeUpstream, until } from '../helpers/fake-upstream.js';
 import { JwtIssuer } from '../helpers/jwt-issuer.js';
+import { runCommand } from '../helpers/run.js';
 import { capturingLogger, startTrove, type TestTrove } from '../helpers/trove.js';
 
 const basic = (user: string, pw: string): string =>
@@ -139,6 +140,18 @@ describe('access control on a file instance', () => {
     const res = await get('secret/s.txt', bob);
     expect(res.status).toBe(403);
     expect(res.headers.get('x-trove-error')).toBe('TROVE_ERR_FORBIDDEN');
+  });
+
+  it('works with curl: -u for a user, anyone else gets the Basic challenge', async () => {
+    const curl = (...args: string[]) =>
+      runCommand('curl', ['-sS', '-H', `X-Forwarded-For: 198.51.100.${source}`, ...args], {
+        timeoutMs: 30_000,
+      });
+    const ok = await curl('-f', '-u', 'alice:alice-pw', `${trove.url}/files/public/a.txt`);
+    expect([ok.code, ok.out]).toEqual([0, 'body of public/a.txt\n']);
+    const anon = await curl('-o', '/dev/null', '-D', '-', `${trove.url}/files/public/a.txt`);
+    expect(anon.out).toMatch(/^HTTP\/1\.1 401/);
+    expect(anon.out).toMatch(/^www-authenticate: Basic realm="Trove"/im);
   });
 
   it('takes static tokens as Bearer, as a bare token and as a Basic password', async () => {

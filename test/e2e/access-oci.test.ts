@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as users from '../helpers/access-users.js';
-import { dockerLoginCycle, dockerdForSuite } from '../helpers/engines.js';
+import { dockerLoginCycle, dockerdForSuite, podman } from '../helpers/engines.js';
 import {
   Layout,
   skopeoWith,
@@ -20,6 +20,7 @@ import { startTrove, type TestTrove } from '../helpers/trove.js';
 
 const enabled = requireTools('skopeo', '/usr/bin/docker-registry');
 const withDocker = enabled && requireTools('/usr/sbin/dockerd', '/usr/bin/docker');
+const withPodman = enabled && requireTools('podman');
 
 describe.skipIf(!enabled)('OCI clients with client authentication', () => {
   let work: string;
@@ -146,6 +147,32 @@ describe.skipIf(!enabled)('OCI clients with client authentication', () => {
     expect(carol.code).not.toBe(0);
     expect(carol.err).toMatch(/unauthorized: the registry did not accept these credentials/);
   });
+
+  it.skipIf(!withPodman)(
+    'podman logs in to Trove and pulls; a read-only user pulls what is cached',
+    async () => {
+      const p = podman();
+      try {
+        const h = host(trove);
+        const login = (u: { user: string; password: string }) =>
+          p.run('login', '--tls-verify=false', '-u', u.user, '-p', u.password, h);
+        expect((await login({ user: users.ALICE.user, password: 'nope' })).code).not.toBe(0);
+        const ok = await login(users.ALICE);
+        expect(ok.code, ok.err).toBe(0);
+        const pulled = await p.run('pull', '--tls-verify=false', `${h}/team/app:v1`);
+        expect(pulled.code, pulled.err).toBe(0);
+        expect((await p.run('logout', h)).code).toBe(0);
+        expect((await login(users.BOB)).code).toBe(0);
+        const again = await p.run('pull', '--tls-verify=false', `${h}/team/app:v1`);
+        expect(again.code, again.err).toBe(0);
+        const denied = await p.run('pull', '--tls-verify=false', `${h}/secret/x:v1`);
+        expect(denied.code).not.toBe(0);
+        expect(denied.err).toMatch(/denied|403/i);
+      } finally {
+        p.remove();
+      }
+    },
+  );
 
   describe.skipIf(!withDocker)('docker login and pull', () => {
     const d = dockerdForSuite();
