@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as users from '../helpers/access-users.js';
-import { dockerLoginCycle, dockerdForSuite, podman } from '../helpers/engines.js';
+import { dockerLoginCycle, dockerdForSuite, podman, startContainerd } from '../helpers/engines.js';
 import {
   Layout,
   skopeoWith,
@@ -21,6 +21,7 @@ import { startTrove, type TestTrove } from '../helpers/trove.js';
 const enabled = requireTools('skopeo', '/usr/bin/docker-registry');
 const withDocker = enabled && requireTools('/usr/sbin/dockerd', '/usr/bin/docker');
 const withPodman = enabled && requireTools('podman');
+const withContainerd = enabled && requireTools('/usr/bin/containerd', 'ctr');
 
 describe.skipIf(!enabled)('OCI clients with client authentication', () => {
   let work: string;
@@ -170,6 +171,38 @@ describe.skipIf(!enabled)('OCI clients with client authentication', () => {
         expect(denied.err).toMatch(/denied|403/i);
       } finally {
         p.remove();
+      }
+    },
+  );
+
+  it.skipIf(!withContainerd)(
+    'containerd (ctr --user) pulls with a Trove user, and not without',
+    async () => {
+      const c = await startContainerd();
+      try {
+        const h = host(trove);
+        const pull = (ref: string, ...user: string[]) =>
+          c.ctr('images', 'pull', '--plain-http', ...user, `${h}/${ref}`);
+        const anon = await pull('team/app:v1');
+        expect(anon.code).not.toBe(0);
+        expect(anon.err).toMatch(/401|unauthorized/i);
+        const ok = await pull(
+          'team/app:v1',
+          '--user',
+          `${users.ALICE.user}:${users.ALICE.password}`,
+        );
+        expect(ok.code, ok.err).toBe(0);
+        const bob = await pull('team/app:v1', '--user', `${users.BOB.user}:${users.BOB.password}`);
+        expect(bob.code, bob.err).toBe(0);
+        const denied = await pull(
+          'secret/x:v1',
+          '--user',
+          `${users.BOB.user}:${users.BOB.password}`,
+        );
+        expect(denied.code).not.toBe(0);
+        expect(denied.err).toMatch(/403|denied/i);
+      } finally {
+        await c.stop();
       }
     },
   );
