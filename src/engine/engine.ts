@@ -6,7 +6,6 @@ import { TroveError, toTroveError } from '../errors.js';
 import type { CacheIndex, IndexEntry } from '../index/cache-index.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { BlobStore } from '../storage/blob-store.js';
-import type { Origin } from '../upstream/upstream-pool.js';
 import { AccessBatcher } from './access-batcher.js';
 import { Evictor } from './evictor.js';
 import { redirectHit, type RedirectPolicy } from './redirect-hit.js';
@@ -21,19 +20,11 @@ import { SpaceReserver } from './space-reserver.js';
 import { VerifiedBlobs, type VerifyHits } from './verified-blobs.js';
 import { adoptTwin } from './twins.js';
 import { fetchDeniedError, fetchForbidden } from './fetch-guard.js';
-import type { CacheResult, Resource, ServeOutcome } from './types.js';
+import { isOffline, type Scope } from './scope.js';
+import type { CacheResult, Loaded, Opened, Resource, ServeOutcome } from './types.js';
 
-/** What the engine needs to know about the instance a request belongs to. */
-export interface Scope {
-  instance: string;
-  ecosystem: string;
-  upstream: Origin;
-  offline: boolean;
-  /** Status for a miss while offline (Go wants 404 so `,direct` takes over; most want 504). */
-  offlineMissStatus: number;
-  /** Writes an error in the ecosystem's protocol format. */
-  sendError(res: ServerResponse, err: TroveError): void;
-}
+export type { Scope } from './scope.js';
+export type { Loaded, Opened } from './types.js';
 
 /**
  * Bodies up to this size are held until complete when a failure could still be answered
@@ -48,26 +39,6 @@ type Lookup =
   | { kind: 'offline'; error: TroveError }
   | { kind: 'hit'; entry: IndexEntry; result: CacheResult }
   | { kind: 'fill'; fill: FillView; stale: IndexEntry | undefined };
-
-export type Loaded =
-  | { kind: 'body'; body: Buffer; result: CacheResult; headers: Record<string, string> }
-  | { kind: 'negative'; status: number; reason?: string | undefined };
-
-/** A cached body opened for reading in pieces (a source too big to load whole). */
-export type Opened =
-  | {
-      kind: 'body';
-      /** sha256 hex of the stored body; readers check it as they go. */
-      digest: string;
-      size: number;
-      headers: Record<string, string>;
-      result: CacheResult;
-      read(position: number, length: number): Promise<Buffer>;
-      close(): Promise<void>;
-      /** The reader found the body does not match its digest: drop it, so it is refetched. */
-      damaged(): Promise<void>;
-    }
-  | { kind: 'negative'; status: number; reason?: string | undefined };
 
 export interface EngineDeps {
   blobs: BlobStore;
@@ -87,15 +58,6 @@ export interface EngineDeps {
   /** Who fills a key when several processes share the cache (default: this one, always). */
   leases?: FillLeases;
   now?: () => number;
-}
-
-/** Whether a resource is served from the cache alone (a derived one is made from it). */
-function isOffline(resource: Resource, scope: Scope): boolean {
-  return (
-    (scope.offline && resource.derived !== true) ||
-    resource.cacheOnly === true ||
-    (fetchForbidden() && resource.derived !== true)
-  );
 }
 
 export class Engine {

@@ -118,3 +118,24 @@ export interface ServeOutcome {
   /** Body bytes the engine wrote (or meant to write) to the client. */
   bytes: number;
 }
+
+/** A small resource's whole body through the cache (Engine.load). */
+export type Loaded =
+  | { kind: 'body'; body: Buffer; result: CacheResult; headers: Record<string, string> }
+  | { kind: 'negative'; status: number; reason?: string | undefined };
+
+/** A cached body opened for reading in pieces (a source too big to load whole). */
+export type Opened =
+  | {
+      kind: 'body';
+      /** sha256 hex of the stored body; readers check it as they go. */
+      digest: string;
+      size: number;
+      headers: Record<string, string>;
+      result: CacheResult;
+      read(position: number, length: number): Promise<Buffer>;
+      close(): Promise<void>;
+      /** The reader found the body does not match its digest: drop it, so it is refetched. */
+      damaged(): Promise<void>;
+    }
+  | { kind: 'negative'; status: number; reason?: string | undefined };
