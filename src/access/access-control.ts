@@ -19,7 +19,6 @@ export class AccessControl {
   readonly #audit: Logger;
 
   readonly #metrics: GateDeps['metrics'];
-  readonly #anonymousDenied = new Map<string, boolean>();
 
   constructor(cfg: AccessConfig, sessionKey: Buffer, log: Logger, metrics?: GateDeps['metrics']) {
     this.#cfg = cfg;
@@ -48,7 +47,11 @@ export class AccessControl {
     own: InstanceAccess | undefined,
     match: NameMatcher,
   ): InstanceGate {
-    const rules = this.#rules(own, match);
+    const rules = new Rules(
+      [...(own?.rules ?? []), ...this.#cfg.rules],
+      own?.anonymous ?? this.#cfg.anonymous,
+      match,
+    );
     return new InstanceGate({
       instance,
       rules,
@@ -57,24 +60,6 @@ export class AccessControl {
       audit: this.#audit,
       metrics: this.#metrics,
     });
-  }
-
-  /** Whether anonymous clients may read nothing at all on an instance. */
-  anonymousDenied(instance: string, own: InstanceAccess | undefined): boolean {
-    let denied = this.#anonymousDenied.get(instance);
-    if (denied === undefined) {
-      denied = !this.#rules(own, globMatcher).decide(null, { instance: true }, 'read').allowed;
-      this.#anonymousDenied.set(instance, denied);
-    }
-    return denied;
-  }
-
-  #rules(own: InstanceAccess | undefined, match: NameMatcher): Rules {
-    return new Rules(
-      [...(own?.rules ?? []), ...this.#cfg.rules],
-      own?.anonymous ?? this.#cfg.anonymous,
-      match,
-    );
   }
 
   /** Whether credentials name a subject listed in `access.metrics`. */

@@ -35,9 +35,12 @@ export interface GateRequest {
 
 export class InstanceGate {
   readonly #d: GateDeps;
+  /** Whether anonymous clients may read nothing here (cargo's `auth-required`). */
+  readonly anonymousDenied: boolean;
 
   constructor(deps: GateDeps) {
     this.#d = deps;
+    this.anonymousDenied = !deps.rules.decide(null, { instance: true }, 'read').allowed;
   }
 
   async check(req: GateRequest): Promise<GateResult> {

@@ -22,6 +22,7 @@ import { ecosystemMount, instanceScope } from './ecosystem-mount.js';
 import { buildPool } from './upstreams.js';
 import type { Peers } from './peers.js';
 import type { AccessControl } from '../access/access-control.js';
+import type { InstanceGate } from '../access/instance-gate.js';
 import { globMatcher } from '../access/rules.js';
 
 export interface Mounts {
@@ -51,7 +52,7 @@ export function mountInstances(config: Config, registry: EcosystemRegistry, s: S
   for (const [name, raw] of Object.entries(config.instances)) {
     const cfg = raw as unknown as InstanceCommon;
     const type = registry.get(cfg.type);
-    const mounted: { scope?: Scope } = {};
+    const mounted: { scope?: Scope; gate?: InstanceGate | undefined } = {};
     const scopeOf = (): Scope => {
       if (!mounted.scope) throw new Error(`instance ${name} loaded before it was mounted`);
       return mounted.scope;
@@ -62,8 +63,9 @@ export function mountInstances(config: Config, registry: EcosystemRegistry, s: S
       origin: (targets) => new UpstreamPool(targets, agent, maxRedirects),
       upstream: (entries) => buildPool(entries, agent, maxRedirects),
       offline: cfg.offline ?? config.offline,
+      // Read when the instance answers its first request, after the gate below is made.
       get authRequired() {
-        return s.access?.anonymousDenied(name, cfg.access) ?? false;
+        return mounted.gate?.anonymousDenied ?? false;
       },
       records: (ns) => {
         const full = recordNamespace(name, ns);
@@ -86,6 +88,7 @@ export function mountInstances(config: Config, registry: EcosystemRegistry, s: S
     };
     const instance = type.create(name, cfg, ctx);
     const gate = s.access?.instanceGate(name, cfg.access, instance.matchNames ?? globMatcher);
+    mounted.gate = gate;
     out.instances.set(name, instance);
     const pool =
       instance.upstream ?? buildPool(cfg.upstreams as UpstreamEntry[], agent, maxRedirects);

@@ -19,6 +19,14 @@ function first(v: string | string[] | undefined): string | undefined {
   return s?.split(',')[0]?.trim() || undefined;
 }
 
+const bare = (addr: string): string => addr.replace(/^::ffff:/, '');
+
+function isTrusted(trusted: BlockList | null, addr: string): boolean {
+  return (
+    trusted !== null && isIP(addr) !== 0 && trusted.check(addr, isIP(addr) === 6 ? 'ipv6' : 'ipv4')
+  );
+}
+
 export function requestOrigin(
   req: IncomingMessage,
   publicUrl: string | undefined,
@@ -27,8 +35,7 @@ export function requestOrigin(
   if (publicUrl) return publicUrl.replace(/\/+$/, '');
   let proto = 'http';
   let host = req.headers.host ?? 'localhost';
-  const peer = (req.socket.remoteAddress ?? '').replace(/^::ffff:/, '');
-  if (trusted && peer && trusted.check(peer, isIP(peer) === 6 ? 'ipv6' : 'ipv4')) {
+  if (isTrusted(trusted, bare(req.socket.remoteAddress ?? ''))) {
     const fp = first(req.headers['x-forwarded-proto']);
     const fh = first(req.headers['x-forwarded-host']);
     if (fp === 'http' || fp === 'https') proto = fp;
@@ -42,16 +49,14 @@ export function requestOrigin(
  * X-Forwarded-For that is not one (proxies append, so the far end is the client's own claim).
  */
 export function clientAddress(req: IncomingMessage, trusted: BlockList | null): string {
-  const peer = (req.socket.remoteAddress ?? '').replace(/^::ffff:/, '');
-  const isTrusted = (a: string): boolean =>
-    trusted !== null && isIP(a) !== 0 && trusted.check(a, isIP(a) === 6 ? 'ipv6' : 'ipv4');
-  if (!peer || !isTrusted(peer)) return peer;
+  const peer = bare(req.socket.remoteAddress ?? '');
+  if (!isTrusted(trusted, peer)) return peer;
   const raw = req.headers['x-forwarded-for'];
   const hops = (Array.isArray(raw) ? raw.join(',') : (raw ?? ''))
     .split(',')
-    .map((h) => h.trim().replace(/^::ffff:/, ''))
+    .map((h) => bare(h.trim()))
     .filter((h) => isIP(h) !== 0);
   for (let i = hops.length - 1; i >= 0; i--)
-    if (!isTrusted(hops[i] as string)) return hops[i] as string;
+    if (!isTrusted(trusted, hops[i] as string)) return hops[i] as string;
   return hops[0] ?? peer;
 }

@@ -4,7 +4,7 @@
 // against the index's cksum before they are kept.
 import { createHash } from 'node:crypto';
 import { TroveError, toTroveError } from '../../errors.js';
-import type { AccessTarget } from '../../access/rules.js';
+import { accessTargetOf } from '../common/access-target.js';
 import type {
   Decision,
   EcosystemInstance,
@@ -74,14 +74,10 @@ function createCargoInstance(
     type: 'cargo',
     offlineMissStatus: 504,
     upstream: resources.origin,
-    accessTarget(req): AccessTarget {
-      try {
-        const r = classify(req.segments, req.method);
-        return r.kind === 'config' ? { instance: true } : { name: r.crate.toLowerCase() };
-      } catch {
-        return { instance: true }; // answered 404/405, naming nothing
-      }
-    },
+    accessTarget: accessTargetOf(
+      (req) => classify(req.segments, req.method),
+      (r) => (r.kind === 'config' ? { instance: true } : { name: r.crate.toLowerCase() }),
+    ),
     async handle(req) {
       try {
         const r = classify(req.segments, req.method);

@@ -38,10 +38,10 @@ function parseConfig(text: string): Record<string, unknown> {
   return o;
 }
 
-/** The registry's config.json with `dl` pointing at Trove (cargo appends /{crate}/{version}/download). */
 /**
- * config.json with downloads through Trove, and `auth-required` when Trove itself asks clients
- * for a token (RFC 3139: cargo then sends its token on every request to this registry).
+ * The registry's config.json with `dl` pointing at Trove (cargo appends /{crate}/{version}/download),
+ * and `auth-required` when Trove itself asks clients for a token (RFC 3139: cargo then sends its
+ * token on every request to this registry).
  */
 function clientConfig(base: string, auth: boolean): (emit: (b: Buffer) => void) => Transform {
   return (emit) => {

@@ -13,7 +13,7 @@ import type {
 import { retryableStatus, textError } from '../common/responses.js';
 import { mavenSchema, type MavenConfig } from './maven-config.js';
 import { classify, coordinates, type MavenRequest } from './maven-request.js';
-import type { AccessTarget } from '../../access/rules.js';
+import { accessTargetOf } from '../common/access-target.js';
 import { MavenResources } from './maven-resources.js';
 
 function mavenError(err: TroveError): SyntheticResponse {
@@ -44,14 +44,10 @@ function createMavenInstance(
     type: 'maven',
     offlineMissStatus: 504,
     upstream: resources.origin,
-    accessTarget(req): AccessTarget {
-      try {
-        const name = coordinates(classify(req.segments, req.method));
-        return name === null ? { instance: true } : { name };
-      } catch {
-        return { instance: true }; // answered 404/405, naming nothing
-      }
-    },
+    accessTarget: accessTargetOf(
+      (req) => coordinates(classify(req.segments, req.method)),
+      (name) => (name === null ? { instance: true } : { name }),
+    ),
     async handle(req) {
       try {
         return await decide(classify(req.segments, req.method), resources);

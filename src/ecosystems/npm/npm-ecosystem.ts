@@ -4,7 +4,7 @@
 // ping, keys) relayed upstream uncached.
 import type { IncomingHttpHeaders } from 'node:http';
 import { TroveError, toTroveError } from '../../errors.js';
-import type { AccessTarget } from '../../access/rules.js';
+import { accessTargetOf } from '../common/access-target.js';
 import type {
   Decision,
   EcosystemInstance,
@@ -93,14 +93,10 @@ function createNpmInstance(name: string, cfg: NpmConfig, ctx: InstanceContext): 
     offlineMissStatus: 504,
     encodedSlashes: true,
     upstream: resources.default.origin,
-    accessTarget(req): AccessTarget {
-      try {
-        const r = classify(req.segments, req.method, req.query);
-        return r.name ? { name: r.name.full } : { instance: true };
-      } catch {
-        return { instance: true }; // answered 404/405, naming nothing
-      }
-    },
+    accessTarget: accessTargetOf(
+      (req) => classify(req.segments, req.method, req.query),
+      (r) => (r.name ? { name: r.name.full } : { instance: true }),
+    ),
     handle(req) {
       try {
         const r = classify(req.segments, req.method, req.query);

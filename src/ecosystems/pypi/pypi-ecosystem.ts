@@ -5,6 +5,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { TroveError, toTroveError } from '../../errors.js';
 import type { AccessTarget } from '../../access/rules.js';
+import { accessTargetOf } from '../common/access-target.js';
 import type {
   Decision,
   EcosystemInstance,
@@ -101,15 +102,15 @@ function createPypiInstance(
     type: 'pypi',
     offlineMissStatus: 504,
     upstream: resources.defaultOrigin,
-    accessTarget(req): AccessTarget {
-      try {
-        const r = classify(req.segments, req.method);
-        if (r.kind === 'root') return { listing: true };
-        return 'project' in r ? { name: r.project } : { instance: true };
-      } catch {
-        return { instance: true }; // answered 404/405, naming nothing
-      }
-    },
+    accessTarget: accessTargetOf(
+      (req) => classify(req.segments, req.method),
+      (r): AccessTarget =>
+        r.kind === 'root'
+          ? { listing: true }
+          : 'project' in r
+            ? { name: r.project }
+            : { instance: true },
+    ),
     handle(req) {
       try {
         return decide(classify(req.segments, req.method), resources, cfg, req);
