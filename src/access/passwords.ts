@@ -1,10 +1,11 @@
 // Users with passwords: an htpasswd file (read again when it changes) and users in config.
 // bcrypt runs on libuv's thread pool, so checks never block the event loop.
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { readFileSync, unwatchFile, watchFile } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { verify } from '@node-rs/bcrypt';
 import type { Logger } from 'pino';
 import type { AccessConfig } from './config.js';
+import { pollFiles } from '../util/poll-files.js';
 import { parseHtpasswd } from './htpasswd.js';
 
 type Check = { kind: 'bcrypt'; hash: string } | { kind: 'plain'; sha256: Buffer };
@@ -19,6 +20,7 @@ export class PasswordBook {
   #file = new Map<string, string>();
   readonly #path: string | undefined;
   readonly #log: Logger;
+  readonly #unwatch: () => void = () => {};
   /** Called after the htpasswd file was read again (verified-credential caches drop). */
   onReload: () => void = () => {};
 
@@ -35,8 +37,7 @@ export class PasswordBook {
     this.#path = cfg.htpasswd;
     if (this.#path) {
       this.#read();
-      // Polled, not fs.watch: editors and `htpasswd` replace the file, which fs.watch loses.
-      watchFile(this.#path, { interval: 1000, persistent: false }, () => {
+      this.#unwatch = pollFiles([this.#path], () => {
         this.#read();
         this.onReload();
       });
@@ -61,7 +62,7 @@ export class PasswordBook {
   }
 
   close(): void {
-    if (this.#path) unwatchFile(this.#path);
+    this.#unwatch();
   }
 
   #read(): void {

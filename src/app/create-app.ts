@@ -2,7 +2,6 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import { Engine } from '../engine/engine.js';
@@ -17,6 +16,7 @@ import type { BlobStore } from '../storage/blob-store.js';
 import { Metrics } from '../observability/metrics.js';
 import { stdoutLogger, type StdoutLogger } from '../observability/stdout-logger.js';
 import { closeGracefully, httpServer, listen, type Listener } from '../server/listeners.js';
+import { clientServers } from './client-listeners.js';
 import { primaryMounts } from '../server/mount.js';
 import { trustList } from '../server/public-url.js';
 import { createRequestHandler } from '../server/request-handler.js';
@@ -39,7 +39,7 @@ export interface App {
   log: Logger;
   engine: Engine;
   listeners: Listener[];
-  /** http://host:port of the main listener. */
+  /** http(s)://host:port of the main listener. */
   url: string;
   close(): Promise<boolean>;
 }
@@ -51,10 +51,11 @@ export interface AppSeams {
 }
 
 /** The main listener's URL as logged and given in client set-up lines. */
-function shownUrl(addr: AddressInfo): string {
+function shownUrl(listener: Listener): string {
+  const addr = listener.address();
   const any = addr.address === '0.0.0.0' || addr.address === '::';
   const host = any ? '127.0.0.1' : addr.address;
-  return `http://${host.includes(':') ? `[${host}]` : host}:${addr.port}`;
+  return `${listener.scheme}://${host.includes(':') ? `[${host}]` : host}:${addr.port}`;
 }
 
 export async function startApp(
@@ -194,15 +195,19 @@ export async function startApp(
     metricsAccess: access ? access.metricsCheck() : null,
   };
   // The main listener, then one per instance with `bind` (the order listenAddresses gives).
-  const servers = [
-    httpServer(createRequestHandler({ ...common, router: new Router(main), system }), inFlight),
-    ...dedicated.map((d) =>
-      httpServer(
+  const clients = clientServers(
+    [
+      createRequestHandler({ ...common, router: new Router(main), system }),
+      ...dedicated.map((d) =>
         createRequestHandler({ ...common, router: new Router([d.mount]), system: null }),
-        inFlight,
       ),
-    ),
-  ];
+    ],
+    inFlight,
+    config.server.tls,
+    logger.child({ component: 'tls' }),
+    metrics,
+  );
+  const servers = [...clients.servings];
   const addresses = [config.server.listen, ...dedicated];
   // Last, the replicas' internal listener.
   if (replicas && config.replicas.listen) {
@@ -229,7 +234,7 @@ export async function startApp(
         : keep()
       : null;
 
-  const url = shownUrl((listeners[0] as Listener).address());
+  const url = shownUrl(listeners[0] as Listener);
   logger.info(
     {
       url,
@@ -254,6 +259,7 @@ export async function startApp(
     close() {
       closing ??= (async () => {
         shuttingDown = true;
+        clients.stop();
         await upkeep?.stop();
         await Promise.all([...instances.values()].map((i) => i.close?.()));
         const clean = await closeGracefully(

@@ -28,6 +28,8 @@ function withConfig(cmd: Command): Command {
     .option('--offline', 'never contact upstreams')
     .option('--log-level <level>', 'trace | debug | info | warn | error | silent')
     .option('--workers <n>', 'worker processes: auto (one per core) or a number; 1 = one process')
+    .option('--tls-cert <file>', 'serve HTTPS and HTTP/2 with this certificate chain (PEM)')
+    .option('--tls-key <file>', 'the private key of --tls-cert (PEM)')
     .option('--upstream <goproxy>', 'upstreams of the go instance at /, e.g. https://a,https://b')
     .option('--proxy <url>', 'outbound proxy: http://, https://, socks5:// or socks5h://')
     .option('--dns <server>', 'DNS server: 8.8.8.8, udp://…, tls://… (DoT), https://… (DoH)');

@@ -1,8 +1,7 @@
 // A worker's side of the primary's listeners: connections arrive over IPC and are handed to
 // the HTTP server of their listener, which never binds a port itself.
-import type { Server } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
-import type { Listener } from '../server/listeners.js';
+import type { AddressInfo, Server, Socket } from 'node:net';
+import type { Listener, Serving } from '../server/listeners.js';
 import { isTroveMessage, type ToWorker } from './messages.js';
 
 export class ConnectionInbox {
@@ -22,11 +21,12 @@ export class ConnectionInbox {
     });
   }
 
-  adopt(i: number, server: Server): Listener {
+  adopt(i: number, serving: Serving): Listener {
+    const { server } = serving;
     this.#servers[i] = server;
     // node:http starts its connection tracking (idle closing, headers timeout) on 'listening'.
     server.emit('listening');
     const address = this.#addresses[i] as AddressInfo;
-    return { server, address: () => address };
+    return { ...serving, address: () => address };
   }
 }

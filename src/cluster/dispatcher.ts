@@ -4,6 +4,7 @@
 // open with nobody reading it: the client hangs) has its untaken connections closed here.
 import type { Worker } from 'node:cluster';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { bindServer } from '../server/listeners.js';
 
 /** Connections waiting while no worker is ready (all restarting); more are refused. */
 const MAX_WAITING = 1024;
@@ -21,13 +22,7 @@ export class Dispatcher {
   async listen(addresses: ReadonlyArray<{ host: string; port: number }>): Promise<AddressInfo[]> {
     for (const [i, at] of addresses.entries()) {
       const server = createServer({ pauseOnConnect: true }, (socket) => this.#hand(i, socket));
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(at.port, at.host, () => {
-          server.off('error', reject);
-          resolve();
-        });
-      });
+      await bindServer(server, at.host, at.port);
       this.#servers.push(server);
     }
     return this.#servers.map((s) => s.address() as AddressInfo);

@@ -1,13 +1,12 @@
 // What a cluster worker is told by its primary: the channel, and whether it runs the cache's
 // background upkeep. Its /metrics answers for the whole cluster, merged by the primary.
 import { AggregatorRegistry, type Registry } from 'prom-client';
-import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from '../config/schema.js';
 import { clusterPeers, type Peers } from '../app/peers.js';
 import { ConnectionInbox } from './connection-inbox.js';
 import { ClusterLeases } from './worker-leases.js';
-import type { Listener } from '../server/listeners.js';
+import type { Listener, Serving } from '../server/listeners.js';
 import type { WorkerLink } from './worker-link.js';
 
 export interface WorkerRole {
@@ -15,7 +14,7 @@ export interface WorkerRole {
   /** This worker runs expiry, GC, the scrub and the missing-blob sweep. */
   housekeeper: boolean;
   /** Takes listener `i`'s connections from the primary instead of binding a port. */
-  adopt(i: number, server: Server): Listener;
+  adopt(i: number, serving: Serving): Listener;
   /** Fills claimed from the primary, and the instances' view of the other workers. */
   leases: ClusterLeases;
   peers: Peers;

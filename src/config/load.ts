@@ -18,6 +18,8 @@ export interface Flags {
   offline?: boolean;
   logLevel?: string;
   workers?: string;
+  tlsCert?: string;
+  tlsKey?: string;
   /** GOPROXY-style upstream list of the go instance at the root. */
   upstream?: string;
   proxy?: string;
@@ -72,6 +74,10 @@ function overrides(env: NodeJS.ProcessEnv, flags: Flags): Override[] {
   add(['access', 'htpasswd'], env['TROVE_HTPASSWD'], 'env TROVE_HTPASSWD');
   add(['access', 'anonymous'], env['TROVE_ANONYMOUS'], 'env TROVE_ANONYMOUS');
   add(['server', 'secret_key'], env['TROVE_SECRET_KEY'], 'env TROVE_SECRET_KEY');
+  for (const key of ['cert', 'key', 'ca']) {
+    const name = `TROVE_TLS_${key.toUpperCase()}`;
+    add(['server', 'tls', key], env[name], `env ${name}`);
+  }
   // Replicas: a shared PostgreSQL index and S3 bucket (credentials: the AWS SDK's own env).
   const indexUrl = env['TROVE_INDEX_URL'];
   add(['storage', 'index', 'driver'], indexUrl && 'postgres', 'env TROVE_INDEX_URL');
@@ -109,6 +115,8 @@ function overrides(env: NodeJS.ProcessEnv, flags: Flags): Override[] {
   add(['offline'], flags.offline, 'flag --offline');
   add(['log', 'level'], flags.logLevel, 'flag --log-level');
   add(['server', 'workers'], flags.workers, 'flag --workers');
+  add(['server', 'tls', 'cert'], flags.tlsCert, 'flag --tls-cert');
+  add(['server', 'tls', 'key'], flags.tlsKey, 'flag --tls-key');
   add(['instances', GO_ROOT, 'upstreams'], flags.upstream, 'flag --upstream');
   add(['upstream', 'proxy'], flags.proxy, 'flag --proxy');
   add(['upstream', 'dns'], flags.dns, 'flag --dns');

@@ -4,6 +4,7 @@ import { mountPaths, type InstanceCommon } from '../ecosystems/ecosystem.js';
 import type { EcosystemRegistry } from '../ecosystems/registry.js';
 import { networkConfig } from './network.js';
 import { accessConfig } from '../access/config.js';
+import { tlsConfig } from './tls.js';
 import {
   blobsDriver,
   checkRedirect,
@@ -51,6 +52,8 @@ export function buildSchema(registry: EcosystemRegistry) {
           workers: workerCount.default('auto'),
           /** What sealing keys derive from; else a random key kept in the index. */
           secret_key: secret.optional(),
+          /** HTTPS (and HTTP/2) on the main listener and every instance's `bind` listener. */
+          tls: tlsConfig.optional(),
         })
         .strict()
         .default({}),

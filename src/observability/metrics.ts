@@ -117,6 +117,14 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly tlsCertificateExpiry = new Gauge({
+    name: 'trove_tls_certificate_expiry_timestamp_seconds',
+    // Workers reload on their own; the oldest certificate any of them serves is the one to watch.
+    aggregator: 'min',
+    help: 'When the certificate the TLS listeners serve expires (Unix time)',
+    registers: [this.registry],
+  });
+
   #roots: () => Array<{ instance: string; counts: Record<string, number> }> = () => [];
   readonly repoRoots = new Gauge({
     name: 'trove_repo_roots',

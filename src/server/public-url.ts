@@ -33,7 +33,7 @@ export function requestOrigin(
   trusted: BlockList | null,
 ): string {
   if (publicUrl) return publicUrl.replace(/\/+$/, '');
-  let proto = 'http';
+  let proto = (req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http';
   let host = req.headers.host ?? 'localhost';
   if (isTrusted(trusted, bare(req.socket.remoteAddress ?? ''))) {
     const fp = first(req.headers['x-forwarded-proto']);

@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { BlockList } from 'node:net';
 import type { Logger } from 'pino';
 import { TroveError, toTroveError } from '../errors.js';
+import { authorityConflict } from './h2-compat.js';
 import { homePage } from './home-page.js';
 import type { Mount } from './mount.js';
 import { clientAddress, requestOrigin } from './public-url.js';
@@ -56,17 +57,20 @@ export function createRequestHandler(o: HandlerOptions) {
     let result = '-';
     let bytes = 0;
     let pending = 2; // the response closed, and the handler returned
+    // Read now: an HTTP/2 stream no longer has its session's socket once it closes.
+    const remote = req.socket.remoteAddress;
     const finish = (): void => {
       if (--pending > 0) return;
       o.log.info({
         method: req.method,
         url: req.url,
+        http: req.httpVersion,
         status: res.statusCode,
         cache: result,
         bytes,
         ms: Number(process.hrtime.bigint() - started) / 1e6,
         instance,
-        remote: req.socket.remoteAddress,
+        remote,
         complete: res.writableFinished,
       });
     };
@@ -79,9 +83,9 @@ export function createRequestHandler(o: HandlerOptions) {
           new TroveError('TROVE_ERR_SHUTTING_DOWN', 'Trove is shutting down; retry shortly'),
         );
       }
-      if (hostCount(req.rawHeaders) > 1) {
+      if (hostCount(req.rawHeaders) > 1 || authorityConflict(req)) {
         // RFC 9112 §3.2: more than one Host is a 400; which one a proxy in front of Trove
-        // routed by cannot be known, so neither is trusted.
+        // routed by cannot be known, so neither is trusted. HTTP/2: Host against :authority.
         return plainError(
           res,
           new TroveError('TROVE_ERR_BAD_REQUEST', 'bad request: more than one Host header'),

@@ -1,6 +1,7 @@
 // The go command against a Trove that requires credentials: Basic from the GOPROXY URL and from
 // .netrc, the 401 an anonymous client or a wrong password gets, and a read-only user who gets
-// what is cached and nothing else.
+// what is cached and nothing else. The go command sends credentials over HTTPS only: Trove
+// serves TLS itself (server.tls, HTTP/2 by ALPN), its CA given to go in SSL_CERT_FILE.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,8 +12,8 @@ import { GO, addModule, buildGofixture, goEnv, parseDownloads } from '../helpers
 import { runCommand } from '../helpers/run.js';
 import { serveDirectory } from '../helpers/static-server.js';
 import { requireTools } from '../helpers/tools.js';
-import { startTlsFront, type TlsFront } from '../helpers/tls-front.js';
-import { startTrove, type TestTrove } from '../helpers/trove.js';
+import { TestCa } from '../helpers/pki.js';
+import { capturingLogger, startTrove, type TestTrove } from '../helpers/trove.js';
 
 const enabled = requireTools(GO);
 
@@ -20,8 +21,9 @@ describe.skipIf(!enabled)('go command with client authentication', () => {
   let work: string;
   let up: FakeUpstream;
   let trove: TestTrove;
-  let front: TlsFront;
+  let ca: TestCa;
   let run = 0;
+  const { log, lines } = capturingLogger();
 
   const go = (args: string[], over: Record<string, string>) =>
     runCommand(GO, args, {
@@ -30,13 +32,12 @@ describe.skipIf(!enabled)('go command with client authentication', () => {
         GOMODCACHE: join(work, `modcache-${run++}`),
         GOSUMDB: 'off',
         NETRC: join(work, 'no-netrc'),
-        SSL_CERT_FILE: front.caFile,
+        SSL_CERT_FILE: ca.certFile,
         ...over,
       }),
       timeoutMs: 120_000,
     });
-  // The go command sends credentials over HTTPS only: it reaches Trove through a TLS front.
-  const host = () => front.url.replace('https://', '');
+  const host = () => trove.url.replace('https://', '');
   const as = (u: { user: string; password: string }) => `https://${u.user}:${u.password}@${host()}`;
   const download = (mod: string, over: Record<string, string>) =>
     go(['mod', 'download', '-json', mod], over);
@@ -56,31 +57,34 @@ describe.skipIf(!enabled)('go command with client authentication', () => {
       });
     }
     up = await serveDirectory(tree);
-    trove = await startTrove({
-      server: { trusted_proxies: ['127.0.0.1'] },
-      access: users.accessSection(users.writeHtpasswd(work)),
-      instances: {
-        go: {
-          type: 'go',
-          upstreams: up.url,
-          sumdb: [],
-          verify: false,
-          access: users.instanceAccess(['example.com/secret']),
+    ca = new TestCa();
+    trove = await startTrove(
+      {
+        server: { tls: ca.files(ca.server(), 'trove') },
+        access: users.accessSection(users.writeHtpasswd(work)),
+        instances: {
+          go: {
+            type: 'go',
+            upstreams: up.url,
+            sumdb: [],
+            verify: false,
+            access: users.instanceAccess(['example.com/secret']),
+          },
         },
       },
-    });
-    front = await startTlsFront(trove.url);
+      { log },
+    );
   }, 300_000);
 
   afterAll(async () => {
-    await front?.stop();
     await trove?.stop();
+    ca?.remove();
     await up?.stop();
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
   it('refuses an anonymous client and a wrong password with 401', async () => {
-    const anon = await download('example.com/pub@v1.0.0', { GOPROXY: front.url });
+    const anon = await download('example.com/pub@v1.0.0', { GOPROXY: trove.url });
     expect(anon.code).not.toBe(0);
     expect(anon.out + anon.err, anon.out + anon.err).toMatch(/401 Unauthorized/);
     const wrong = await download('example.com/pub@v1.0.0', {
@@ -94,6 +98,9 @@ describe.skipIf(!enabled)('go command with client authentication', () => {
     const inUrl = await download('example.com/pub@v1.0.0', { GOPROXY: as(users.ALICE) });
     expect(inUrl.code, inUrl.err + inUrl.out).toBe(0);
     expect(parseDownloads(inUrl.out)[0]?.Sum).toMatch(/^h1:/);
+    // The go command's own transport negotiates HTTP/2 by ALPN.
+    const zips = lines.filter((l) => String(l['url']).endsWith('/@v/v1.0.0.zip'));
+    expect(zips.map((l) => l['http'])).toContain('2.0');
     const netrc = join(work, 'netrc');
     // go 1.23 matches the machine against host:port.
     writeFileSync(
@@ -101,7 +108,7 @@ describe.skipIf(!enabled)('go command with client authentication', () => {
       `machine ${host()} login ${users.ALICE.user} password ${users.ALICE.password}\n`,
     );
     const viaNetrc = await download('example.com/secret@v1.0.0', {
-      GOPROXY: front.url,
+      GOPROXY: trove.url,
       NETRC: netrc,
     });
     expect(viaNetrc.code, viaNetrc.err + viaNetrc.out).toBe(0);

@@ -1,5 +1,6 @@
 // A plain node:http client that reports what a real client would see, including cut bodies.
-import { request, type IncomingHttpHeaders } from 'node:http';
+import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 
 export interface Got {
   status: number;
@@ -19,13 +20,16 @@ export function get(
     abortAfterBytes?: number;
     /** Called when the first body byte arrives. */
     onFirstByte?: () => void;
+    /** For https URLs: the CA that signed the server's certificate. */
+    ca?: string | undefined;
   } = {},
 ): Promise<Got> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
+    const request = url.startsWith('https:') ? httpsRequest : httpRequest;
     const req = request(
       url,
-      { method: opts.method ?? 'GET', headers: opts.headers, agent: false },
+      { method: opts.method ?? 'GET', headers: opts.headers, agent: false, ca: opts.ca },
       (res) => {
         const parts: Buffer[] = [];
         let ttfb = -1;

@@ -37,16 +37,24 @@ export function listening(log: string): Set<number> {
   return pids;
 }
 
-/** Starts `trove serve` with `workers` workers on `config` (YAML without `server:`). */
+/**
+ * Starts `trove serve` with `workers` workers on `config` (YAML without `server:`); with `tls`,
+ * its listener serves HTTPS with that certificate.
+ */
 export async function startCluster(
   dir: string,
   config: string,
   workers: number,
+  tls?: { cert: string; key: string; ca: string },
 ): Promise<TestCluster> {
   if (!existsSync(MAIN)) throw new Error('dist/ is missing: run `npm run build` (npm test does)');
   const port = await freePort();
   const file = join(dir, 'trove.yaml');
-  writeFileSync(file, `server:\n  listen: 127.0.0.1:${port}\n  workers: ${workers}\n${config}`);
+  const secure = tls ? `  tls: { cert: ${tls.cert}, key: ${tls.key} }\n` : '';
+  writeFileSync(
+    file,
+    `server:\n  listen: 127.0.0.1:${port}\n  workers: ${workers}\n${secure}${config}`,
+  );
   const child: ChildProcess = spawn(process.execPath, [MAIN, 'serve', '--config', file], {
     stdio: ['ignore', 'pipe', 'inherit'],
     // Info lines say which workers listen (and which served what): always on.
@@ -55,12 +63,12 @@ export async function startCluster(
   let out = '';
   child.stdout?.on('data', (c: Buffer) => (out += c.toString()));
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  const url = `http://127.0.0.1:${port}`;
+  const url = `${tls ? 'https' : 'http'}://127.0.0.1:${port}`;
   const pid = child.pid as number;
   await until(async () => {
     if (child.exitCode !== null) throw new Error(`trove exited with ${child.exitCode}:\n${out}`);
     if (listening(out).size < workers) return false;
-    return (await get(`${url}/health`).catch(() => null))?.status === 200;
+    return (await get(`${url}/health`, { ca: tls?.ca }).catch(() => null))?.status === 200;
   }, 20_000);
   return {
     url,
