@@ -18,7 +18,7 @@ import { stdoutLogger, type StdoutLogger } from '../observability/stdout-logger.
 import { closeGracefully, httpServer, listen, type Listener } from '../server/listeners.js';
 import { clientServers } from './client-listeners.js';
 import { primaryMounts } from '../server/mount.js';
-import { trustList } from '../server/public-url.js';
+import { localUrl, trustList } from '../server/public-url.js';
 import { createRequestHandler } from '../server/request-handler.js';
 import { Router } from '../server/router.js';
 import { FsBlobStore } from '../storage/fs/fs-blob-store.js';
@@ -48,14 +48,6 @@ export interface App {
 export interface AppSeams {
   index?(driver: CacheIndex): CacheIndex;
   blobs?(store: BlobStore): BlobStore;
-}
-
-/** The main listener's URL as logged and given in client set-up lines. */
-function shownUrl(listener: Listener): string {
-  const addr = listener.address();
-  const any = addr.address === '0.0.0.0' || addr.address === '::';
-  const host = any ? '127.0.0.1' : addr.address;
-  return `${listener.scheme}://${host.includes(':') ? `[${host}]` : host}:${addr.port}`;
 }
 
 export async function startApp(
@@ -234,7 +226,8 @@ export async function startApp(
         : keep()
       : null;
 
-  const url = shownUrl(listeners[0] as Listener);
+  const first = listeners[0] as Listener;
+  const url = localUrl(first.scheme, first.address().address, first.address().port);
   logger.info(
     {
       url,

@@ -6,6 +6,7 @@ import { defaultRegistry } from '../ecosystems/registry.js';
 import { isTroveError } from '../errors.js';
 import { runGc, runStats } from './maintenance.js';
 import { runServe, runValidate, type CommonOptions } from './serve.js';
+import { runHealth } from './health.js';
 import { runVerify } from './verify.js';
 import { defaultConfigYaml } from '../config/default-config.js';
 
@@ -61,6 +62,14 @@ withConfig(program.command('verify').description('check the index and re-hash ev
   .option('--repair', 'drop damaged or missing blobs and their entries (they refetch on demand)')
   .option('--rate <size>', 'bytes read per second at most, e.g. 100MiB (default: no limit)')
   .action((opts: CommonOptions & { repair?: boolean; rate?: string }) => runVerify(registry, opts));
+withConfig(
+  program
+    .command('health')
+    .description('ask the running Trove of this configuration if it is alive'),
+)
+  .option('--ready', 'ask /ready (every part serving needs) instead of /health')
+  .option('--url <url>', 'base URL to ask, instead of the configured listener')
+  .action((opts: CommonOptions & { ready?: boolean; url?: string }) => runHealth(registry, opts));
 program
   .command('token')
   .description('make a static access token and print its config entry (only its hash is kept)')

@@ -60,3 +60,9 @@ export function clientAddress(req: IncomingMessage, trusted: BlockList | null): 
     if (!isTrusted(trusted, hops[i] as string)) return hops[i] as string;
   return hops[0] ?? peer;
 }
+
+/** The URL of a listener as asked from this machine: a wildcard address is asked on loopback. */
+export function localUrl(scheme: 'http' | 'https', host: string, port: number): string {
+  const h = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  return `${scheme}://${h.includes(':') ? `[${h}]` : h}:${port}`;
+}

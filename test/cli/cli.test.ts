@@ -1,4 +1,5 @@
-// The trove command: validate, default-config, serve with a graceful SIGTERM, stats and gc.
+// The trove command: validate, default-config, serve with a graceful SIGTERM, health, stats
+// and gc.
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, utimesSync, writeFileSync, existsSync } from 'node:fs';
@@ -150,6 +151,11 @@ describe('trove serve, stats and gc', () => {
       async () => (await get(`${base}/health`).catch(() => ({ status: 0 }))).status === 200,
       15_000,
     );
+    // The probe a container health check runs finds the listener from the same config.
+    const health = await trove(['health', '--config', cfg, '--port', String(port)]);
+    expect(health.code, health.err).toBe(0);
+    expect(health.out).toBe(`${base}/health: ok\n`);
+    expect((await trove(['health', '--ready', '--url', base])).code).toBe(0);
     await get(`${base}/files/a.bin`);
     await get(`${base}/files/a.bin`);
     const slow = get(`${base}/files/slow.bin`);
@@ -162,6 +168,9 @@ describe('trove serve, stats and gc', () => {
       createHash('sha256').update(big).digest('hex'),
     );
     expect(await exited).toBe(0);
+    const gone = await trove(['health', '--url', base]);
+    expect(gone.code).toBe(1);
+    expect(gone.err).toMatch(/ECONNREFUSED/);
 
     const stats = await trove(['stats', '--json', '--cache', cache]);
     expect(stats.code).toBe(0);
