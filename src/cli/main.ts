@@ -7,6 +7,7 @@ import { isTroveError } from '../errors.js';
 import { runGc, runStats } from './maintenance.js';
 import { runServe, runValidate, type CommonOptions } from './serve.js';
 import { runHealth } from './health.js';
+import { runPrefetch, type PrefetchFlags } from './prefetch.js';
 import { runVerify } from './verify.js';
 import { defaultConfigYaml } from '../config/default-config.js';
 
@@ -70,6 +71,36 @@ withConfig(
   .option('--ready', 'ask /ready (every part serving needs) instead of /health')
   .option('--url <url>', 'base URL to ask, instead of the configured listener')
   .action((opts: CommonOptions & { ready?: boolean; url?: string }) => runHealth(registry, opts));
+const collect = (v: string, prev: string[]): string[] => [...prev, v];
+program
+  .command('prefetch')
+  .description(
+    'warm a running Trove with what lockfiles, SBOMs or lists name, as clients would fetch it',
+  )
+  .argument(
+    '<files...>',
+    'go.sum, go.mod, package-lock.json, pnpm-lock.yaml, yarn.lock, requirements.txt, Cargo.lock, image lists, PURL lists, CycloneDX or SPDX SBOMs',
+  )
+  .option(
+    '--url <url>',
+    'the Trove to warm (user:password@ for Basic credentials; default $TROVE_URL, else http://127.0.0.1:12345)',
+  )
+  .option(
+    '--token <token>',
+    'a bearer token for a Trove with access control (default $TROVE_TOKEN)',
+  )
+  .option('--format <format>', "the files' format, when their names do not say it")
+  .option('--concurrency <n>', 'items warmed at once', '8')
+  .option('--retries <n>', 'retries of a request that failed with a 5xx, a 429 or a reset', '3')
+  .option('--instance <eco=name>', 'the instance to use for an ecosystem (repeatable)', collect, [])
+  .option(
+    '--platform <os/arch>',
+    'image platforms to warm (repeatable; all for every one)',
+    collect,
+    [],
+  )
+  .option('--json', 'one JSON object per item, then a summary')
+  .action((files: string[], f: PrefetchFlags) => runPrefetch(files, f));
 program
   .command('token')
   .description('make a static access token and print its config entry (only its hash is kept)')

@@ -28,3 +28,17 @@ ${rows || '<p>No instances are configured.</p>'}
 </body></html>
 `;
 }
+
+/** The instances as JSON (`/_trove/instances`): what `trove prefetch` and scripts discover. */
+export function instancesJson(origin: string, mounts: readonly Mount[]): string {
+  const instances = primaryMounts(mounts)
+    .sort((a, b) => a.name.localeCompare(b.name))
+    .map((m) => ({
+      name: m.name,
+      type: m.type,
+      path: m.prefix || '/',
+      url: `${origin}${m.prefix}`,
+      hosts: m.hosts,
+    }));
+  return `${JSON.stringify({ instances })}\n`;
+}

@@ -4,7 +4,7 @@ import type { BlockList } from 'node:net';
 import type { Logger } from 'pino';
 import { TroveError, toTroveError } from '../errors.js';
 import { authorityConflict } from './h2-compat.js';
-import { homePage } from './home-page.js';
+import { homePage, instancesJson } from './home-page.js';
 import type { Mount } from './mount.js';
 import { clientAddress, requestOrigin } from './public-url.js';
 import type { Router } from './router.js';
@@ -107,13 +107,20 @@ export function createRequestHandler(o: HandlerOptions) {
       }
       const path = `/${safe.path}`;
       // The home page wins over a root mount: no package protocol asks for a bare `/`.
-      if (o.system && (path === '/' || path === '/_trove/')) {
-        const html = homePage(requestOrigin(req, o.publicUrl, o.trusted), o.router.mounts);
+      const page = !o.system
+        ? null
+        : path === '/' || path === '/_trove/'
+          ? { type: 'text/html; charset=utf-8', render: homePage }
+          : path === '/_trove/instances'
+            ? { type: 'application/json', render: instancesJson }
+            : null;
+      if (page) {
+        const body = page.render(requestOrigin(req, o.publicUrl, o.trusted), o.router.mounts);
         res.writeHead(200, {
-          'content-type': 'text/html; charset=utf-8',
-          'content-length': Buffer.byteLength(html),
+          'content-type': page.type,
+          'content-length': Buffer.byteLength(body),
         });
-        res.end(html);
+        res.end(body);
         result = 'SYSTEM';
         return;
       }
