@@ -7,8 +7,10 @@ WORKDIR /src
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ \
     && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
+COPY scripts ./scripts
 COPY src ./src
-# `npm ci` runs `prepare`, which compiles dist/; then only production dependencies stay.
+# `npm ci` patches undici (scripts/patch-undici.mjs) and compiles dist/ (`prepare`); then only
+# production dependencies stay.
 RUN npm ci --no-audit --no-fund && npm prune --omit=dev --no-audit --no-fund
 
 FROM node:20-bookworm-slim

@@ -2,7 +2,17 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'cache/**', 'bench/.work/**', 'reliability/.work/**'] },
+  {
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      'cache/**',
+      'build/**',
+      'test-results/**',
+      'bench/.work/**',
+      'reliability/.work/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -33,5 +43,10 @@ export default tseslint.config(
         },
       ],
     },
+  },
+  {
+    // Install-time scripts run as plain Node.js modules.
+    files: ['scripts/**/*.mjs'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
   },
 );

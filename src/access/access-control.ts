@@ -64,9 +64,19 @@ export class AccessControl {
 
   /** Whether credentials name a subject listed in `access.metrics`. */
   metricsCheck(): (authorization: string | undefined, client: string) => Promise<boolean> {
-    const who = this.#cfg.metrics;
+    return this.#listCheck(this.#cfg.metrics);
+  }
+
+  /** Whether credentials name a subject listed in `access.admin`; null when nobody is. */
+  adminCheck(): ((authorization: string | undefined, client: string) => Promise<boolean>) | null {
+    return this.#cfg.admin.length ? this.#listCheck(this.#cfg.admin) : null;
+  }
+
+  #listCheck(
+    who: readonly string[],
+  ): (authorization: string | undefined, client: string) => Promise<boolean> {
     const rules = new Rules(
-      who.length ? [{ who, names: ['**'], allow: ['read'], deny: [] }] : [],
+      who.length ? [{ who: [...who], names: ['**'], allow: ['read'], deny: [] }] : [],
       'none',
       globMatcher,
     );

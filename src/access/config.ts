@@ -121,6 +121,8 @@ export const accessConfig = z
     anonymous: anonymous.default('none'),
     /** Who may read /metrics (besides metrics.token). */
     metrics: z.array(z.string().min(1)).default([]),
+    /** Who may use the web UI's admin actions (purge, refresh): subjects, `group:x`. */
+    admin: z.array(z.string().min(1)).default([]),
     /** How long a verified credential is trusted before it is checked again. */
     cache_for: duration.default('1m'),
     /** Failed credential checks per client address before it gets 429s. */

@@ -17,6 +17,7 @@ import { Metrics } from '../observability/metrics.js';
 import { stdoutLogger, type StdoutLogger } from '../observability/stdout-logger.js';
 import { closeGracefully, httpServer, listen, type Listener } from '../server/listeners.js';
 import { clientServers } from './client-listeners.js';
+import { uiDeps } from './ui-deps.js';
 import { primaryMounts } from '../server/mount.js';
 import { localUrl, trustList } from '../server/public-url.js';
 import { createRequestHandler } from '../server/request-handler.js';
@@ -161,12 +162,12 @@ export async function startApp(
       return limits?.length ? [{ instance: name, limits }] : [];
     }),
   );
-  metrics.observeRoots(() =>
+  const roots = () =>
     [...instances].flatMap(([name, i]) => {
       const counts = i.rootCounts?.();
       return counts ? [{ instance: name, counts }] : [];
-    }),
-  );
+    });
+  metrics.observeRoots(roots);
 
   let shuttingDown = false;
   const inFlight = new Set<ServerResponse>();
@@ -189,9 +190,22 @@ export async function startApp(
   // The main listener, then one per instance with `bind` (the order listenAddresses gives).
   const clients = clientServers(
     [
-      createRequestHandler({ ...common, router: new Router(main), system }),
+      createRequestHandler({
+        ...common,
+        router: new Router(main),
+        system,
+        ui: uiDeps({
+          config,
+          index,
+          engine,
+          metrics: system.metrics,
+          access,
+          roots,
+          log: logger.child({ component: 'ui' }),
+        }),
+      }),
       ...dedicated.map((d) =>
-        createRequestHandler({ ...common, router: new Router([d.mount]), system: null }),
+        createRequestHandler({ ...common, router: new Router([d.mount]), system: null, ui: null }),
       ),
     ],
     inFlight,

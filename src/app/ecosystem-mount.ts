@@ -1,6 +1,7 @@
 // Adapts an ecosystem instance to the server's Mount: classify the request, then let the engine
 // serve the resource, or write the synthetic answer.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { pathBrowser } from '../ui/entry-browser.js';
 import type { Engine, Scope } from '../engine/engine.js';
 import type {
   EcosystemInstance,
@@ -62,6 +63,7 @@ export function ecosystemMount(spec: MountSpec, engine: Engine): Mount {
     sendError,
     encodedSlashes: instance.encodedSlashes === true,
     clientSetup: (base) => instance.clientSetup(base),
+    browse: instance.browse ?? pathBrowser,
     async handle(req, res, ctx) {
       const ereq: EcosystemRequest = {
         method: req.method ?? 'GET',

@@ -9,6 +9,7 @@ import { Metrics } from '../observability/metrics.js';
 import { FsBlobStore } from '../storage/fs/fs-blob-store.js';
 import { parseDuration } from '../util/units.js';
 import { TroveError } from '../errors.js';
+import { hitRatio } from '../observability/hit-ratio.js';
 import { load, type CommonOptions } from './serve.js';
 import { recordNamespace } from '../ecosystems/ecosystem.js';
 import type { RootRecord } from '../repos/root-lifecycle.js';
@@ -48,13 +49,9 @@ export async function runStats(
   }
   await index.close();
   const withRatio = stats.instances.map((s) => {
-    const r = s.requests;
-    const hits =
-      (r['hit'] ?? 0) + (r['revalidated'] ?? 0) + (r['stale'] ?? 0) + (r['negative'] ?? 0);
-    const total = Object.values(r).reduce((a, b) => a + b, 0);
     return {
       ...s,
-      hitRatio: total ? hits / total : null,
+      hitRatio: hitRatio(s.requests),
       ...(roots.has(s.instance) ? { roots: roots.get(s.instance)?.map(rootSummary) } : {}),
     };
   });

@@ -112,6 +112,15 @@ export function buildSchema(registry: EcosystemRegistry) {
         .object({ enabled: z.boolean().default(true), token: secret.optional() })
         .strict()
         .default({}),
+      /** The web UI at / and /ui/: a dashboard and a browser of what is cached. */
+      ui: z
+        .object({
+          enabled: z.boolean().default(true),
+          /** Allows admin actions (purge, refresh) without an `access` section. */
+          admin_token: secret.optional(),
+        })
+        .strict()
+        .default({}),
       replicas: replicasConfig,
       /** Client authentication and access rules; without it every client may read and fetch. */
       access: accessConfig.optional(),

@@ -1,6 +1,7 @@
 // The ecosystem contract: protocol knowledge only. An instance classifies each request into a
 // cacheable resource or a synthetic response; it never touches sockets or the filesystem.
 import type { IncomingHttpHeaders } from 'node:http';
+import type { EntryBrowser } from '../ui/entry-browser.js';
 import type { z } from 'zod';
 import type { Logger } from 'pino';
 import type { Loaded, Opened } from '../engine/engine.js';
@@ -111,6 +112,8 @@ export interface EcosystemInstance {
   readonly encodedSlashes?: boolean;
   /** The instance's own upstream chain, when `upstreams` is more than a list of HTTP URLs. */
   readonly upstream?: Origin;
+  /** How the web UI lists cached entries (paths as they are when absent). */
+  readonly browse?: EntryBrowser;
   /** Repository roots by lifecycle state (Linux repositories), for /metrics. */
   rootCounts?(): Record<string, number>;
   /** What upstreams report of their rate limits, and any back-off after a 429, for /metrics. */

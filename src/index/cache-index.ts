@@ -83,6 +83,11 @@ export interface CacheIndex {
   expired(now: number, limit: number): Promise<IndexEntry[]>;
   /** An ok entry whose key starts with `keyPrefix` and whose body has this digest. */
   withDigest(digest: string, keyPrefix: string): Promise<IndexEntry | undefined>;
+  /**
+   * Entries whose key starts with `prefix`, after the key `after` ('' for the first page), in
+   * key order: a range of the key index, never a scan of the table.
+   */
+  entriesPage(prefix: string, after: string, limit: number): Promise<IndexEntry[]>;
   /** Whether any entry references the digest (for GC). */
   references(digest: string): Promise<boolean>;
   /** Removes every entry that references the digest (its blob is gone); returns how many. */

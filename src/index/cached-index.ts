@@ -118,6 +118,10 @@ export class CachedIndex implements CacheIndex {
     return this.#inner.withDigest(digest, keyPrefix);
   }
 
+  entriesPage(prefix: string, after: string, limit: number): Promise<IndexEntry[]> {
+    return this.#inner.entriesPage(prefix, after, limit);
+  }
+
   references(digest: string): Promise<boolean> {
     return this.#inner.references(digest);
   }

@@ -144,6 +144,10 @@ export class GuardedIndex implements CacheIndex {
   withDigest(digest: string, keyPrefix: string): Promise<IndexEntry | undefined> {
     return this.#run('withDigest', 'read', () => this.#inner.withDigest(digest, keyPrefix));
   }
+
+  entriesPage(prefix: string, after: string, limit: number): Promise<IndexEntry[]> {
+    return this.#run('entriesPage', 'read', () => this.#inner.entriesPage(prefix, after, limit));
+  }
   references(digest: string): Promise<boolean> {
     return this.#run('references', 'read', () => this.#inner.references(digest));
   }

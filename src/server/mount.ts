@@ -3,6 +3,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TroveError } from '../errors.js';
 import type { Routable } from './router.js';
+import type { EntryBrowser } from '../ui/entry-browser.js';
 
 export interface RequestContext {
   /** Decoded, checked path below the mount, without a leading slash. */
@@ -30,6 +31,8 @@ export interface Mount extends Routable {
   encodedSlashes?: boolean;
   /** Client set-up text for the home page. */
   clientSetup(baseUrl: string): string;
+  /** How the web UI lists this instance's cached entries. */
+  browse: EntryBrowser;
 }
 
 /** One mount per instance: its shortest path (an instance may be mounted at several). */

@@ -4,7 +4,7 @@ import type { BlockList } from 'node:net';
 import type { Logger } from 'pino';
 import { TroveError, toTroveError } from '../errors.js';
 import { authorityConflict } from './h2-compat.js';
-import { homePage, instancesJson } from './home-page.js';
+import { isUiPath, uiRoute, type UiDeps } from '../ui/ui-routes.js';
 import type { Mount } from './mount.js';
 import { clientAddress, requestOrigin } from './public-url.js';
 import type { Router } from './router.js';
@@ -13,8 +13,10 @@ import { isSystemPath, systemRoute, type SystemDeps } from './system-routes.js';
 
 export interface HandlerOptions {
   router: Router<Mount>;
-  /** Serve system routes and the home page (the main listener does; dedicated ones do not). */
+  /** Serve system routes (the main listener does; dedicated ones do not). */
   system: SystemDeps | null;
+  /** The web UI and /_trove/instances (the main listener only). */
+  ui: UiDeps | null;
   publicUrl: string | undefined;
   trusted: BlockList | null;
   log: Logger;
@@ -106,23 +108,18 @@ export function createRequestHandler(o: HandlerOptions) {
         return mount ? mount.sendError(res, err) : plainError(res, err);
       }
       const path = `/${safe.path}`;
-      // The home page wins over a root mount: no package protocol asks for a bare `/`.
-      const page = !o.system
-        ? null
-        : path === '/' || path === '/_trove/'
-          ? { type: 'text/html; charset=utf-8', render: homePage }
-          : path === '/_trove/instances'
-            ? { type: 'application/json', render: instancesJson }
-            : null;
-      if (page) {
-        const body = page.render(requestOrigin(req, o.publicUrl, o.trusted), o.router.mounts);
-        res.writeHead(200, {
-          'content-type': page.type,
-          'content-length': Buffer.byteLength(body),
-        });
-        res.end(body);
+      // The dashboard wins over a root mount: no package protocol asks for a bare `/`.
+      if (o.ui && isUiPath(path)) {
+        const u = {
+          path,
+          query: new URLSearchParams(query),
+          origin: requestOrigin(req, o.publicUrl, o.trusted),
+          client: clientAddress(req, o.trusted),
+          mounts: o.router.mounts,
+        };
         result = 'SYSTEM';
-        return;
+        if (await uiRoute(req, res, u, o.ui)) return;
+        return plainError(res, new TroveError('TROVE_ERR_NO_ROUTE', `no page at ${path}`));
       }
       const match = o.router.match(() => req.headers.host, path);
       if (!match) {

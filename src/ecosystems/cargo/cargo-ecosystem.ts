@@ -3,6 +3,7 @@
 // files revalidated with ETags (cargo's conditional requests get 304s), and crates verified
 // against the index's cksum before they are kept.
 import { createHash } from 'node:crypto';
+import { cargoBrowser } from './cargo-browse.js';
 import { TroveError, toTroveError } from '../../errors.js';
 import { accessTargetOf } from '../common/access-target.js';
 import type {
@@ -90,6 +91,7 @@ function createCargoInstance(
       }
     },
     formatError: cargoError,
+    browse: cargoBrowser,
     clientSetup: (baseUrl) =>
       [
         '# ~/.cargo/config.toml',

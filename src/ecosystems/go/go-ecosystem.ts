@@ -2,6 +2,7 @@
 // patterns and allow/deny rules. Canonical .info/.mod/.zip never change; lists, @latest and
 // query .info revalidate. Mounted at /<name> and at the root, so GOPROXY=http://host:port works.
 import type { Policy, Resource, ResourceClass } from '../../engine/types.js';
+import { goBrowser } from './go-browse.js';
 import type { Origin } from '../../upstream/upstream-pool.js';
 import type {
   Decision,
@@ -277,6 +278,7 @@ function createGoInstance(
     },
     formatError: textError,
     upstream,
+    browse: goBrowser,
     clientSetup: (baseUrl) =>
       [
         `go env -w GOPROXY=${baseUrl}`,

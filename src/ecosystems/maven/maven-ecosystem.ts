@@ -3,6 +3,7 @@
 // revalidated; checksum sidecars always consistent with what Trove serves; and never a 404 for
 // trouble, since Maven remembers a 404 in ~/.m2 (`*.lastUpdated`) and stops asking.
 import { toTroveError, type TroveError } from '../../errors.js';
+import { mavenBrowser } from './maven-browse.js';
 import type {
   Decision,
   EcosystemInstance,
@@ -56,6 +57,7 @@ function createMavenInstance(
       }
     },
     formatError: mavenError,
+    browse: mavenBrowser,
     clientSetup: (baseUrl) =>
       [
         '<!-- ~/.m2/settings.xml -->',

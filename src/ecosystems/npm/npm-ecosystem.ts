@@ -3,6 +3,7 @@
 // on ingest, scoped upstreams as .npmrc routes them, and the /-/ endpoints (audit, search,
 // ping, keys) relayed upstream uncached.
 import type { IncomingHttpHeaders } from 'node:http';
+import { npmBrowser } from './npm-browse.js';
 import { TroveError, toTroveError } from '../../errors.js';
 import { accessTargetOf } from '../common/access-target.js';
 import type {
@@ -108,6 +109,7 @@ function createNpmInstance(name: string, cfg: NpmConfig, ctx: InstanceContext): 
       }
     },
     formatError: npmError,
+    browse: npmBrowser,
     clientSetup: (baseUrl) =>
       [
         `npm config set registry ${baseUrl}/`,

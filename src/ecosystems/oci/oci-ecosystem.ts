@@ -3,6 +3,7 @@
 // component, by ?ns= or to the default registry. Blobs and manifests by digest never change
 // and are checked against their digest; a tag's manifest revalidates after `tag_fresh_for`.
 import type { Policy } from '../../engine/types.js';
+import { ociBrowser } from './oci-browse.js';
 import { TroveError } from '../../errors.js';
 import type {
   Decision,
@@ -230,6 +231,7 @@ function createOciInstance(
     },
     formatError: (err) => formatOciError(err),
     rateLimits: () => limits.states(),
+    browse: ociBrowser,
     clientSetup: (baseUrl) => {
       const host = baseUrl.replace(/^https?:\/\//, '').replace(/\/v2$/, '');
       return [

@@ -3,6 +3,7 @@
 // serves, files and core metadata verified against the page's hashes on ingest, extra indexes
 // that own the projects named for them, and PyPI's JSON API with file URLs pointing at Trove.
 import type { IncomingHttpHeaders } from 'node:http';
+import { pypiBrowser } from './pypi-browse.js';
 import { TroveError, toTroveError } from '../../errors.js';
 import type { AccessTarget } from '../../access/rules.js';
 import { accessTargetOf } from '../common/access-target.js';
@@ -119,6 +120,7 @@ function createPypiInstance(
       }
     },
     formatError: pypiError,
+    browse: pypiBrowser,
     clientSetup: (baseUrl) => {
       // pip wants plain-HTTP hosts named as trusted (the base comes from the Host header as
       // sent, so it is read as text, not parsed as a URL).

@@ -2,6 +2,7 @@
 // indexed and short. Blob byte totals are kept by triggers (schema.ts), so eviction never scans.
 // Batched writes take their rows in key order, so two replicas never deadlock on each other.
 import pg from 'pg';
+import { prefixUpper } from '../key-range.js';
 import type {
   Access,
   CacheIndex,
@@ -268,6 +269,16 @@ export class PostgresIndex implements CacheIndex {
       [digest, keyPrefix],
     );
     return row ? toEntry(row) : undefined;
+  }
+
+  async entriesPage(prefix: string, after: string, limit: number): Promise<IndexEntry[]> {
+    const upper = prefixUpper(prefix);
+    const rows = await this.#q<Row>(
+      `SELECT ${COLUMNS} FROM entries
+       WHERE key >= $1 AND key > $2 ${upper === null ? '' : 'AND key < $4'} ORDER BY key LIMIT $3`,
+      upper === null ? [prefix, after, limit] : [prefix, after, limit, upper],
+    );
+    return rows.map(toEntry);
   }
 
   async references(digest: string): Promise<boolean> {

@@ -1,6 +1,7 @@
 // SQLite Index (WAL). better-sqlite3 is synchronous; statements are tiny and indexed, so they
 // run inline. Blob byte totals are kept by triggers so eviction never scans the table.
 import Database from 'better-sqlite3';
+import { prefixUpper } from '../key-range.js';
 import type {
   Access,
   CacheIndex,
@@ -84,6 +85,10 @@ export class SqliteIndex implements CacheIndex {
       withDigest: db.prepare<[string, string, string], Row>(
         `SELECT ${COLUMNS} FROM entries
          WHERE digest = ? AND status = 'ok' AND substr(key, 1, length(?)) = ? LIMIT 1`,
+      ),
+      entriesPage: db.prepare<[string, string, string, string, number], Row>(
+        `SELECT ${COLUMNS} FROM entries
+         WHERE key >= ? AND key > ? AND (? = '' OR key < ?) ORDER BY key LIMIT ?`,
       ),
       digestPage: db.prepare<[string, number], { digest: string }>(
         `SELECT DISTINCT digest FROM entries WHERE digest > ? ORDER BY digest LIMIT ?`,
@@ -202,6 +207,11 @@ export class SqliteIndex implements CacheIndex {
   async withDigest(digest: string, keyPrefix: string): Promise<IndexEntry | undefined> {
     const row = this.#stmt.withDigest.get(digest, keyPrefix, keyPrefix);
     return row ? toEntry(row) : undefined;
+  }
+
+  async entriesPage(prefix: string, after: string, limit: number): Promise<IndexEntry[]> {
+    const upper = prefixUpper(prefix) ?? '';
+    return this.#stmt.entriesPage.all(prefix, after, upper, upper, limit).map(toEntry);
   }
 
   async references(digest: string): Promise<boolean> {

@@ -53,6 +53,34 @@ export function indexSuite(name: string, create: () => Promise<CacheIndex>): voi
       await idx.close();
     });
 
+    it('pages the entries under a key prefix in key order, never past the prefix', async () => {
+      const idx = await create();
+      const keys = [
+        'go/a/@v/v1.zip',
+        'go/a/@v/v2.zip',
+        'go/b/@v/v1.zip',
+        'go0',
+        'gp/x',
+        'g/y',
+        'go/\u00e9t\u00e9',
+      ];
+      for (const [i, k] of keys.entries()) await idx.put(entry(k, { digest: d(String(i)) }));
+      const page = async (prefix: string, after: string, limit: number) =>
+        (await idx.entriesPage(prefix, after, limit)).map((e) => e.key);
+      expect(await page('go/', '', 2)).toEqual(['go/a/@v/v1.zip', 'go/a/@v/v2.zip']);
+      expect(await page('go/', 'go/a/@v/v2.zip', 2)).toEqual([
+        'go/b/@v/v1.zip',
+        'go/\u00e9t\u00e9',
+      ]);
+      expect(await page('go/', 'go/\u00e9t\u00e9', 2)).toEqual([]);
+      expect(await page('go/a/', '', 10)).toEqual(['go/a/@v/v1.zip', 'go/a/@v/v2.zip']);
+      expect(await page('', '', 3)).toEqual(['g/y', 'go/a/@v/v1.zip', 'go/a/@v/v2.zip']);
+      expect(await page('go/c', '', 10)).toEqual([]);
+      const [first] = await idx.entriesPage('go/b/', '', 1);
+      expect(first).toMatchObject({ key: 'go/b/@v/v1.zip', digest: d('2') });
+      await idx.close();
+    });
+
     it('create-if-absent keeps the first copy', async () => {
       const idx = await create();
       const first = await idx.createIfAbsent(entry('k', { digest: d('1') }));
