@@ -10,10 +10,9 @@ import { get } from '../helpers/client.js';
 import { podman, type Podman } from '../helpers/engines.js';
 import { freePort, until } from '../helpers/fake-upstream.js';
 import type { FakeUpstream } from '../helpers/fake-upstream.js';
-import { GO, addModule, buildGofixture, goEnv, parseDownloads } from '../helpers/go-fixtures.js';
+import { GO, goEnv, parseDownloads, serveGoModules } from '../helpers/go-fixtures.js';
 import { Layout, startRegistry, type Blob, type Registry } from '../helpers/oci-fixtures.js';
 import { runCommand } from '../helpers/run.js';
-import { serveDirectory } from '../helpers/static-server.js';
 import { requireTools } from '../helpers/tools.js';
 
 const enabled = requireTools(
@@ -131,13 +130,16 @@ describe.skipIf(!enabled)('the container image', () => {
     expect(pulled.code, pulled.err).toBe(0);
     image = pulled.out.trim().split('\n').pop() as string;
 
-    const tool = await buildGofixture(work);
-    const tree = join(work, 'goproxy');
-    await addModule(tool, work, tree, 'example.com/hello', 'v1.0.0', {
-      'go.mod': 'module example.com/hello\n\ngo 1.21\n',
-      'hello.go': 'package hello\n\nconst Greeting = "hello from a container"\n',
-    });
-    goUp = await serveDirectory(tree);
+    goUp = await serveGoModules(work, [
+      {
+        path: 'example.com/hello',
+        version: 'v1.0.0',
+        files: {
+          'go.mod': 'module example.com/hello\n\ngo 1.21\n',
+          'hello.go': 'package hello\n\nconst Greeting = "hello from a container"\n',
+        },
+      },
+    ]);
     layout = new Layout();
     small = layout.umoci('small', [['hello.txt', Buffer.from('hello from the image test\n')]]);
     registry = await startRegistry();

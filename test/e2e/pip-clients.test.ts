@@ -11,7 +11,7 @@ import yauzl from 'yauzl';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { get } from '../helpers/client.js';
 import { wheel, type Dist } from '../helpers/pypi-dists.js';
-import { PypiIndex } from '../helpers/pypi-index.js';
+import { PypiIndex, isolatedPipEnv } from '../helpers/pypi-index.js';
 import { picked, pypiTree, TREE_PICKS } from '../helpers/pypi-tree.js';
 import { runCommand } from '../helpers/run.js';
 import { startTrove, type TestTrove } from '../helpers/trove.js';
@@ -97,14 +97,7 @@ for (const pip of PIPS) {
         ['-m', 'pip', ...args, '--cache-dir', join(work, `cache-${n}`), '-i', simple],
         {
           cwd: work,
-          exactEnv: {
-            PATH: process.env['PATH'] ?? '/usr/bin:/bin',
-            HOME: join(work, 'home'),
-            PIP_CONFIG_FILE: '/dev/null',
-            PIP_DISABLE_PIP_VERSION_CHECK: '1',
-            PIP_NO_INPUT: '1',
-            PIP_ROOT_USER_ACTION: 'ignore',
-          },
+          exactEnv: isolatedPipEnv(join(work, 'home')),
           timeoutMs: 180_000,
         },
       );

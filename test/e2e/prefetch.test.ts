@@ -9,13 +9,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CargoRegistry, crate, runCargo } from '../helpers/cargo-registry.js';
 import type { FakeUpstream } from '../helpers/fake-upstream.js';
-import { GO, addModule, buildGofixture, goEnv } from '../helpers/go-fixtures.js';
+import { GO, goEnv, serveGoModules } from '../helpers/go-fixtures.js';
 import { Layout, startRegistry, type Blob, type Registry } from '../helpers/oci-fixtures.js';
 import type { Dist } from '../helpers/pypi-dists.js';
-import { PypiIndex } from '../helpers/pypi-index.js';
+import { PypiIndex, isolatedPipEnv } from '../helpers/pypi-index.js';
 import { picked, pypiTree } from '../helpers/pypi-tree.js';
 import { runCommand } from '../helpers/run.js';
-import { serveDirectory } from '../helpers/static-server.js';
 import { requireTools } from '../helpers/tools.js';
 import { startTrove, type TestTrove } from '../helpers/trove.js';
 import {
@@ -105,17 +104,24 @@ describe.skipIf(!enabled)('trove prefetch', () => {
 
   beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), 'trove-prefetch-'));
-    const tool = await buildGofixture(work);
-    const tree = join(work, 'goproxy');
-    await addModule(tool, work, tree, 'example.com/lib', 'v1.0.0', {
-      'go.mod': 'module example.com/lib\n\ngo 1.21\n',
-      'x.go': 'package lib\n\nconst Name = "lib"\n',
-    });
-    await addModule(tool, work, tree, 'example.com/app', 'v1.0.0', {
-      'go.mod': 'module example.com/app\n\ngo 1.21\n\nrequire example.com/lib v1.0.0\n',
-      'x.go': 'package app\n\nimport "example.com/lib"\n\nconst Name = "app on " + lib.Name\n',
-    });
-    goUp = await serveDirectory(tree);
+    goUp = await serveGoModules(work, [
+      {
+        path: 'example.com/lib',
+        version: 'v1.0.0',
+        files: {
+          'go.mod': 'module example.com/lib\n\ngo 1.21\n',
+          'x.go': 'package lib\n\nconst Name = "lib"\n',
+        },
+      },
+      {
+        path: 'example.com/app',
+        version: 'v1.0.0',
+        files: {
+          'go.mod': 'module example.com/app\n\ngo 1.21\n\nrequire example.com/lib v1.0.0\n',
+          'x.go': 'package app\n\nimport "example.com/lib"\n\nconst Name = "app on " + lib.Name\n',
+        },
+      },
+    ]);
     npmUp = await startVerdaccio([
       { name: 'left-pad', versions: [{ version: '1.0.0' }, { version: '1.3.0' }] },
       {
@@ -323,14 +329,7 @@ describe.skipIf(!enabled)('trove prefetch', () => {
         `${trove.url}/pypi/simple/`,
       ],
       {
-        exactEnv: {
-          PATH: process.env['PATH'] ?? '/usr/bin:/bin',
-          HOME: join(work, 'home'),
-          PIP_CONFIG_FILE: '/dev/null',
-          PIP_DISABLE_PIP_VERSION_CHECK: '1',
-          PIP_NO_INPUT: '1',
-          PIP_ROOT_USER_ACTION: 'ignore',
-        },
+        exactEnv: isolatedPipEnv(join(work, 'home')),
         timeoutMs: 180_000,
       },
     );

@@ -10,9 +10,8 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { get } from '../helpers/client.js';
 import { FakeUpstream } from '../helpers/fake-upstream.js';
-import { GO, addModule, buildGofixture, goEnv } from '../helpers/go-fixtures.js';
+import { GO, goEnv, serveGoModules } from '../helpers/go-fixtures.js';
 import { runCommand } from '../helpers/run.js';
-import { serveDirectory } from '../helpers/static-server.js';
 import { requireTools } from '../helpers/tools.js';
 import { startTrove, type TestTrove } from '../helpers/trove.js';
 
@@ -67,13 +66,16 @@ describe.skipIf(!enabled)('the web UI in Chromium', () => {
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
     work = mkdtempSync(join(tmpdir(), 'trove-ui-'));
-    const tool = await buildGofixture(work);
-    const tree = join(work, 'goproxy');
-    await addModule(tool, work, tree, 'example.com/Hello', 'v1.0.0', {
-      'go.mod': 'module example.com/Hello\n\ngo 1.21\n',
-      'hello.go': 'package hello\n\nconst Greeting = "hello"\n',
-    });
-    goUp = await serveDirectory(tree);
+    goUp = await serveGoModules(work, [
+      {
+        path: 'example.com/Hello',
+        version: 'v1.0.0',
+        files: {
+          'go.mod': 'module example.com/Hello\n\ngo 1.21\n',
+          'hello.go': 'package hello\n\nconst Greeting = "hello"\n',
+        },
+      },
+    ]);
     files = new FakeUpstream();
     for (let i = 0; i < 120; i++) files.file(`/f/${String(i).padStart(3, '0')}.txt`, `file ${i}\n`);
     await files.start();

@@ -6,7 +6,9 @@ import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import type { FakeUpstream } from './fake-server.js';
 import { runCommand } from './run.js';
+import { serveDirectory } from './static-server.js';
 
 export const GO = '/usr/lib/go-1.23/bin/go';
 const SOURCE = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'go', 'gofixture');
@@ -145,4 +147,15 @@ export function testVerifierKey(name: string): string {
   const key = Buffer.concat([Buffer.from([1]), raw]);
   const hash = createHash('sha256').update(`${name}\n`).update(key).digest().subarray(0, 4);
   return `${name}+${hash.toString('hex')}+${key.toString('base64')}`;
+}
+
+/** A GOPROXY tree on loopback holding the given module versions (built with the fixture tool). */
+export async function serveGoModules(
+  work: string,
+  modules: Array<{ path: string; version: string; files: Record<string, string> }>,
+): Promise<FakeUpstream> {
+  const tool = await buildGofixture(work);
+  const tree = join(work, 'goproxy');
+  for (const m of modules) await addModule(tool, work, tree, m.path, m.version, m.files);
+  return serveDirectory(tree);
 }

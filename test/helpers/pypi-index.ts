@@ -207,3 +207,15 @@ export class PypiIndex {
     res.end(body);
   }
 }
+
+/** The environment of a pip that reads none of this machine's pip settings. */
+export function isolatedPipEnv(home: string): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env['PATH'] ?? '/usr/bin:/bin',
+    HOME: home,
+    PIP_CONFIG_FILE: '/dev/null',
+    PIP_DISABLE_PIP_VERSION_CHECK: '1',
+    PIP_NO_INPUT: '1',
+    PIP_ROOT_USER_ACTION: 'ignore',
+  };
+}
