@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as users from '../helpers/access-users.js';
 import { wheel } from '../helpers/pypi-dists.js';
-import { PypiIndex } from '../helpers/pypi-index.js';
+import { PypiIndex, isolatedPipEnv } from '../helpers/pypi-index.js';
 import { runCommand } from '../helpers/run.js';
 import { requireTools } from '../helpers/tools.js';
 import { startTrove, type TestTrove } from '../helpers/trove.js';
@@ -39,12 +39,7 @@ describe.skipIf(!enabled)('pip with client authentication', () => {
       {
         cwd: work,
         exactEnv: {
-          PATH: process.env['PATH'] ?? '/usr/bin:/bin',
-          HOME: home,
-          PIP_CONFIG_FILE: '/dev/null',
-          PIP_DISABLE_PIP_VERSION_CHECK: '1',
-          PIP_NO_INPUT: '1',
-          PIP_ROOT_USER_ACTION: 'ignore',
+          ...isolatedPipEnv(home),
           PYTHON_KEYRING_BACKEND: 'keyring.backends.null.Keyring',
         },
         timeoutMs: 120_000,

@@ -7,7 +7,13 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CargoRegistry, crate, runCargo, type Crate } from '../helpers/cargo-registry.js';
+import {
+  CargoRegistry,
+  crate,
+  mirrorCargoHome,
+  runCargo,
+  type Crate,
+} from '../helpers/cargo-registry.js';
 import { startTrove, type TestTrove } from '../helpers/trove.js';
 
 function cargoReady(): boolean {
@@ -49,15 +55,8 @@ describe.skipIf(!cargoReady())('cargo through Trove', () => {
   });
 
   /** A CARGO_HOME whose crates-io is replaced by `registry`. */
-  const cargoHome = (registry: string): string => {
-    const home = join(work, `cargo-home-${runs++}`);
-    mkdirSync(home, { recursive: true });
-    writeFileSync(
-      join(home, 'config.toml'),
-      `[source.crates-io]\nreplace-with = "mirror"\n\n[source.mirror]\nregistry = "sparse+${registry}"\n\n[net]\nretry = 1\n`,
-    );
-    return home;
-  };
+  const cargoHome = (registry: string): string =>
+    mirrorCargoHome(join(work, `cargo-home-${runs++}`), registry);
 
   /** A project depending on `deps`, in its own directory. */
   const project = (deps: Record<string, string>): string => {

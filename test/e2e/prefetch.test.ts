@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CargoRegistry, crate, runCargo } from '../helpers/cargo-registry.js';
+import { CargoRegistry, crate, mirrorCargoHome, runCargo } from '../helpers/cargo-registry.js';
 import type { FakeUpstream } from '../helpers/fake-upstream.js';
 import { GO, goEnv, serveGoModules } from '../helpers/go-fixtures.js';
 import { Layout, startRegistry, type Blob, type Registry } from '../helpers/oci-fixtures.js';
@@ -92,15 +92,8 @@ describe.skipIf(!enabled)('trove prefetch', () => {
       }),
       timeoutMs: 180_000,
     });
-  const cargoHome = (registryUrl: string): string => {
-    const home = join(work, `cargo-home-${runs++}`);
-    mkdirSync(home, { recursive: true });
-    writeFileSync(
-      join(home, 'config.toml'),
-      `[source.crates-io]\nreplace-with = "mirror"\n\n[source.mirror]\nregistry = "sparse+${registryUrl}"\n\n[net]\nretry = 1\n`,
-    );
-    return home;
-  };
+  const cargoHome = (registryUrl: string): string =>
+    mirrorCargoHome(join(work, `cargo-home-${runs++}`), registryUrl);
 
   beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), 'trove-prefetch-'));

@@ -213,3 +213,13 @@ export function runCargo(
     timeoutMs: 240_000,
   });
 }
+
+/** A CARGO_HOME in `dir` whose crates-io is replaced by the sparse registry at `registry`. */
+export function mirrorCargoHome(dir: string, registry: string): string {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(
+    join(dir, 'config.toml'),
+    `[source.crates-io]\nreplace-with = "mirror"\n\n[source.mirror]\nregistry = "sparse+${registry}"\n\n[net]\nretry = 1\n`,
+  );
+  return dir;
+}
