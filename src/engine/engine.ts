@@ -386,17 +386,14 @@ export class Engine {
         : undefined;
     void fill.run(resource.origin ?? scope.upstream, resource, hooks, conditional);
     void fill.outcome.then((o) =>
-      m.upstreamLatency.observe(
-        { instance: scope.instance, outcome: o.kind },
-        (this.#now() - started) / 1000,
-      ),
+      m.upstreamOutcome(scope.instance, o.kind, (this.#now() - started) / 1000),
     );
     void fill.settled.then((err) => {
       this.#fills.delete(key);
       fill.retire();
       m.fillsInFlight.dec({ instance: scope.instance });
       if (err) {
-        m.upstreamErrors.inc({ instance: scope.instance, code: err.code });
+        m.fillFailed(scope.instance, err.code);
         this.#d.log.warn({ key, code: err.code, msg: err.message }, 'fill failed; nothing cached');
       }
       const lost = fill.uncommitted;

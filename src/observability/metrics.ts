@@ -42,6 +42,34 @@ export class Metrics {
     labelNames: ['instance', 'code'] as const,
     registers: [this.registry],
   });
+  // When an instance's upstream last answered, and last failed: its health, for the dashboard
+  // and for alerts (failure newer than answer). A cluster reports the newest of its workers.
+  readonly upstreamLastAnswer = new Gauge({
+    name: 'trove_upstream_last_answer_timestamp_seconds',
+    aggregator: 'max',
+    help: 'When an upstream last answered a fill (any status), Unix time',
+    labelNames: ['instance'] as const,
+    registers: [this.registry],
+  });
+  readonly upstreamLastFailure = new Gauge({
+    name: 'trove_upstream_last_failure_timestamp_seconds',
+    aggregator: 'max',
+    help: 'When a fill last failed (no usable answer from any upstream), Unix time',
+    labelNames: ['instance'] as const,
+    registers: [this.registry],
+  });
+
+  /** A fill's first outcome: how long the upstream took, and whether it answered. */
+  upstreamOutcome(instance: string, kind: string, seconds: number): void {
+    this.upstreamLatency.observe({ instance, outcome: kind }, seconds);
+    if (kind !== 'error') this.upstreamLastAnswer.set({ instance }, Date.now() / 1000);
+  }
+
+  /** A fill that failed. */
+  fillFailed(instance: string, code: string): void {
+    this.upstreamErrors.inc({ instance, code });
+    this.upstreamLastFailure.set({ instance }, Date.now() / 1000);
+  }
   readonly accessRefusals = new Counter({
     name: 'trove_access_refusals_total',
     help: 'Requests refused by access control, by reason (unauthenticated, forbidden, fetch_denied, limited)',

@@ -5,7 +5,8 @@ import { primaryMounts, type Mount } from '../server/mount.js';
 import type { DashboardStats, InstanceView } from './dashboard-stats.js';
 import { bytes, esc, page, percent } from './html.js';
 
-const STATS: Array<[keyof InstanceView, string]> = [
+const STATS: Array<[string, string]> = [
+  ['upstream', 'Upstream'],
   ['requests', 'Requests'],
   ['hitRatio', 'Hit ratio'],
   ['servedBytes', 'Served'],
@@ -16,6 +17,26 @@ const STATS: Array<[keyof InstanceView, string]> = [
   ['upstreamErrors', 'Upstream errors'],
 ];
 
+const ago = (ms: number): string => {
+  const s = Math.max(0, Math.round((Date.now() - ms) / 1000));
+  return s < 120
+    ? `${s} s ago`
+    : s < 7200
+      ? `${Math.round(s / 60)} min ago`
+      : `${Math.round(s / 3600)} h ago`;
+};
+
+/** The upstream's health: failing when its last failure is newer than its last answer. */
+export function upstreamText(v: InstanceView): string {
+  const backoff =
+    v.backoffSeconds > 0 ? `; backing off ${Math.ceil(v.backoffSeconds)} s after a 429` : '';
+  if (v.lastFailure !== null && (v.lastAnswer === null || v.lastFailure > v.lastAnswer)) {
+    return `failing (last failure ${ago(v.lastFailure)}${v.lastAnswer ? `, last answer ${ago(v.lastAnswer)}` : ''})${backoff}`;
+  }
+  if (v.lastAnswer !== null) return `ok (answered ${ago(v.lastAnswer)})${backoff}`;
+  return `not asked since start${backoff}`;
+}
+
 /** Each number as the page shows it. */
 export function statText(v: InstanceView): Record<string, string> {
   const roots = v.roots
@@ -25,6 +46,7 @@ export function statText(v: InstanceView): Record<string, string> {
         .join(', ') || 'none yet'
     : '';
   return {
+    upstream: upstreamText(v),
     requests: String(v.requests),
     hitRatio: percent(v.hitRatio),
     servedBytes: bytes(v.servedBytes),

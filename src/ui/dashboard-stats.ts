@@ -15,6 +15,11 @@ export interface InstanceView {
   fetchedBytes: number;
   fillsInFlight: number;
   upstreamErrors: number;
+  /** When the upstream last answered, and last failed (ms since the epoch), if ever. */
+  lastAnswer: number | null;
+  lastFailure: number | null;
+  /** Seconds left of a back-off after a 429, the longest of its upstreams. */
+  backoffSeconds: number;
   /** Linux repository roots by state (fresh, stale, failed…), when the instance has any. */
   roots: Record<string, number> | null;
 }
@@ -59,6 +64,16 @@ async function gather(d: StatsDeps, at: number): Promise<DashboardStats> {
   const fetched = sumBy(samples, 'trove_upstream_fetched_bytes_total', 'instance');
   const fills = sumBy(samples, 'trove_fills_in_flight', 'instance');
   const errors = sumBy(samples, 'trove_upstream_errors_total', 'instance');
+  const answered = sumBy(samples, 'trove_upstream_last_answer_timestamp_seconds', 'instance');
+  const failed = sumBy(samples, 'trove_upstream_last_failure_timestamp_seconds', 'instance');
+  const backoff = new Map<string, number>();
+  for (const s of samples) {
+    if (s.name !== 'trove_upstream_ratelimit' || s.labels['kind'] !== 'backoff_seconds') continue;
+    const name = s.labels['instance'] ?? '';
+    backoff.set(name, Math.max(backoff.get(name) ?? 0, s.value));
+  }
+  const ms = (m: Map<string, number>, name: string): number | null =>
+    m.get(name) ? (m.get(name) as number) * 1000 : null;
   const roots = new Map(d.roots().map((r) => [r.instance, r.counts]));
   const instances: Record<string, InstanceView> = {};
   for (const name of d.instances) {
@@ -74,6 +89,9 @@ async function gather(d: StatsDeps, at: number): Promise<DashboardStats> {
       fetchedBytes: fetched.get(name) ?? 0,
       fillsInFlight: fills.get(name) ?? 0,
       upstreamErrors: errors.get(name) ?? 0,
+      lastAnswer: ms(answered, name),
+      lastFailure: ms(failed, name),
+      backoffSeconds: backoff.get(name) ?? 0,
       roots: roots.get(name) ?? null,
     };
   }

@@ -136,6 +136,7 @@ describe.skipIf(!enabled)('the web UI in Chromium', () => {
       3,
     );
     expect(await go.locator('[data-stat="hitRatio"]').textContent()).toMatch(/^\d+\.\d%$/);
+    expect(await go.locator('[data-stat="upstream"]').textContent()).toMatch(/^ok \(answered /);
     expect(await go.locator('[data-stat="fetchedBytes"]').textContent()).toMatch(
       /[1-9].* (B|KiB)$/,
     );
