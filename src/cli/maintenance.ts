@@ -7,7 +7,7 @@ import type { EcosystemRegistry } from '../ecosystems/registry.js';
 import { deleteGrace, openBlobs, openIndex } from '../app/storage.js';
 import { Metrics } from '../observability/metrics.js';
 import { FsBlobStore } from '../storage/fs/fs-blob-store.js';
-import { parseDuration } from '../util/units.js';
+import { formatBytes, parseDuration } from '../util/units.js';
 import { TroveError } from '../errors.js';
 import { hitRatio } from '../observability/hit-ratio.js';
 import { load, type CommonOptions } from './serve.js';
@@ -24,13 +24,6 @@ export function open(registry: EcosystemRegistry, opts: CommonOptions) {
     blobs: openBlobs(config.storage, new FsBlobStore(dir)),
   };
 }
-
-export const human = (n: number): string => {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let i = 0;
-  for (; n >= 1024 && i < units.length - 1; i++) n /= 1024;
-  return `${n.toFixed(i ? 1 : 0)} ${units[i]}`;
-};
 
 export async function runStats(
   registry: EcosystemRegistry,
@@ -60,12 +53,12 @@ export async function runStats(
     return;
   }
   process.stdout.write(
-    `objects ${stats.objects}  negatives ${stats.negatives}  bytes ${human(stats.bytes)}\n`,
+    `objects ${stats.objects}  negatives ${stats.negatives}  bytes ${formatBytes(stats.bytes)}\n`,
   );
   for (const s of withRatio) {
     const ratio = s.hitRatio === null ? '-' : `${(s.hitRatio * 100).toFixed(1)}%`;
     process.stdout.write(
-      `  ${s.instance.padEnd(20)} objects ${String(s.objects).padStart(8)}  ${human(s.bytes).padStart(10)}  hit ratio ${ratio}\n`,
+      `  ${s.instance.padEnd(20)} objects ${String(s.objects).padStart(8)}  ${formatBytes(s.bytes).padStart(10)}  hit ratio ${ratio}\n`,
     );
     for (const r of s.roots ?? []) {
       const when = r.lastRefresh ? new Date(r.lastRefresh).toISOString() : 'never';
@@ -114,6 +107,6 @@ export async function runGc(
   await index.close();
   const waiting = evictor.reaper.graceMs > 0 ? `; the rest waits for storage.delete_grace` : '';
   process.stdout.write(
-    `expired ${expired} entries; found ${queued} unreferenced blobs; deleted ${deleted} (${human(bytes)})${waiting}\n`,
+    `expired ${expired} entries; found ${queued} unreferenced blobs; deleted ${deleted} (${formatBytes(bytes)})${waiting}\n`,
   );
 }

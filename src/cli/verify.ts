@@ -6,7 +6,8 @@ import type { EcosystemRegistry } from '../ecosystems/registry.js';
 import { TroveError } from '../errors.js';
 import { SqliteIndex } from '../index/sqlite/sqlite-index.js';
 import { parseSize } from '../util/units.js';
-import { human, open } from './maintenance.js';
+import { formatBytes } from '../util/units.js';
+import { open } from './maintenance.js';
 import type { CommonOptions } from './serve.js';
 
 export async function runVerify(
@@ -36,7 +37,7 @@ export async function runVerify(
     });
     problems += report.damaged.length + report.missing.length;
     out(
-      `checked ${report.blobs} blobs (${human(report.bytes)}): ${report.damaged.length} damaged, ` +
+      `checked ${report.blobs} blobs (${formatBytes(report.bytes)}): ${report.damaged.length} damaged, ` +
         `${report.missing.length} missing${opts.repair ? ' (dropped; they refetch on demand)' : ''}`,
     );
   } finally {

@@ -14,6 +14,8 @@ export interface Warmed {
 }
 
 export interface ClientOptions {
+  /** The Trove's origin: the only one asked, so its credentials go nowhere else. */
+  origin: string;
   /** An Authorization header value, from the URL's user info or a token. */
   authorization?: string | undefined;
   retries: number;
@@ -91,6 +93,10 @@ export class TroveClient {
   }
 
   async #retrying<T>(url: string, attempt: () => Promise<T>): Promise<T> {
+    if (new URL(url).origin !== this.#o.origin) {
+      // A packument or page naming another host: never sent there, with or without credentials.
+      throw new PrefetchError(`${url}: not on ${this.#o.origin}, so not asked`);
+    }
     let wait = this.#o.backoffMs ?? 500;
     for (let i = 0; ; i++) {
       try {

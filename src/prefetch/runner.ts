@@ -91,7 +91,12 @@ function credentials(o: PrefetchOptions): { origin: string; authorization?: stri
 export async function prefetch(o: PrefetchOptions, report: Reporter): Promise<Summary> {
   const { wanted, unusable } = readSources(o.files, o.format);
   const { origin, authorization } = credentials(o);
-  const client = new TroveClient({ authorization, retries: o.retries, backoffMs: o.backoffMs });
+  const client = new TroveClient({
+    origin,
+    authorization,
+    retries: o.retries,
+    backoffMs: o.backoffMs,
+  });
   const listed = JSON.parse((await client.read(`${origin}/_trove/instances`)).body.toString()) as {
     instances: InstanceInfo[];
   };

@@ -1,9 +1,10 @@
 // The browser at /ui/browse/<instance>: a search form, the page of entries in the ecosystem's
 // terms (name, version, kind, size, first fetched, last hit, hits, digest), a next-page link,
 // and purge and refresh buttons where admin actions are on.
+import { formatBytes } from '../util/units.js';
 import type { Mount } from '../server/mount.js';
 import type { BrowsePage } from './browse.js';
-import { bytes, esc, page, when } from './html.js';
+import { esc, page, when } from './html.js';
 
 export interface BrowseView {
   mount: Mount;
@@ -39,7 +40,7 @@ export function browsePage(v: BrowseView): string {
         ? `<code class="digest" title="sha256:${esc(e.digest)}">${esc(e.digest.slice(0, 12))}</code>`
         : '<span class="muted">not found upstream</span>';
       return `<tr><td>${esc(l.name)}</td><td>${esc(l.version)}</td><td>${esc(l.kind)}</td>
-<td class="num">${bytes(e.size)}</td><td>${when(e.fetchedAt)}</td><td>${when(e.lastAccess)}</td><td class="num">${e.hits}</td><td>${digest}</td>${adminForms(v, e.key)}</tr>`;
+<td class="num">${formatBytes(e.size)}</td><td>${when(e.fetchedAt)}</td><td>${when(e.lastAccess)}</td><td class="num">${e.hits}</td><td>${digest}</td>${adminForms(v, e.key)}</tr>`;
     })
     .join('\n');
   const q = encodeURIComponent(v.query);

@@ -1,9 +1,10 @@
 // The dashboard at `/`: the store against its limit, then every instance with its client set-up
 // (and a copy button), its numbers, and a link to what it has cached. The numbers refresh every
 // 5 s with JavaScript; without it, reloading the page does.
+import { formatBytes } from '../util/units.js';
 import { primaryMounts, type Mount } from '../server/mount.js';
 import type { DashboardStats, InstanceView } from './dashboard-stats.js';
-import { bytes, esc, page, percent } from './html.js';
+import { esc, page, percent } from './html.js';
 
 const STATS: Array<[string, string]> = [
   ['upstream', 'Upstream'],
@@ -49,10 +50,10 @@ export function statText(v: InstanceView): Record<string, string> {
     upstream: upstreamText(v),
     requests: String(v.requests),
     hitRatio: percent(v.hitRatio),
-    servedBytes: bytes(v.servedBytes),
-    fetchedBytes: bytes(v.fetchedBytes),
+    servedBytes: formatBytes(v.servedBytes),
+    fetchedBytes: formatBytes(v.fetchedBytes),
     objects: String(v.objects),
-    bytes: bytes(v.bytes),
+    bytes: formatBytes(v.bytes),
     fillsInFlight: String(v.fillsInFlight),
     upstreamErrors: String(v.upstreamErrors),
     roots,
@@ -61,9 +62,9 @@ export function statText(v: InstanceView): Record<string, string> {
 
 export function storeText(s: DashboardStats['store']): string {
   const limit = s.maxBytes
-    ? ` of ${bytes(s.maxBytes)} (${percent(s.bytes / s.maxBytes)})`
+    ? ` of ${formatBytes(s.maxBytes)} (${percent(s.bytes / s.maxBytes)})`
     : ' (no size limit)';
-  return `${bytes(s.bytes)} used${limit}, ${s.objects} objects`;
+  return `${formatBytes(s.bytes)} used${limit}, ${s.objects} objects`;
 }
 
 function card(m: Mount, origin: string, v: InstanceView | undefined): string {

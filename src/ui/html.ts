@@ -6,13 +6,6 @@ export const esc = (s: string): string =>
     (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string,
   );
 
-export function bytes(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let i = 0;
-  for (; n >= 1024 && i < units.length - 1; i++) n /= 1024;
-  return `${n.toFixed(i ? 1 : 0)} ${units[i]}`;
-}
-
 export const percent = (r: number | null): string =>
   r === null ? '–' : `${(r * 100).toFixed(1)}%`;
 

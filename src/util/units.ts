@@ -57,3 +57,11 @@ export function parseSize(input: string | number): number | string {
   }
   return Math.floor(Number(m[1]) * unit);
 }
+
+/** Bytes as people read them: 512 B, 1.5 KiB, 20.0 GiB. */
+export function formatBytes(n: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let i = 0;
+  for (; n >= 1024 && i < units.length - 1; i++) n /= 1024;
+  return `${n.toFixed(i ? 1 : 0)} ${units[i]}`;
+}

@@ -153,6 +153,29 @@ describe('prefetch runner', () => {
     expect(t.requests.at(-1)?.headers.authorization).toBe('Bearer trove_abc');
   });
 
+  it('asks nothing outside the Trove, even when a packument names another host', async () => {
+    const t = await fakeTrove();
+    const elsewhere = await new FakeUpstream().file('/x/-/x-1.0.0.tgz', 'x').start();
+    try {
+      t.route('/_trove/instances', (_q, s) => {
+        s.writeHead(200).end(
+          JSON.stringify({ instances: [{ name: 'npm', type: 'npm', url: `${t.url}/npm` }] }),
+        );
+      });
+      t.route('/npm/x', (_q, s) => {
+        const doc = {
+          versions: { '1.0.0': { dist: { tarball: `${elsewhere.url}/x/-/x-1.0.0.tgz` } } },
+        };
+        s.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(doc));
+      });
+      const s = await run({ files: [list(['pkg:npm/x@1.0.0'])], token: 'trove_secret' });
+      expect(s.failures[0]?.reason).toMatch(/not on http:\/\/127\.0\.0\.1:\d+, so not asked/);
+      expect(elsewhere.requests).toHaveLength(0);
+    } finally {
+      await elsewhere.stop();
+    }
+  });
+
   it('uses the instance --instance names, and fails items of an ecosystem with none', async () => {
     const t = await fakeTrove();
     goFiles(t, '/go2', 'example.com/y');

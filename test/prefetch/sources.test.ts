@@ -3,7 +3,7 @@
 // git and path sources, Docker Hub short names, nested SBOM components).
 import { describe, expect, it } from 'vitest';
 import { detectFormat, parseSource } from '../../src/prefetch/sources/detect.js';
-import { parseImageRef } from '../../src/prefetch/sources/images.js';
+import { parseImageRef } from '../../src/ecosystems/oci/image-ref.js';
 import { fromPurl } from '../../src/prefetch/sources/purl.js';
 
 const pick = (text: string, file: string, format?: string) => {

@@ -113,11 +113,13 @@ export function matchesPathMajor(version: string, pathMajor: string): boolean {
   return major === `v${v.major}`;
 }
 
-function escapeString(s: string): string {
+/** Case-encodes a path or version (no checks): upper-case letters become `!` + lower case. */
+export function escapeString(s: string): string {
   return s.replace(/[A-Z]/g, (c) => `!${c.toLowerCase()}`);
 }
 
-function unescapeString(s: string): string | null {
+/** Decodes a case-encoded string; null when it is not one. */
+export function unescapeString(s: string): string | null {
   let out = '';
   for (let i = 0; i < s.length; i++) {
     const c = s[i] as string;

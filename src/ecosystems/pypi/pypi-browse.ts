@@ -1,8 +1,7 @@
 // PyPI projects in the UI: the distribution files, by normalized project, version and kind
 // (wheel or sdist); pages and metadata files stay out of the list.
+import { normalize } from './project-name.js';
 import { inNamespace, type EntryBrowser } from '../../ui/entry-browser.js';
-
-const normalize = (n: string): string => n.toLowerCase().replace(/[-_.]+/g, '-');
 
 export const pypiBrowser: EntryBrowser = {
   prefix: (q) => `file/${normalize(q.trim())}`,

@@ -1,5 +1,6 @@
 // Maven: the version's POM, then its main artifact (a .jar unless the POM's packaging says pom;
 // a PURL's `type` qualifier names another extension).
+import { NOTHING } from '../client.js';
 import type { Planner } from './planner.js';
 import { warmAll } from './planner.js';
 
@@ -17,6 +18,6 @@ export const mavenPlanner: Planner = async (w, ctx) => {
       : ['bundle', 'maven-plugin'].includes(packaging)
         ? 'jar'
         : packaging);
-  const more = ext ? await warmAll(ctx, [`${file}.${ext}`]) : { files: 0, fetched: 0, bytes: 0 };
+  const more = ext ? await warmAll(ctx, [`${file}.${ext}`]) : NOTHING;
   return { ...more, files: more.files + 1, fetched: more.fetched + (pom.cache === 'HIT' ? 0 : 1) };
 };

@@ -1,6 +1,6 @@
 // A planner warms one wanted item through an instance of its ecosystem: it knows the URLs a
 // client of that ecosystem would ask for, reads what metadata it needs, and warms the files.
-import type { TroveClient, Warmed } from '../client.js';
+import { NOTHING, plus, type TroveClient, type Warmed } from '../client.js';
 import type { Wanted } from '../wanted.js';
 
 export interface PlanContext {
@@ -20,15 +20,12 @@ export async function warmAll(
   ctx: PlanContext,
   urls: ReadonlyArray<string | { url: string; accept: string }>,
 ): Promise<Warmed> {
-  let out: Warmed = { files: 0, fetched: 0, bytes: 0 };
+  let out = NOTHING;
   for (const u of urls) {
-    const w =
-      typeof u === 'string' ? await ctx.client.warm(u) : await ctx.client.warm(u.url, u.accept);
-    out = {
-      files: out.files + w.files,
-      fetched: out.fetched + w.fetched,
-      bytes: out.bytes + w.bytes,
-    };
+    out = plus(
+      out,
+      typeof u === 'string' ? await ctx.client.warm(u) : await ctx.client.warm(u.url, u.accept),
+    );
   }
   return out;
 }

@@ -1,11 +1,11 @@
 // PyPI: the project's simple page (JSON, PEP 691), then every file of the version (or only
 // those whose sha256 the requirements pin), with their PEP 658 metadata where the page has it.
+import { normalize } from '../../ecosystems/pypi/project-name.js';
 import { PrefetchError } from '../client.js';
 import type { Planner } from './planner.js';
 import { warmAll } from './planner.js';
 
 const JSON_PAGE = 'application/vnd.pypi.simple.v1+json';
-const normalize = (n: string): string => n.toLowerCase().replace(/[-_.]+/g, '-');
 
 interface PageFile {
   filename: string;
